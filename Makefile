@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` (the main job, against the virtual lab) and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEVICES ?= devices.toml
+
+.PHONY: demo test lint typecheck unit bench lab-up lab-down clean
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+
+demo: $(STAMP)
+	@$(BIN)/harness demo --devices $(DEVICES)
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check harness tests scenarios bench conftest.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -n 2 tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+lab-up: $(STAMP)
+	$(BIN)/harness lab up --detach --devices $(DEVICES)
+
+lab-down: $(STAMP)
+	$(BIN)/harness lab down --devices $(DEVICES)
+
+clean:
+	rm -rf .lab .mypy_cache .ruff_cache .pytest_cache

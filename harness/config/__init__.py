@@ -1,0 +1,6 @@
+"""``devices.toml``: the device pool, the app under test and the lab, parsed once into frozen objects."""
+
+from harness.config._load import load_config
+from harness.config._model import AppConfig, Config, DeviceConfig, LabConfig, TaskConfig
+
+__all__ = ["AppConfig", "Config", "DeviceConfig", "LabConfig", "TaskConfig", "load_config"]

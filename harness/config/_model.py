@@ -1,0 +1,115 @@
+"""The frozen objects ``devices.toml`` becomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["AppConfig", "Config", "DeviceConfig", "LabConfig", "TaskConfig"]
+
+Platform = Literal["android", "ios"]
+PLATFORMS: tuple[str, ...] = ("android", "ios")
+OEMS: tuple[str, ...] = ("google", "xiaomi", "oppo", "samsung", "oneplus", "huawei", "vivo", "realme",
+                         "motorola", "sony", "nokia", "lenovo", "apple")
+TASK_KINDS: tuple[str, ...] = ("background-task", "background-fetch", "location", "geofence", "processing",
+                               "push", "job")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskConfig:
+    name: str  # the name the app registers (TaskManager.defineTask)
+    kind: str  # one of TASK_KINDS
+    interval_min: float = 15.0
+    job_id: int | None = None  # for kind = "job": the JobScheduler id to run
+    requires_charging: bool = False
+    requires_idle: bool = False
+    requires_network: bool = True
+    start_on_boot: bool = False
+    duration_s: float = 2.0  # how long one run takes on the device (modelled app)
+    failure_rate: float = 0.0  # modelled app: share of runs that fail
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    name: str
+    android_package: str | None = None
+    ios_bundle_id: str | None = None
+    launcher_activity: str = ".MainActivity"
+    debuggable: bool = True
+    tasks: tuple[TaskConfig, ...] = ()
+
+    def task(self, name: str) -> TaskConfig:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        known = ", ".join(t.name for t in self.tasks) or "none"
+        raise KeyError(f"no task named {name!r} in [app] (known: {known})")
+
+
+@dataclass(frozen=True, slots=True)
+class LabConfig:
+    host: str = "127.0.0.1"
+    adb_server_port: int = 5137
+    usbmuxd_port: int = 27115
+    appium_port: int = 4724
+    clock_rate: float = 60.0
+    seed: int = 1
+    state_dir: str = ".lab"
+    boot_delay_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    name: str
+    platform: Platform
+    oem: str
+    model: str
+    os_version: str
+    serial: str | None = None  # Android: what the adb server lists (host:port for TCP devices)
+    udid: str | None = None  # iOS
+    adb_server: str = "127.0.0.1:5037"  # host:port of the adb server that sees this phone
+    usbmux: str | None = None  # iOS: "host:port" of usbmuxd over TCP, or None for the local socket
+    tags: tuple[str, ...] = ()
+    lab: bool = False
+    lab_port: int | None = None  # lab: the TCP port of the virtual adbd / the virtual device's slot
+    oem_profile: str | None = None  # lab: OEM policy profile (defaults to the oem)
+    clock_rate: float | None = None  # lab: device-time rate (defaults to [lab] clock_rate)
+    seed: int | None = None  # lab: seed of the OEM policy randomness (defaults to [lab] seed)
+    process_control: str | None = None  # iOS: dvt | tunnel | appium
+    appium_url: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # lab: initial OEM/user settings
+
+    @property
+    def adb_host_port(self) -> tuple[str, int]:
+        host, _, port = self.adb_server.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+    @property
+    def profile(self) -> str:
+        return self.oem_profile or self.oem
+
+    @property
+    def ident(self) -> str:
+        """The id the transport knows the phone by: serial on Android, UDID on iOS."""
+        return (self.serial if self.platform == "android" else self.udid) or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: str
+    devices: tuple[DeviceConfig, ...]
+    app: AppConfig
+    lab: LabConfig
+
+    def device(self, name: str) -> DeviceConfig:
+        for dev in self.devices:
+            if dev.name == name:
+                return dev
+        known = ", ".join(d.name for d in self.devices)
+        raise KeyError(f"{self.path}: no device named {name!r} (configured: {known})")
+
+    def clock_rate(self, dev: DeviceConfig) -> float:
+        """Device seconds per wall second: the lab rate for lab phones, 1 for real ones."""
+        if not dev.lab:
+            return 1.0
+        return dev.clock_rate or self.lab.clock_rate

@@ -1,0 +1,210 @@
+"""A virtual adbd: one asyncio TCP server per virtual phone, in front of an ``AndroidDevice``.
+
+Google's adb server connects to it as to a phone in Wi-Fi debugging (``adb connect host:port``).
+No AUTH is needed over TCP from the server's side; the server's CNXN is answered with ours, whose
+banner carries the product properties ``adb devices -l`` shows and the features we implement.
+Every socket sets TCP_NODELAY: without it small OKAY/WRTE/CLSE writes cost ~40 ms each
+(shared/NOTES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable
+
+from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, ProtocolError, encode
+from harness.lab.android.device import AndroidDevice
+from harness.lab.android.services import RebootRequest, open_service
+from harness.lab.android.streams import Stream
+
+__all__ = ["FEATURES", "AdbdServer"]
+
+log = logging.getLogger("harness.lab.adbd")
+
+# Only what this adbd implements; the adb server uses the intersection with its own list.
+FEATURES = ("shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "fixed_push_symlink_timestamp",
+            "remount_shell")
+
+
+class _Connection:
+    def __init__(self, server: AdbdServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.server = server
+        self.dev = server.dev
+        self.reader = reader
+        self.writer = writer
+        self.decoder = Decoder()
+        self.streams: dict[int, Stream] = {}
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.max_payload = MAX_PAYLOAD
+        self.online = False
+        self._next_id = 1
+        self._checksum = False
+
+    def transmit(self, msg: Message) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(encode(msg, with_checksum=self._checksum))
+
+    async def run(self) -> None:
+        try:
+            while data := await self.reader.read(256 * 1024):
+                for msg in self.decoder.feed(data):
+                    self._handle(msg)
+        except ProtocolError as exc:
+            log.warning("[%s] dropping connection: %s", self.dev.name, exc)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.drop()
+
+    def drop(self) -> None:
+        for stream in self.streams.values():
+            stream.on_peer_close()
+        for task in self.tasks.values():
+            task.cancel()
+        self.streams.clear()
+        self.tasks.clear()
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+    def _handle(self, msg: Message) -> None:
+        if msg.command == Command.CNXN:
+            self._connect(msg)
+        elif not self.online:
+            return
+        elif msg.command == Command.OPEN:
+            self._open(msg)
+        elif msg.command in (Command.OKAY, Command.WRTE, Command.CLSE):
+            self._stream_message(msg)
+
+    def _connect(self, msg: Message) -> None:
+        for stream_id in list(self.tasks):
+            self.tasks.pop(stream_id).cancel()
+        self.streams.clear()
+        self.max_payload = min(MAX_PAYLOAD, msg.arg1) if msg.arg1 else MAX_PAYLOAD
+        self._checksum = msg.arg0 < A_VERSION
+        self.online = True
+        self.transmit(Message(Command.CNXN, A_VERSION, MAX_PAYLOAD, self.server.banner().encode()))
+
+    def _open(self, msg: Message) -> None:
+        remote_id = msg.arg0
+        service = msg.data.rstrip(b"\x00").decode(errors="replace")
+        local_id = self._next_id
+        self._next_id += 1
+        stream = Stream(local_id, remote_id, self.max_payload, self.transmit)
+        runner = open_service(self.dev, service, stream) if self.dev.booted else None
+        if runner is None:
+            log.info("[%s] refusing service %r", self.dev.name, service)
+            self.transmit(Message(Command.CLSE, 0, remote_id))
+            return
+        self.streams[local_id] = stream
+        self.transmit(Message(Command.OKAY, local_id, remote_id))
+        self.tasks[local_id] = asyncio.ensure_future(self._serve(stream, runner))
+
+    async def _serve(self, stream: Stream, runner: Callable[[], object]) -> None:
+        try:
+            await runner()  # type: ignore[misc]
+            await stream.close()
+        except RebootRequest as req:
+            await stream.close()
+            self.server.request_reboot(req.target)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("[%s] service failed", self.dev.name)
+            await stream.close()
+        finally:
+            self.streams.pop(stream.local_id, None)
+            self.tasks.pop(stream.local_id, None)
+
+    def _stream_message(self, msg: Message) -> None:
+        stream = self.streams.get(msg.arg1)
+        if stream is None:
+            if msg.command == Command.WRTE:
+                self.transmit(Message(Command.CLSE, 0, msg.arg0))
+            return
+        if msg.command == Command.OKAY:
+            stream.on_okay()
+        elif msg.command == Command.WRTE:
+            stream.on_write(msg.data)
+            self.transmit(Message(Command.OKAY, stream.local_id, stream.remote_id))
+        else:
+            stream.on_peer_close()
+            task = self.tasks.pop(stream.local_id, None)
+            self.streams.pop(stream.local_id, None)
+            if task is not None and not task.done():
+                task.cancel()
+
+
+class AdbdServer:
+    """Serves one virtual phone on ``host:port``; ``port=0`` picks a free port."""
+
+    def __init__(self, dev: AndroidDevice, host: str = "127.0.0.1", port: int = 0,
+                 on_back: Callable[[AdbdServer], None] | None = None) -> None:
+        self.dev = dev
+        self.host = host
+        self.port = port
+        self.on_back = on_back
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self._reboot_task: asyncio.Task[None] | None = None
+
+    def banner(self) -> str:
+        props = self.dev.props
+        return (f"device::ro.product.name={props['ro.product.name']};ro.product.model={props['ro.product.model']};"
+                f"ro.product.device={props['ro.product.device']};features={','.join(FEATURES)}")
+
+    @property
+    def serial(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = _Connection(self, reader, writer)
+        self._connections.add(conn)
+        try:
+            await conn.run()
+        finally:
+            self._connections.discard(conn)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for conn in list(self._connections):
+                conn.drop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+            self._server = None
+
+    def disconnect_all(self) -> None:
+        """Drop every adb connection as a pulled cable would; the server keeps listening."""
+        for conn in list(self._connections):
+            conn.drop()
+
+    def request_reboot(self, target: str) -> None:
+        log.info("[%s] reboot%s", self.dev.name, f" {target}" if target else "")
+        self._reboot_task = asyncio.ensure_future(self._reboot())
+
+    async def _reboot(self) -> None:
+        await self.stop()
+        self.dev.shutdown()
+        loop = asyncio.get_running_loop()
+
+        def come_back() -> None:
+            self._reboot_task = loop.create_task(self._come_back())
+
+        self.dev.clock.call_later(self.dev.ident.boot_delay_s, come_back)
+
+    async def _come_back(self) -> None:
+        self.dev.boot()
+        await self.start()
+        if self.on_back is not None:
+            self.on_back(self)

@@ -1,0 +1,152 @@
+"""adbd's services on one stream: ``shell:`` (raw and v2), ``exec:``, ``sync:``, ``reboot:``, ``root:``.
+
+Shell protocol v2 frames each chunk as ``id (1 byte) + length (u32 LE) + data``: 0 stdin, 1 stdout,
+2 stderr, 3 exit (one byte), 4 close stdin, 5 window size (adb/shell_protocol.h). Without v2 the
+stream carries stdout and stderr merged and no exit code, as pure-python-adb sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
+from harness.lab.android.streams import Stream
+from harness.lab.android.sync import serve_sync
+
+if TYPE_CHECKING:
+    from harness.lab.android.device import AndroidDevice
+
+__all__ = ["RebootRequest", "open_service"]
+
+ID_STDIN, ID_STDOUT, ID_STDERR, ID_EXIT, ID_CLOSE_STDIN, ID_WINDOW = range(6)
+_PACKET = struct.Struct("<BI")
+
+Service = Callable[[], Awaitable[None]]
+
+
+class RebootRequest(Exception):
+    """Raised by the ``reboot:`` service; the server drops every connection and boots the device."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def _parse_shell(service: str) -> tuple[list[str], str]:
+    head, _, command = service.partition(":")
+    args = head.split(",")[1:] if "," in head else []
+    return args, command
+
+
+def open_service(dev: AndroidDevice, service: str, stream: Stream) -> Service | None:
+    """The coroutine that serves ``service`` on ``stream``, or None for an unknown service."""
+    if service.startswith("shell"):
+        args, command = _parse_shell(service)
+        if "v2" in args:
+            return lambda: _shell_v2(dev, stream, command, pty="pty" in args or (not command and "raw" not in args))
+        return lambda: _shell_raw(dev, stream, command, pty="pty" in args or (not command and "raw" not in args))
+    if service.startswith("exec:"):
+        return lambda: _shell_raw(dev, stream, service[len("exec:"):], pty=False)
+    if service.startswith("sync:"):
+        return lambda: serve_sync(dev, stream)
+    if service.startswith("reboot:"):
+        return lambda: _reboot(service[len("reboot:"):])
+    if service in ("root:", "unroot:"):
+        return lambda: _say(stream, "adbd cannot run as root in production builds\n" if service == "root:"
+                            else "adbd not running as root\n")
+    if service.startswith("remount:"):
+        return lambda: _say(stream, "Not running as root. Try \"adb root\" first.\n")
+    return None
+
+
+async def _say(stream: Stream, text: str) -> None:
+    stream.send(text.encode())
+
+
+async def _reboot(target: str) -> None:
+    raise RebootRequest(target)
+
+
+def _invocation(dev: AndroidDevice, stdout: Output, stderr: Output, stdin: Input) -> Invocation:
+    return Invocation(["sh"], dev, stdin, stdout, stderr, env={"?": "0", "$": "4127", "HOSTNAME": dev.props.get(
+        "ro.product.device", "localhost"), "PATH": "/product/bin:/apex/com.android.runtime/bin:/system/bin:"
+        "/system/xbin:/vendor/bin", "USER": "shell", "HOME": "/"}, cwd="/")
+
+
+async def _pump_stdin(stream: Stream, stdin: Input, v2: bool) -> None:
+    buf = bytearray()
+    while chunk := await stream.read_some():
+        if not v2:
+            stdin.feed(chunk)
+            continue
+        buf += chunk
+        while len(buf) >= _PACKET.size:
+            ident, length = _PACKET.unpack_from(buf)
+            if len(buf) < _PACKET.size + length:
+                break
+            data = bytes(buf[_PACKET.size : _PACKET.size + length])
+            del buf[: _PACKET.size + length]
+            if ident == ID_STDIN:
+                stdin.feed(data)
+            elif ident == ID_CLOSE_STDIN:
+                stdin.close()
+    stdin.close()
+
+
+async def _run(dev: AndroidDevice, stream: Stream, command: str, stdout: Output, stderr: Output,
+               v2: bool, pty: bool) -> int:
+    stdin = Input()
+    feeder = asyncio.ensure_future(_pump_stdin(stream, stdin, v2))
+    try:
+        inv = _invocation(dev, stdout, stderr, stdin)
+        if command:
+            return await run_script(command, inv)
+        return await _interactive(dev, inv, stdin, echo=pty)
+    finally:
+        feeder.cancel()
+
+
+def _crlf(sink: Callable[[bytes], None], pty: bool) -> Callable[[bytes], None]:
+    if not pty:
+        return sink
+    return lambda data: sink(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+
+async def _shell_raw(dev: AndroidDevice, stream: Stream, command: str, pty: bool) -> None:
+    out = Output(_crlf(stream.send, pty))
+    await _run(dev, stream, command, out, out, v2=False, pty=pty)
+
+
+async def _shell_v2(dev: AndroidDevice, stream: Stream, command: str, pty: bool) -> None:
+    def packet(ident: int) -> Callable[[bytes], None]:
+        return lambda data: stream.send(_PACKET.pack(ident, len(data)) + data)
+
+    stdout = Output(_crlf(packet(ID_STDOUT), pty))
+    stderr = Output(_crlf(packet(ID_STDERR), pty))
+    status = await _run(dev, stream, command, stdout, stderr, v2=True, pty=pty)
+    stream.send(_PACKET.pack(ID_EXIT, 1) + bytes([status & 0xFF]))
+
+
+async def _interactive(dev: AndroidDevice, inv: Invocation, stdin: Input, echo: bool) -> int:
+    """``adb shell`` with no command: a prompt, one command line at a time, until ``exit`` or EOF."""
+    prompt = f"{dev.props.get('ro.product.device', 'localhost')}:/ $ "
+    inv.out(prompt)
+    line = bytearray()
+    while chunk := await stdin.read():
+        for byte in chunk:
+            char = bytes([byte])
+            if echo:
+                inv.out("\n" if char == b"\r" else char.decode(errors="replace"))
+            if char not in (b"\r", b"\n"):
+                line += char
+                continue
+            await run_script(line.decode(errors="replace"), inv)
+            line.clear()
+            if "__exit__" in inv.env:
+                return int(inv.env.pop("__exit__"))
+            inv.out(prompt)
+    return int(inv.env.get("?", "0"))
+

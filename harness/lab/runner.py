@@ -1,0 +1,161 @@
+"""The lab as a whole: every ``lab = true`` device of a config, served on loopback, plus its adb server.
+
+``Lab`` runs on an asyncio loop (``harness lab up`` in the foreground); ``LabThread`` runs the same
+lab on a background thread for tests and for the pytest plugin's ``--lab``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.config import Config, DeviceConfig
+from harness.errors import LabError
+from harness.lab import adb_host
+from harness.lab.android.adbd import AdbdServer
+from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_base
+from harness.lab.android.os import model as android_model
+from harness.lab.clock import Clock, RealtimeClock
+
+__all__ = ["Lab", "LabThread", "build_android"]
+
+log = logging.getLogger("harness.lab")
+
+
+def build_android(cfg: Config, dev_cfg: DeviceConfig, clock: Clock | None = None) -> AndroidDevice:
+    """A virtual phone for ``dev_cfg`` with its OS model; ``clock`` defaults to a real-time clock at the lab rate."""
+    lab = cfg.lab
+    seed = dev_cfg.seed if dev_cfg.seed is not None else lab.seed
+    serial = f"LAB{abs(hash((dev_cfg.name, seed))) % 10**9:09d}"
+    ident = DeviceIdentity(
+        name=dev_cfg.name, serial=serial, model=dev_cfg.model, os_version=dev_cfg.os_version, oem=dev_cfg.oem,
+        profile=dev_cfg.profile, seed=seed, boot_delay_s=lab.boot_delay_s, settings=dict(dev_cfg.settings),
+    )
+    dev = AndroidDevice(ident, clock or RealtimeClock(cfg.clock_rate(dev_cfg)))
+    install_base(dev)
+    android_model.install(dev, cfg.app)
+    return dev
+
+
+@dataclass
+class _Served:
+    cfg: DeviceConfig
+    device: AndroidDevice
+    server: AdbdServer
+
+
+class Lab:
+    def __init__(self, cfg: Config, *, connect_adb: bool = True) -> None:
+        self.cfg = cfg
+        self.connect_adb = connect_adb
+        self.android: dict[str, _Served] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def adb_port(self) -> int:
+        return self.cfg.lab.adb_server_port
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        for dev_cfg in self.cfg.devices:
+            if not dev_cfg.lab or dev_cfg.platform != "android":
+                continue
+            device = build_android(self.cfg, dev_cfg)
+            assert isinstance(device.clock, RealtimeClock)
+            device.clock.start(self.loop)
+            server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
+            try:
+                await server.start()
+            except OSError as exc:
+                await self.stop()
+                raise LabError(f"lab device {dev_cfg.name}: cannot listen on {self.cfg.lab.host}:{dev_cfg.lab_port}: "
+                               f"{exc.strerror} (is the lab already running? try `harness lab status`)") from exc
+            self.android[dev_cfg.name] = _Served(dev_cfg, device, server)
+        if self.connect_adb and self.android:
+            await asyncio.to_thread(self._connect_all)
+
+    def _connect_all(self) -> None:
+        adb_host.ensure_server(self.adb_port)
+        for served in self.android.values():
+            adb_host.connect(self.adb_port, served.server.serial)
+
+    def _on_back(self, server: AdbdServer) -> None:
+        # The adb server forgets a TCP phone whose connection dropped at reboot (or retries only after
+        # a back-off of ~10 s, shared/NOTES.md): reconnect it the moment adbd answers again.
+        if self.connect_adb and self.loop is not None:
+            self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
+
+    async def stop(self) -> None:
+        for served in self.android.values():
+            await served.server.stop()
+            if self.connect_adb:
+                await asyncio.to_thread(adb_host.disconnect, self.adb_port, served.server.serial)
+        self.android.clear()
+
+    def status(self) -> dict[str, Any]:
+        devices: list[dict[str, Any]] = []
+        for dev_cfg in self.cfg.devices:
+            if not dev_cfg.lab:
+                continue
+            served = self.android.get(dev_cfg.name)
+            entry: dict[str, Any] = {"name": dev_cfg.name, "platform": dev_cfg.platform, "oem": dev_cfg.oem,
+                                     "model": dev_cfg.model, "os_version": dev_cfg.os_version}
+            if served is not None:
+                entry.update(serial=served.server.serial, served=True, clock_rate=served.device.clock.rate)
+            else:
+                entry.update(serial=dev_cfg.serial, udid=dev_cfg.udid, served=False,
+                             note="iOS lab not served yet" if dev_cfg.platform == "ios" else "not started")
+            devices.append(entry)
+        return {"pid": os.getpid(), "host": self.cfg.lab.host,
+                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "config": self.cfg.path, "devices": devices}
+
+    def device(self, name: str) -> AndroidDevice:
+        return self.android[name].device
+
+
+class LabThread:
+    """A ``Lab`` on its own event loop in a daemon thread; ``call`` runs a function on that loop."""
+
+    def __init__(self, cfg: Config, *, connect_adb: bool = True) -> None:
+        self.lab = Lab(cfg, connect_adb=connect_adb)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="virtual-lab", daemon=True)
+
+    def start(self, timeout_s: float = 60.0) -> LabThread:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.lab.start(), self._loop).result(timeout_s)
+        return self
+
+    def call(self, fn: Any, *args: Any, timeout_s: float = 10.0) -> Any:
+        """Run ``fn(*args)`` on the lab's loop (the OS model is not thread-safe) and return its result."""
+        async def run() -> Any:
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout_s)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
+            asyncio.run_coroutine_threadsafe(self.lab.stop(), self._loop).result(timeout_s)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout_s)
+
+    def __enter__(self) -> LabThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def write_state(state_dir: Path, status: dict[str, Any]) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = state_dir / "lab.json.tmp"
+    tmp.write_text(json.dumps(status, indent=2))
+    tmp.replace(state_dir / "lab.json")

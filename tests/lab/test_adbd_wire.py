@@ -1,0 +1,131 @@
+"""The virtual adbd through Google's adb server, the adb CLI, pure-python-adb and adbutils."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.labkit import RunningLab
+
+ANDROID = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")
+MANUFACTURER = {"pixel-8": "Google", "xiaomi-13": "Xiaomi", "oppo-find-x6": "OPPO", "samsung-s23": "samsung"}
+THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ [VDIWEF] .+?: ")
+
+
+def test_adb_devices_lists_the_four_phones_with_models(lab: RunningLab) -> None:
+    out = subprocess.run(["adb", "-P", str(lab.adb_port), "devices", "-l"], capture_output=True, text=True,
+                         timeout=20, check=True).stdout
+    for name in ANDROID:
+        model = re.sub(r"[^A-Za-z0-9._-]|-", "_", lab.cfg.device(name).model)  # adb sanitizes the banner
+        assert re.search(rf"^{re.escape(lab.serial(name))}\s+device .*model:{re.escape(model)}\b", out, re.M), out
+
+
+@pytest.mark.parametrize("name", ANDROID)
+def test_getprop_manufacturer_is_the_oems_string(lab: RunningLab, name: str) -> None:
+    result = lab.shell(name, "getprop ro.product.manufacturer")
+    assert (result.stdout, result.code) == (MANUFACTURER[name] + "\n", 0)
+
+
+@pytest.mark.parametrize(
+    ("command", "stdout", "stderr", "code"),
+    [
+        ("foo", "", "/system/bin/sh: foo: inaccessible or not found\n", 127),
+        ("false", "", "", 1),
+        ("true", "", "", 0),
+        ("exit 3", "", "", 3),
+        ("false; echo $?", "1\n", "", 0),
+        ("echo a && false || echo b", "a\nb\n", "", 0),
+        ("echo 'a  b' \"$?\"", "a  b 0\n", "", 0),
+        ("cat /nope", "", "cat: /nope: No such file or directory\n", 1),
+        ("pidof no.such.process", "", "", 1),
+        ("echo 'unterminated", "", "/system/bin/sh: no closing quote\n", 1),
+        ("getprop ro.nope", "\n", "", 0),
+        ("echo hi | grep -c hi; echo hi | grep zz", "hi\n", "", 1),
+    ],
+)
+def test_shell_texts_and_exit_codes_are_androids(lab: RunningLab, command: str, stdout: str, stderr: str,
+                                                 code: int) -> None:
+    result = lab.shell("pixel-8", command)
+    assert (result.stdout, result.stderr, result.code) == (stdout, stderr, code)
+
+
+def test_logcat_dump_prints_threadtime_lines(lab: RunningLab) -> None:
+    lab.shell("pixel-8", "log -t LabTest hello from the test")
+    out = lab.adb("pixel-8", "logcat", "-d").stdout.splitlines()
+    lines = [line for line in out if not line.startswith("--------- ")]
+    assert lines and all(THREADTIME.match(line) for line in lines), out[:5]
+    assert any(line.endswith("I LabTest : hello from the test") for line in lines)
+
+
+def test_logcat_formats_and_tail(lab: RunningLab) -> None:
+    lab.shell("pixel-8", "log -t Fmt one; log -t Fmt two")
+    brief = lab.adb("pixel-8", "logcat", "-d", "-v", "brief", "-s", "Fmt").stdout
+    assert re.search(r"^I/Fmt     \( *\d+\): two$", brief, re.M), brief
+    epoch = lab.adb("pixel-8", "logcat", "-d", "-v", "epoch", "-s", "Fmt").stdout
+    assert re.search(r"^ {9}\d{10}\.\d{3} +\d+ +\d+ I Fmt     : two$", epoch, re.M), epoch
+    tail = lab.adb("pixel-8", "logcat", "-t", "1", "-s", "Fmt").stdout
+    assert tail.rstrip().splitlines()[-1].endswith("Fmt     : two")
+
+
+def test_pure_python_adb_shell(lab: RunningLab) -> None:
+    device = lab.ppadb("xiaomi-13")
+    assert device.shell("getprop ro.product.brand") == "Xiaomi\n"
+    # ppadb opens raw `shell:`: stderr merged into stdout, no exit code
+    assert device.shell("ls /nope; echo done") == "ls: /nope: No such file or directory\ndone\n"
+
+
+def test_adbutils_as_an_independent_client(lab: RunningLab) -> None:
+    import adbutils
+
+    client = adbutils.AdbClient(host="127.0.0.1", port=lab.adb_port)
+    device = client.device(lab.serial("samsung-s23"))
+    assert device.prop.model == "SM-S911B"
+    assert device.shell2("false").returncode == 1
+    assert device.shell("echo hi").strip() == "hi"
+
+
+def test_push_pull_round_trip(lab: RunningLab, tmp_path: Path) -> None:
+    payload = bytes(range(256)) * 1000
+    src = tmp_path / "blob.bin"
+    src.write_bytes(payload)
+    assert lab.adb("oppo-find-x6", "push", str(src), "/data/local/tmp/dir/blob.bin").code == 0
+    back = tmp_path / "back.bin"
+    assert lab.adb("oppo-find-x6", "pull", "/data/local/tmp/dir/blob.bin", str(back)).code == 0
+    assert back.read_bytes() == payload
+    listing = lab.shell("oppo-find-x6", "ls -l /data/local/tmp/dir").stdout
+    assert "blob.bin" in listing and str(len(payload)) in listing
+
+
+def test_pull_of_a_missing_file_fails_like_adb(lab: RunningLab, tmp_path: Path) -> None:
+    result = lab.adb("oppo-find-x6", "pull", "/data/local/tmp/none", str(tmp_path / "x"))
+    assert result.code == 1
+    expected = "failed to stat remote object '/data/local/tmp/none': No such file or directory"
+    assert expected in result.stdout + result.stderr
+
+
+def test_many_concurrent_streams(lab: RunningLab) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    device = lab.ppadb("pixel-8")
+    with ThreadPoolExecutor(8) as pool:
+        outs = list(pool.map(lambda i: device.shell(f"echo {i}"), range(64)))
+    assert outs == [f"{i}\n" for i in range(64)]
+
+
+def test_reboot_disconnects_and_the_phone_returns(lab: RunningLab) -> None:
+    name = "samsung-s23"
+    lab.shell(name, "log -t BeforeReboot marker")
+    assert lab.adb(name, "reboot").code == 0
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        result = lab.adb(name, "wait-for-device", "shell", "getprop sys.boot_completed", timeout_s=30)
+        if result.stdout.strip() == "1":
+            break
+    assert result.stdout.strip() == "1"
+    log = lab.adb(name, "logcat", "-d").stdout
+    assert "BeforeReboot" not in log  # RAM log buffers do not survive a reboot
+    assert "Entered the Android system server!" in log

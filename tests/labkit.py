@@ -1,0 +1,82 @@
+"""Test helpers for driving the virtual lab through the real adb server and real clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.config import Config, load_config
+from harness.lab.runner import LabThread
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None) -> Config:
+    """The shipped devices.toml with free ports, a private adb server and a fast clock."""
+    cfg = load_config(ROOT / "devices.toml")
+    lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), clock_rate=clock_rate)
+    devices = []
+    for entry in cfg.devices:
+        if names is not None and entry.name not in names:
+            continue
+        if entry.lab and entry.platform == "android":
+            port = free_port()
+            entry = dataclasses.replace(entry, lab_port=port, serial=f"127.0.0.1:{port}",  # noqa: PLW2901
+                                        adb_server=f"127.0.0.1:{lab.adb_server_port}")
+        devices.append(entry)
+    return dataclasses.replace(cfg, lab=lab, devices=tuple(devices))
+
+
+@dataclass
+class Shell:
+    stdout: str
+    stderr: str
+    code: int
+
+
+class RunningLab:
+    """A lab on a background thread, with the adb CLI pointed at its private server."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.thread = LabThread(cfg)
+
+    @property
+    def adb_port(self) -> int:
+        return self.cfg.lab.adb_server_port
+
+    def serial(self, name: str) -> str:
+        serial = self.cfg.device(name).serial
+        assert serial is not None
+        return serial
+
+    def adb(self, name: str, *args: str, timeout_s: float = 30.0, stdin: str | None = None) -> Shell:
+        """Run the real `adb` CLI against device ``name``."""
+        cmd = ["adb", "-P", str(self.adb_port), "-s", self.serial(name), *args]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False,
+                                input=stdin if stdin is not None else "")
+        return Shell(result.stdout, result.stderr, result.returncode)
+
+    def shell(self, name: str, command: str, timeout_s: float = 30.0) -> Shell:
+        return self.adb(name, "shell", command, timeout_s=timeout_s)
+
+    def ppadb(self, name: str):  # type: ignore[no-untyped-def]
+        from ppadb.client import Client
+
+        return Client("127.0.0.1", self.adb_port).device(self.serial(name))
+
+    def device(self, name: str):  # type: ignore[no-untyped-def]
+        """The lab-side model object, for assertions about state only (drive it over the wire)."""
+        return self.thread.lab.device(name)
+
+    def call(self, fn, *args):  # type: ignore[no-untyped-def]
+        return self.thread.call(fn, *args)
