@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from harness.lab.android.catalog import props_for
 from harness.lab.android.logbuf import LogBuffers
 from harness.lab.android.os.base import SystemService
+from harness.lab.android.os.contracts import (
+    ActivityModel,
+    AlarmModel,
+    AppOpsModel,
+    JobModel,
+    PowerModel,
+    StandbyModel,
+)
 from harness.lab.android.os.packages import PackageManager
 from harness.lab.android.os.processes import ProcessTable
 from harness.lab.android.shell.runtime import Registry
@@ -41,6 +49,14 @@ class DeviceIdentity:
 
 
 class AndroidDevice:
+    # The OS model's parts, set by their install() functions (os/model.py); see os/contracts.py.
+    power: PowerModel
+    jobs: JobModel
+    alarms: AlarmModel
+    standby: StandbyModel
+    appops: AppOpsModel
+    activity: ActivityModel
+
     def __init__(self, ident: DeviceIdentity, clock: Clock) -> None:
         self.ident = ident
         self.name = ident.name
