@@ -114,7 +114,7 @@ class Lab:
                 entry.update(serial=dev_cfg.serial, udid=dev_cfg.udid, served=False,
                              note="iOS lab not served yet" if dev_cfg.platform == "ios" else "not started")
             devices.append(entry)
-        return {"pid": os.getpid(), "host": self.cfg.lab.host,
+        return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
                 "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "config": self.cfg.path, "devices": devices}
 
     def device(self, name: str) -> AndroidDevice:

@@ -1,0 +1,43 @@
+"""The ``harness`` command: ``devices``, ``doctor``, ``lab``, ``logs``, ``demo`` (and later ``repro``, ``report``)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from harness.cli._common import DevicesOpt, exits
+from harness.cli._devices import devices_cmd
+from harness.cli._doctor import doctor_cmd
+from harness.cli._lab import lab_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="Test whether an app's background work really runs on the phones its users own.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(lab_app, name="lab")
+app.command("devices")(devices_cmd)
+app.command("doctor")(doctor_cmd)
+
+
+@app.command("logs")
+def logs_cmd(path: str = typer.Argument(..., help="A logcat capture or a dumpsys jobscheduler/deviceidle dump."),
+             package: str | None = typer.Option(None, "--package", help="Only events of this package."),
+             as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
+    """Print the timeline of background-relevant events in a capture (offline; no phone needed)."""
+    from harness.logs.cli_logs import run_logs
+
+    raise typer.Exit(run_logs(path, package, as_json, sys.stdout, sys.stderr))
+
+
+@app.command("demo")
+@exits
+def demo_cmd(devices: str = DevicesOpt) -> None:
+    """Bring up the virtual lab (if needed) and show the device pool with live state."""
+    from harness.cli._demo import run_demo
+
+    raise typer.Exit(run_demo(devices))
+
+
+def main() -> None:
+    app()

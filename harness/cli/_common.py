@@ -1,0 +1,78 @@
+"""What every command shares: loading the config, exit codes, the lab's state directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from harness.config import Config, load_config
+from harness.errors import ConfigError, HarnessError
+
+__all__ = ["DevicesOpt", "err_console", "exits", "lab_state", "load", "make_console", "pid_alive", "state_dir"]
+
+def make_console(stderr: bool = False) -> Console:
+    """Rich falls back to 80 columns when output is not a terminal; logs and CI want whole lines."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160)
+
+
+err_console = make_console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DevicesOpt = typer.Option("devices.toml", "--devices", "--config", help="The device pool (devices.toml).")
+
+
+def exits(fn: F) -> F:
+    """Turn the harness's errors into a message and an exit code: 2 for bad input, 1 otherwise."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            err_console.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except HarnessError as exc:
+            err_console.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load(path: str) -> Config:
+    return load_config(path)
+
+
+def state_dir(cfg: Config) -> Path:
+    base = Path(cfg.path).resolve().parent
+    return base / cfg.lab.state_dir
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lab_state(cfg: Config) -> dict[str, Any] | None:
+    """The running lab's status file, or None when no lab of this config runs."""
+    path = state_dir(cfg) / "lab.json"
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if not pid_alive(int(state.get("pid", -1))):
+        return None
+    return state

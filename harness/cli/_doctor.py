@@ -1,0 +1,95 @@
+"""``harness doctor``: what this machine lacks to drive phones, and the fix for each problem."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+
+from harness.android.transport import server_devices
+from harness.cli._common import DevicesOpt, exits, load, make_console
+from harness.errors import HarnessError
+
+__all__ = ["doctor_cmd"]
+
+console = make_console()
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _binary(name: str, version_args: list[str], package: str) -> Check:
+    path = shutil.which(name)
+    if path is None:
+        return Check(name, False, "not on PATH", f"apt-get install {package} (or run `make test`, which installs it)")
+    try:
+        out = subprocess.run([path, *version_args], capture_output=True, text=True, timeout=10, check=False)
+        first = (out.stdout or out.stderr).strip().splitlines()
+        return Check(name, True, f"{path} ({first[0] if first else 'version unknown'})")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check(name, False, f"{path} does not run: {exc}", f"reinstall {package}")
+
+
+def _library(dist: str, module_hint: str) -> Check:
+    try:
+        return Check(dist, True, importlib.metadata.version(dist))
+    except importlib.metadata.PackageNotFoundError:
+        return Check(dist, False, "not installed", f"pip install {dist} (or `make test`); used for {module_hint}")
+
+
+def _adb_server(address: str) -> Check:
+    host, _, port = address.rpartition(":")
+    try:
+        listed = server_devices(host, int(port), timeout_s=3)
+    except HarnessError:
+        return Check(f"adb server {address}", False, "does not answer",
+                     f"`adb -P {port} start-server`, or `harness lab up --detach` for the lab's server")
+    return Check(f"adb server {address}", True, f"{len(listed)} device(s) listed")
+
+
+def _usbmuxd(address: str | None) -> Check:
+    if address is None:
+        path = "/var/run/usbmuxd"
+        ok = os.path.exists(path)
+        return Check("usbmuxd", ok, path if ok else f"{path} missing",
+                     "" if ok else "apt-get install usbmuxd and plug the iPhone in, or set usbmux = host:port")
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return Check(f"usbmuxd {address}", True, "reachable")
+    except OSError as exc:
+        return Check(f"usbmuxd {address}", False, f"not reachable ({exc.strerror or exc})",
+                     "start the lab (`harness lab up --detach`) or expose usbmuxd over TCP on the lab host")
+
+
+@exits
+def doctor_cmd(devices: str = DevicesOpt) -> None:
+    """Check adb, the adb servers, usbmuxd and the client libraries; print the fix for each problem."""
+    cfg = load(devices)
+    checks = [
+        _binary("adb", ["version"], "adb"),
+        _binary("ideviceinfo", ["--version"], "libimobiledevice-utils"),
+        _library("pure-python-adb", "the Android driver"),
+        _library("pymobiledevice3", "the iOS driver"),
+        _library("Appium-Python-Client", "UI automation"),
+    ]
+    checks += [_adb_server(a) for a in sorted({d.adb_server for d in cfg.devices if d.platform == "android"})]
+    checks += [_usbmuxd(a or None) for a in sorted({d.usbmux or "" for d in cfg.devices if d.platform == "ios"})]
+    problems = 0
+    for check in checks:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {check.name}: {check.detail}")
+        if not check.ok:
+            problems += 1
+            console.print(f"      fix: {check.fix}")
+    console.print(f"{problems} problem(s)" if problems else "all checks passed")
+    if problems:
+        raise SystemExit(1)

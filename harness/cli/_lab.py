@@ -1,0 +1,131 @@
+"""``harness lab up|down|status``: the virtual lab as a service on this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import typer
+
+from harness.cli._common import DevicesOpt, exits, lab_state, load, make_console, pid_alive, state_dir
+from harness.config import Config
+from harness.errors import LabError
+
+__all__ = ["lab_app"]
+
+lab_app = typer.Typer(help="Start, stop and inspect the virtual lab.", no_args_is_help=True)
+console = make_console()
+_READY_TIMEOUT_S = 60.0
+
+
+def _print_status(status: dict[str, object]) -> None:
+    console.print(f"lab pid {status['pid']}  adb server {status['adb_server']}")
+    for dev in status["devices"]:  # type: ignore[attr-defined]
+        where = dev.get("serial") or dev.get("udid") or ""
+        note = "" if dev.get("served") else f"  ({dev.get('note', 'not served')})"
+        console.print(f"  {dev['name']:<14} {dev['platform']:<8} {dev['model']:<12} {where}{note}")
+
+
+async def _serve(cfg: Config) -> None:
+    from harness.lab.runner import Lab, write_state
+
+    lab = Lab(cfg)
+    await lab.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    status = lab.status()
+    write_state(state_dir(cfg), status)
+    _print_status(status)
+    console.print("lab is up; Ctrl-C stops it")
+    try:
+        await stop.wait()
+    finally:
+        await lab.stop()
+        with contextlib.suppress(FileNotFoundError):
+            (state_dir(cfg) / "lab.json").unlink()
+
+
+@lab_app.command("up")
+@exits
+def up(devices: str = DevicesOpt,
+       detach: bool = typer.Option(False, "--detach", help="Run in the background (pidfile in the state dir)."),
+       verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Serve every `lab = true` device of the config on loopback and attach them to the lab's adb server."""
+    cfg = load(devices)
+    running = lab_state(cfg)
+    if running is not None:
+        console.print(f"lab already running (pid {running['pid']}); `harness lab status` shows it")
+        return
+    if detach:
+        _print_status(_spawn(cfg, devices))
+        return
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(_serve(cfg))
+
+
+def _spawn(cfg: Config, devices: str) -> dict[str, object]:
+    sdir = state_dir(cfg)
+    sdir.mkdir(parents=True, exist_ok=True)
+    log_path = sdir / "lab.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "lab", "up", "--devices", devices, "-v"],
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = lab_state(cfg)
+        if state is not None and state.get("pid") == proc.pid:
+            return state
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise LabError(f"the lab exited with code {proc.returncode} while starting; its log ({log_path}):\n{tail}")
+        time.sleep(0.1)  # polling a child process's pidfile: there is no event to await across processes
+    proc.kill()
+    raise LabError(f"the lab did not come up within {_READY_TIMEOUT_S:.0f} s; see {log_path}")
+
+
+@lab_app.command("down")
+@exits
+def down(devices: str = DevicesOpt) -> None:
+    """Stop the background lab and disconnect its phones from the adb server."""
+    cfg = load(devices)
+    state = lab_state(cfg)
+    if state is None:
+        console.print("no lab is running")
+        return
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for another process to exit
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        (state_dir(cfg) / "lab.json").unlink()
+    console.print(f"lab stopped (pid {pid})")
+
+
+@lab_app.command("status")
+@exits
+def status(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Endpoints of the running lab: adb server, each phone's serial (later usbmuxd and Appium)."""
+    cfg = load(devices)
+    state = lab_state(cfg)
+    if as_json:
+        print(json.dumps(state if state is not None else {"running": False}, indent=2))
+    elif state is None:
+        console.print("no lab is running (start it with `harness lab up --detach`)")
+    else:
+        _print_status(state)
+    if state is None:
+        raise typer.Exit(3)
