@@ -129,3 +129,64 @@ def test_reboot_disconnects_and_the_phone_returns(lab: RunningLab) -> None:
     log = lab.adb(name, "logcat", "-d").stdout
     assert "BeforeReboot" not in log  # RAM log buffers do not survive a reboot
     assert "Entered the Android system server!" in log
+
+
+def test_shell_v2_keeps_stderr_apart_and_exec_out_is_binary_safe(lab: RunningLab) -> None:
+    result = lab.shell("pixel-8", "echo out; echo err >&2")
+    assert (result.stdout, result.stderr) == ("out\n", "err\n")
+    exec_out = subprocess.run(["adb", "-P", str(lab.adb_port), "-s", lab.serial("pixel-8"), "exec-out",
+                               "echo binary"], capture_output=True, timeout=20, check=True).stdout
+    assert exec_out == b"binary\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "pattern"),
+    [
+        ("date", r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}\n$"),
+        ("date +%s", r"^\d{10}\n$"),
+        ("pidof system_server", r"^1416\n$"),
+        ("ps -A | grep system_server", r"^system\s+1416\s+612 .* system_server\n$"),
+        ("pm path android", r"^package:/system/priv-app/android/android.apk\n$"),
+        ("pm list packages -3", r"^(package:[\w.]+\n)*$"),
+        ("wm size", r"^Physical size: 1080x2400\n$"),
+        ("settings put global lab_probe 1; settings get global lab_probe; settings get global nope",
+         r"^1\nnull\n$"),
+        ("getprop | grep ro.build.version.sdk", r"^\[ro\.build\.version\.sdk\]: \[35\]\n$"),
+        ("id", r"^uid=2000\(shell\) gid=2000\(shell\)"),
+    ],
+)
+def test_device_shell_commands(lab: RunningLab, command: str, pattern: str) -> None:
+    result = lab.shell("pixel-8", command)
+    assert result.code == 0, result
+    assert re.search(pattern, result.stdout), result.stdout
+
+
+def test_logcat_follows_until_the_client_closes(lab: RunningLab) -> None:
+    proc = subprocess.Popen(["adb", "-P", str(lab.adb_port), "-s", lab.serial("xiaomi-13"), "logcat", "-T", "1",
+                             "-s", "Follow"], stdout=subprocess.PIPE, text=True)
+    try:
+        lab.shell("xiaomi-13", "log -t Follow first")
+        assert proc.stdout is not None
+        seen = [proc.stdout.readline() for _ in range(2)]
+        assert seen[0].startswith("--------- beginning of main")
+        assert seen[1].rstrip().endswith("I Follow  : first")
+        lab.shell("xiaomi-13", "log -t Follow second")
+        assert proc.stdout.readline().rstrip().endswith("I Follow  : second")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert lab.shell("xiaomi-13", "echo still-serving").stdout == "still-serving\n"
+
+
+def test_logcat_bad_option_and_sizes(lab: RunningLab) -> None:
+    bad = lab.shell("pixel-8", "logcat -z")
+    assert bad.code == 1 and "invalid option" in bad.stderr
+    sizes = lab.shell("pixel-8", "logcat -g -b main").stdout
+    assert re.fullmatch(r"main: ring buffer is \d+ KiB \(\d+ KiB consumed, \d+ KiB readable\), max entry is 5120 B, "
+                        r"max payload is 4068 B\n", sizes)
+
+
+def test_interactive_shell_reads_commands_from_stdin(lab: RunningLab) -> None:
+    result = lab.adb("pixel-8", "shell", stdin="echo from-stdin\nexit 4\n")
+    assert "from-stdin" in result.stdout
+    assert result.code == 4
