@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.labkit import RunningLab, test_config  # noqa: E402
+from tests.labkit import RunningLab, test_config
 
 
 def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
