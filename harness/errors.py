@@ -8,6 +8,9 @@ from __future__ import annotations
 
 __all__ = [
     "CommandFailed",
+    "JobHasFunctionalConstraints",
+    "JobNotFound",
+    "PackageNotFound",
     "ConfigError",
     "DeviceError",
     "DeviceTimeout",
@@ -69,3 +72,15 @@ class CommandFailed(DeviceError):
     ) -> None:
         self.exit_code = exit_code
         super().__init__(device, command, problem, fix)
+
+
+class JobNotFound(CommandFailed):
+    """``cmd jobscheduler run``: ``Could not find job …`` (exit 23) — e.g. after a force-stop."""
+
+
+class PackageNotFound(CommandFailed):
+    """``Package not found: …`` (exit 24): the app is not installed on this phone."""
+
+
+class JobHasFunctionalConstraints(CommandFailed):
+    """``… has functional constraints but --force not specified`` (exit 22): run it with force=True."""

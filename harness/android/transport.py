@@ -92,6 +92,19 @@ class AdbTransport:
         code = int(tail.strip() or "255")
         return ShellResult(command, head, code)
 
+    def reboot(self, timeout_s: float = 10.0) -> None:
+        """The adb ``reboot:`` service; returns once the phone drops the connection."""
+        try:
+            device = self._client.device(self.serial)
+            if device is None:
+                raise DeviceUnreachable(self.name, "reboot", f"{self.serial} is not listed by {self.server}")
+            conn = device.create_connection(timeout=timeout_s)
+            with conn:
+                conn.send("reboot:")
+                conn.read_all()
+        except (TimeoutError, RuntimeError, OSError) as exc:
+            raise self._unreachable("reboot", exc) from exc
+
     def check(self, command: str, timeout_s: float | None = None, ok: tuple[int, ...] = (0,)) -> str:
         """Run ``command``; a non-zero exit becomes CommandFailed with the device's own text."""
         result = self.run(command, timeout_s)

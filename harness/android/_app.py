@@ -1,0 +1,160 @@
+"""Identity, app control, jobs, reboot and the app's ring buffer (android.md §2, §3, §7)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from harness.android._base import DriverBase
+from harness.errors import (
+    CommandFailed,
+    DeviceTimeout,
+    DeviceUnreachable,
+    JobHasFunctionalConstraints,
+    JobNotFound,
+    PackageNotFound,
+)
+from harness.logs.dumpsys import Job, parse_jobscheduler
+
+__all__ = ["WORKMANAGER_SERVICE", "AppVerbs", "ProcessState"]
+
+WORKMANAGER_SERVICE = "androidx.work.impl.background.systemjob.SystemJobService"
+EXPO_TASK_SERVICE = "expo.modules.taskManager.TaskJobService"
+_SKIN_PROPS = (("ro.mi.os.version.name", "HyperOS"), ("ro.miui.ui.version.name", "MIUI"),
+               ("ro.build.version.oplusrom", "ColorOS"), ("ro.build.version.oneui", "One UI"))
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessState:
+    package: str
+    pid: int | None
+    stopped: bool  # the force-stop "stopped state" (no jobs, alarms or broadcasts until launched)
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+
+class AppVerbs(DriverBase):
+    # -- identity and health ------------------------------------------------------------------
+    def prop(self, key: str) -> str:
+        return self._check("prop", f"getprop {key}").strip()
+
+    def props(self) -> dict[str, str]:
+        out = self._check("props", "getprop")
+        return dict(re.findall(r"^\[([^\]]+)\]: \[([^\]]*)\]$", out, re.M))
+
+    def os_version(self) -> str:
+        return self.prop("ro.build.version.release")
+
+    def skin(self) -> str | None:
+        """The OEM skin and its version (``HyperOS OS1.0``, ``ColorOS V14.0.0``, ``One UI 60100``), or None."""
+        props = self.props()
+        for key, label in _SKIN_PROPS:
+            if props.get(key):
+                return f"{label} {props[key]}"
+        return None
+
+    def boot_completed(self) -> bool:
+        return self.prop("sys.boot_completed") == "1"
+
+    def installed(self, package: str | None = None) -> bool:
+        pkg = self._pkg(package)
+        return self._run("installed", f"pm path {pkg}").exit_code == 0
+
+    def process(self, package: str | None = None) -> ProcessState:
+        pkg = self._pkg(package)
+        out = self._run("process", f"pidof {pkg}").output.split()
+        dump = self._check("process", f"dumpsys package {pkg} | grep stopped=")
+        return ProcessState(pkg, int(out[0]) if out else None, "stopped=true" in dump)
+
+    # -- app control --------------------------------------------------------------------------
+    def launch(self, package: str | None = None) -> None:
+        pkg = self._pkg(package)
+        out = self._check("launch", f"monkey -p {pkg} -c android.intent.category.LAUNCHER 1")
+        if "Events injected: 1" not in out:
+            raise CommandFailed(self.name, f"monkey -p {pkg}", out.strip()[-300:], "is the app installed?")
+
+    def home(self) -> None:
+        """Press HOME: the app goes to the background."""
+        self._check("home", "input keyevent 3")
+
+    def force_stop(self, package: str | None = None) -> None:
+        self._check("force_stop", f"am force-stop {self._pkg(package)}")
+
+    def stop_app(self, package: str | None = None) -> None:
+        """Android 15's ``am stop-app``: kill without cancelling jobs and alarms."""
+        self._check("stop_app", f"am stop-app {self._pkg(package)}")
+
+    def kill(self, package: str | None = None) -> None:
+        """``am kill``: kills the app only if it is in the background (as the low-memory killer would)."""
+        self._check("kill", f"am kill {self._pkg(package)}")
+
+    def crash(self, package: str | None = None) -> None:
+        self._check("crash", f"am crash {self._pkg(package)}")
+
+    def clear_recents(self) -> None:
+        """Open the app switcher and swipe the top card away, as a user clears recents.
+
+        What this does depends on the OEM (a Pixel only removes the task; MIUI force-stops the app);
+        the precise swipe on a real screen belongs to the Appium layer (harness.ui).
+        """
+        self._check("clear_recents", "input keyevent 187")
+        self._check("clear_recents", "input swipe 540 1400 540 200 150")
+        self._check("clear_recents", "input keyevent 3")
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def jobs(self, package: str | None = None) -> list[Job]:
+        pkg = self._pkg(package)
+        out = self._check("jobs", f"dumpsys jobscheduler {pkg}")
+        return [job for job in parse_jobscheduler(out).jobs if job.package in (None, pkg)]
+
+    def find_job(self, task: str, package: str | None = None, job_id: int | None = None) -> Job | None:
+        """The job behind a task: an explicit id, WorkManager's worker (expo-background-task), or Expo's
+        TaskJobService (the transient job of expo-background-fetch)."""
+        jobs = self.jobs(package)
+        if job_id is not None:
+            return next((j for j in jobs if j.job_id == job_id), None)
+        for service in (WORKMANAGER_SERVICE, EXPO_TASK_SERVICE):
+            match = [j for j in jobs if (j.service or "").endswith(service)]
+            if match:
+                return match[0]
+        del task
+        return None
+
+    def run_job(self, job: Job, *, force: bool = True, package: str | None = None) -> str:
+        """``cmd jobscheduler run`` (forced, or only if its constraints are satisfied with ``force=False``)."""
+        pkg = self._pkg(package)
+        flag = "-f" if force else "-s"
+        namespace = f" -n {job.namespace}" if job.namespace else ""
+        command = f"cmd jobscheduler run {flag}{namespace} {pkg} {job.job_id}"
+        result = self._run("run_job", command)
+        text = result.output.strip()
+        errors = {24: PackageNotFound, 23: JobNotFound, 22: JobHasFunctionalConstraints}
+        if result.exit_code in errors:
+            raise errors[result.exit_code](self.name, command, text, exit_code=result.exit_code)
+        if result.exit_code != 0:
+            raise CommandFailed(self.name, command, text, exit_code=result.exit_code)
+        return text
+
+    # -- reboot and the app's data ------------------------------------------------------------
+    def reboot(self, timeout_s: float = 120.0) -> None:
+        """Reboot and wait until ``sys.boot_completed`` is 1 again."""
+        self.transport.reboot()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if self.boot_completed():
+                    return
+            except (DeviceUnreachable, DeviceTimeout, CommandFailed):
+                pass
+            time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
+        raise DeviceTimeout(self.name, "reboot", f"not booted within {timeout_s:g} s", "check the phone's screen")
+
+    def ring_buffer(self, package: str | None = None, path: str = "files/bgprobe.jsonl") -> list[dict[str, object]]:
+        """The probe's ring buffer, read with ``run-as`` (debuggable builds)."""
+        pkg = self._pkg(package)
+        out = self._check("ring_buffer", f"run-as {pkg} cat {path}")
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]

@@ -1,0 +1,113 @@
+"""The Android driver's verbs against the lab's four phones, through the real adb server."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.android import AndroidDriver
+from harness.errors import CommandFailed, DeviceUnreachable, JobNotFound
+from tests.labkit import RunningLab
+
+ANDROID = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")
+PKG = "com.example.courier"
+
+
+def driver(lab: RunningLab, name: str) -> AndroidDriver:
+    return AndroidDriver.for_device(lab.cfg, lab.cfg.device(name), timeout_s=20)
+
+
+@pytest.mark.parametrize(
+    ("name", "os_version", "skin"),
+    [("pixel-8", "15", None), ("xiaomi-13", "14", "HyperOS OS1.0"), ("oppo-find-x6", "14", "ColorOS V14.0.0"),
+     ("samsung-s23", "14", "One UI 60100")],
+)
+def test_identity(lab: RunningLab, name: str, os_version: str, skin: str | None) -> None:
+    drv = driver(lab, name)
+    assert drv.os_version() == os_version
+    assert drv.skin() == skin
+    assert drv.boot_completed()
+    assert drv.props()["ro.product.model"] == lab.cfg.device(name).model
+
+
+@pytest.mark.parametrize("name", ANDROID)
+def test_app_control_and_process_state(lab: RunningLab, name: str) -> None:
+    drv = driver(lab, name)
+    assert drv.installed()
+    drv.launch()
+    state = drv.process()
+    assert state.running and not state.stopped
+    drv.home()
+    drv.force_stop()
+    state = drv.process()
+    assert not state.running and state.stopped
+    drv.launch()
+    assert drv.process().running
+    drv.home()
+
+
+@pytest.mark.parametrize("name", ANDROID)
+def test_doze_verbs_and_restore(lab: RunningLab, name: str) -> None:
+    drv = driver(lab, name)
+    drv.unplug()
+    assert drv.force_idle() == "Now forced in to deep idle mode"
+    assert (drv.doze_states().deep, drv.doze_states().light) == ("IDLE", "OVERRIDE")
+    assert drv.battery().plugged is False
+    drv.whitelist_add()
+    assert drv.whitelisted()
+    assert drv.restore() == []
+    assert drv.doze_states().deep == "ACTIVE"
+    assert drv.battery().plugged is True
+    assert not drv.whitelisted()
+
+
+@pytest.mark.parametrize("name", ANDROID)
+def test_standby_and_background_restriction_restore(lab: RunningLab, name: str) -> None:
+    drv = driver(lab, name)
+    before = drv.standby_bucket()
+    drv.set_standby_bucket("rare")
+    assert drv.standby_bucket() == "rare"
+    drv.restrict_background(True)
+    assert "ignore" in lab.shell(name, f"cmd appops get {PKG} RUN_ANY_IN_BACKGROUND").stdout
+    drv.restore()
+    assert drv.standby_bucket() == before
+    assert "allow" in lab.shell(name, f"cmd appops get {PKG} RUN_ANY_IN_BACKGROUND").stdout
+
+
+def test_jobs_are_typed_and_force_stop_makes_run_fail_with_a_typed_error(lab: RunningLab) -> None:
+    drv = driver(lab, "pixel-8")
+    drv.launch()
+    drv.home()
+    job = drv.find_job("sync-orders")
+    assert job is not None, drv.jobs()
+    assert job.periodic_interval_s == 15 * 60
+    assert drv.run_job(job) == "Running job [FORCED]"
+    drv.force_stop()
+    with pytest.raises(JobNotFound) as info:
+        drv.run_job(job)
+    assert info.value.exit_code == 23
+    assert "Could not find job" in str(info.value) and "pixel-8" in str(info.value)
+    drv.launch()
+    drv.home()
+
+
+def test_unknown_serial_is_a_clear_error(lab: RunningLab) -> None:
+    import dataclasses
+
+    dev = dataclasses.replace(lab.cfg.device("pixel-8"), serial="127.0.0.1:1")
+    drv = AndroidDriver.for_device(lab.cfg, dev, timeout_s=5)
+    with pytest.raises(DeviceUnreachable) as info:
+        drv.os_version()
+    assert "pixel-8" in str(info.value) and "127.0.0.1:1" in str(info.value)
+
+
+def test_failed_command_names_device_and_command(lab: RunningLab) -> None:
+    drv = driver(lab, "oppo-find-x6")
+    with pytest.raises(CommandFailed) as info:
+        drv._check("probe", "cat /nope")
+    assert "[oppo-find-x6] cat /nope: exit 1" in str(info.value)
+
+
+def test_reboot_waits_for_boot(lab: RunningLab) -> None:
+    drv = driver(lab, "oppo-find-x6")
+    drv.reboot(timeout_s=60)
+    assert drv.boot_completed()
