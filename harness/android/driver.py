@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness.android._app import AppVerbs, ProcessState
 from harness.android._power import DozeStates, PowerVerbs
+from harness.android.logcat import LogcatCapture
 from harness.android.transport import AdbTransport
 from harness.config import Config, DeviceConfig
+from harness.errors import HarnessError
+from harness.logs.expect import Expect, Snapshot
+from harness.logs.stream import EventStream
 
 __all__ = ["AndroidDriver", "DozeStates", "ProcessState"]
 
 
 class AndroidDriver(AppVerbs, PowerVerbs):
+    clock_rate: float = 1.0
+
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0) -> AndroidDriver:
         host, port = dev.adb_host_port
         transport = AdbTransport(dev.name, dev.serial or "", host, port, default_timeout_s=timeout_s)
-        return cls(transport, cfg.app.android_package)
+        driver = cls(transport, cfg.app.android_package)
+        driver.clock_rate = cfg.clock_rate(dev)
+        return driver
+
+    def capture(self, path: Path | None = None) -> tuple[LogcatCapture, EventStream]:
+        """Start capturing logcat to ``path`` and into a stream that expectations wait on."""
+        stream = EventStream(self.name, self.clock_rate, path)
+        return LogcatCapture(self.transport, stream).start(), stream
+
+    def expect(self, stream: EventStream) -> Expect:
+        assert self.package is not None
+        return Expect(stream, self.package, self.snapshot)
+
+    def snapshot(self, task: str | None = None) -> Snapshot:
+        """What the phone says about the app's background work now (read after a failed wait)."""
+        try:
+            job = self.find_job(task or "") if task is not None else None
+            doze = self.doze_states()
+            restricted = "ignore" in self._run(
+                "snapshot", f"cmd appops get {self.package} RUN_ANY_IN_BACKGROUND").output
+            proc = self.process()
+            return Snapshot(
+                job_found=(job is not None) if task is not None else None,
+                unsatisfied=tuple(job.unsatisfied) if job is not None else (),
+                deep_state=doze.deep, light_state=doze.light, bucket=self.standby_bucket(),
+                background_restricted=restricted, process_running=proc.running, stopped_state=proc.stopped)
+        except HarnessError as exc:
+            return Snapshot(notes=(f"could not read the device state: {exc}",))

@@ -8,6 +8,7 @@ merged), so ``run`` appends a marker echo of ``$?``, which works the same on eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ppadb.client import Client
 
@@ -62,6 +63,17 @@ class AdbTransport:
     def state(self, timeout_s: float = 5.0) -> str:
         """``device``, ``offline``, ``unauthorized``, … or ``missing`` when the server does not list it."""
         return server_devices(self.host, self.port, timeout_s).get(self.serial, "missing")
+
+    def device(self, timeout_s: float | None = None) -> Any:
+        """The ppadb device object (for streaming services); raises when the server does not list it."""
+        try:
+            device = self._client.device(self.serial)
+        except (RuntimeError, OSError) as exc:
+            raise self._unreachable("host:transport", exc) from exc
+        if device is None:
+            raise DeviceUnreachable(self.name, "host:transport", f"{self.serial} is not listed by {self.server}",
+                                    "check the cable / `adb connect`, then `harness devices`")
+        return device
 
     def shell(self, command: str, timeout_s: float | None = None) -> str:
         """Raw shell output (stdout + stderr) of ``command``; no exit status."""

@@ -1,0 +1,129 @@
+"""A device's events as they arrive: appended to a capture file, parsed, and waited on by position.
+
+Mark a position, act, then wait for an event since the mark with a timeout in *device* time (the
+wall timeout is device time over the clock rate, plus slack). Thread-safe: a reader thread feeds
+lines while the test thread waits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from harness.logs.android_events import EventBuilder
+from harness.logs.events import Event
+from harness.logs.logcat import LogcatParser, LogLine
+
+__all__ = ["EventStream", "Mark"]
+
+_WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    index: int  # events before this index happened before the mark
+    line: int  # raw lines before this number happened before the mark
+    device_time: float | None  # the device time of the newest line seen at the mark
+
+
+class EventStream:
+    def __init__(self, device: str, clock_rate: float = 1.0, capture: Path | None = None,
+                 year: int | None = None) -> None:
+        self.device = device
+        self.clock_rate = clock_rate
+        self.events: list[Event] = []
+        self.lines: deque[tuple[int, str]] = deque(maxlen=20_000)
+        self.last_time: float | None = None
+        self._parser = LogcatParser(year=year)
+        self._builder = EventBuilder()
+        self._cond = threading.Condition()
+        self._line_count = 0
+        self._file: TextIO | None = capture.open("a", encoding="utf-8") if capture is not None else None
+        self.closed = False
+
+    # -- feeding (reader thread) ----------------------------------------------------------------
+    def feed(self, raw_lines: Iterable[str]) -> None:
+        lines = list(raw_lines)
+        if self._file is not None:
+            self._file.writelines(line + "\n" for line in lines)
+            self._file.flush()
+        records = self._parser.feed(lines)
+        self._publish(records, lines)
+
+    def flush(self) -> None:
+        """The source went quiet: release a record the parser was holding for continuation lines."""
+        self._publish(self._parser.close(), [])
+
+    def _publish(self, records: list[LogLine], lines: list[str]) -> None:
+        with self._cond:
+            for line in lines:
+                self._line_count += 1
+                self.lines.append((self._line_count, line))
+            if records:
+                before = len(self._builder.events)
+                self._builder.feed(records)
+                self.events.extend(self._builder.events[before:])
+                times = [r.time for r in records if r.time is not None]
+                if times:
+                    self.last_time = max(times[-1], self.last_time or times[-1])
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        self.flush()
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    # -- reading (test thread) ------------------------------------------------------------------
+    def mark(self) -> Mark:
+        with self._cond:
+            return Mark(len(self.events), self._line_count, self.last_time)
+
+    def since(self, mark: Mark) -> list[Event]:
+        with self._cond:
+            return list(self.events[mark.index :])
+
+    def lines_since(self, mark: Mark, limit: int = 200) -> list[tuple[int, str]]:
+        with self._cond:
+            picked = [(n, text) for n, text in self.lines if n > mark.line]
+        return picked[-limit:]
+
+    def wait_for(self, match: Callable[[Event], bool], since: Mark, within_s: float) -> Event | None:
+        """The first event since ``since`` that matches, waiting up to ``within_s`` of device time."""
+        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
+        limit = None if since.device_time is None else since.device_time + within_s
+        scanned = since.index
+        with self._cond:
+            while True:
+                for event in self.events[scanned:]:
+                    if limit is not None and event.time is not None and event.time > limit:
+                        return None
+                    if match(event):
+                        return event
+                scanned = len(self.events)
+                if limit is not None and self.last_time is not None and self.last_time > limit:
+                    return None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed:
+                    return None
+                self._cond.wait(remaining)
+
+    def wait_quiet_until(self, device_time: float) -> None:
+        """Block until the device's log clock has passed ``device_time`` (or the wall equivalent)."""
+        now = self.last_time
+        wall = (device_time - now) / self.clock_rate if now is not None else 0.0
+        deadline = time.monotonic() + max(0.0, wall) + _WALL_SLACK_S
+        with self._cond:
+            while (self.last_time is None or self.last_time < device_time) and not self.closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
