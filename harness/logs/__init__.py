@@ -1,0 +1,89 @@
+"""Pure parsers for what Android devices print, and the typed events built from it.
+
+Text in, typed objects out: logcat lines (``parse_logcat``), background-work events with kill
+attribution (``android_events``), ``dumpsys`` dumps (``parse_jobscheduler``, ``parse_deviceidle``,
+``parse_battery``, ``parse_activity_processes``, ``parse_activity_services``) and the probe line
+(``parse_probe``). ``run_logs`` is the body of ``harness logs``.
+"""
+
+from harness.logs.android_events import EventBuilder, android_events, for_package
+from harness.logs.attribution import SIGNATURES, Attributor, Signature
+from harness.logs.cli_logs import CaptureError, read_capture, run_logs
+from harness.logs.dumpsys import (
+    FGS_TYPES,
+    ActivityProcesses,
+    BatteryDump,
+    DeviceIdleDump,
+    Job,
+    JobBody,
+    JobHistoryEntry,
+    JobSchedulerDump,
+    ProcessInfo,
+    ServiceRecord,
+    fgs_type_names,
+    parse_activity_processes,
+    parse_activity_services,
+    parse_battery,
+    parse_deviceidle,
+    parse_duration,
+    parse_job_body,
+    parse_jobscheduler,
+    split_battery_name,
+)
+from harness.logs.events import KILLERS, KINDS, Event, EventKind, Killer
+from harness.logs.logcat import LogcatParse, LogcatParser, LogLine, parse_line, parse_logcat
+from harness.logs.probe import ProbeRecord, parse_probe, probe_event
+from harness.logs.shell import PsRow, RunResult, parse_jobscheduler_run, parse_ps
+from harness.logs.timeline import Timeline, capture_timeline, detect_capture, format_event
+
+__all__ = [
+    "FGS_TYPES",
+    "KILLERS",
+    "KINDS",
+    "SIGNATURES",
+    "ActivityProcesses",
+    "Attributor",
+    "BatteryDump",
+    "CaptureError",
+    "DeviceIdleDump",
+    "Event",
+    "EventBuilder",
+    "EventKind",
+    "Job",
+    "JobBody",
+    "JobHistoryEntry",
+    "JobSchedulerDump",
+    "Killer",
+    "LogLine",
+    "LogcatParse",
+    "LogcatParser",
+    "ProbeRecord",
+    "ProcessInfo",
+    "PsRow",
+    "RunResult",
+    "ServiceRecord",
+    "Signature",
+    "Timeline",
+    "android_events",
+    "capture_timeline",
+    "detect_capture",
+    "fgs_type_names",
+    "for_package",
+    "format_event",
+    "parse_activity_processes",
+    "parse_activity_services",
+    "parse_battery",
+    "parse_deviceidle",
+    "parse_duration",
+    "parse_job_body",
+    "parse_jobscheduler",
+    "parse_jobscheduler_run",
+    "parse_line",
+    "parse_logcat",
+    "parse_probe",
+    "parse_ps",
+    "probe_event",
+    "read_capture",
+    "run_logs",
+    "split_battery_name",
+]

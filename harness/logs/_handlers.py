@@ -1,0 +1,376 @@
+"""Per-tag handlers: one log message row in, zero or more events out (through the builder).
+
+Each handler gets ``(builder, record, line_no, row, raw)``. Strings are quoted from
+shared/reference/android.md; the section is named next to each pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from harness.logs._jobs import split_battery_name
+from harness.logs.attribution import appid_of
+from harness.logs.logcat import LogLine
+
+if TYPE_CHECKING:
+    from harness.logs.android_events import EventBuilder
+
+Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
+
+# -- ActivityManager (§3.4, §6.5) --------------------------------------------------------------
+_START_PROC = re.compile(r"^Start proc (\d+):([^/\s]+)/(\S+) for (.+?)\s*$")
+_START_PROC_OLD = re.compile(r"^Start proc (\S+) for (.+?): pid=(\d+) uid=(\d+)")  # pre-Android 7
+_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\) has died[.:]?\s*(.*?)\s*$")
+_KILLING = re.compile(r"^Killing (\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
+_PHANTOM = r"PhantomProcessRecord \{\w+ (\d+):(\d+):([^/\s]+)/(\S+)\}"
+_PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (.*)$")
+_PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
+_FORCE_STOP = re.compile(r"^Force stopping (\S+) appid=(\d+) user=(-?\d+): (.*)$")
+_FREEZING = re.compile(r"^freezing (\d+) (\S+)")
+_BOOT_DONE = "Finished processing BOOT_COMPLETED"
+
+
+def _am(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    head = row[:6]
+    if head == "Killin":
+        _am_killing(b, ln, line_no, row, raw)
+    elif head == "Force ":
+        m = _FORCE_STOP.match(row)
+        if m is not None:
+            _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4))
+    elif head == "Start ":
+        _am_start(b, ln, line_no, row, raw)
+    elif head == "Proces":
+        _am_died(b, ln, line_no, row, raw)
+    elif head == "freezi":
+        m = _FREEZING.match(row)
+        if m is not None:
+            pid = int(m.group(1))
+            package = b.note_process(pid, m.group(2), None)
+            b.emit("freeze", ln, line_no, raw, package=package, pid=pid, reason="cached app freezer",
+                   killer="aosp")
+    elif row.startswith(_BOOT_DONE):
+        b.emit("boot", ln, line_no, raw, reason="BOOT_COMPLETED")
+
+
+def _am_killing(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _KILLING.match(row)
+    if m is not None:
+        pid, process, uid, adj, reason = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
+        _kill(b, ln, line_no, raw, pid, process, uid, adj, reason)
+        return
+    m = _PHANTOM_KILL.match(row)
+    if m is not None:
+        # A child process of an app (Android 12+); its package is the app's with that uid.
+        pid, parent, name, uid, reason = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
+        appid = appid_of(uid)
+        package = b.appid_package.get(appid) if appid is not None else None
+        killer = b.attr.killer(package, appid, reason, ln.time, line_no)
+        b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=reason, killer=killer,
+               extra={"process": name, "uid": uid, "parent_pid": parent, "phantom": "true"})
+
+
+def _kill(b: EventBuilder, ln: LogLine, line_no: int, raw: str, pid: int, process: str, uid: str | None,
+          adj: str | None, reason: str) -> None:
+    appid = appid_of(uid)
+    package = b.note_process(pid, process, appid)
+    killer = b.attr.killer(package, appid, reason, ln.time, line_no)
+    extra = {"process": process}
+    if uid is not None:
+        extra["uid"] = uid
+    if adj is not None:
+        extra["adj"] = adj
+    b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=reason, killer=killer, extra=extra)
+
+
+def _force_stop(b: EventBuilder, ln: LogLine, line_no: int, raw: str, package: str, appid: int, user: str,
+                reason: str) -> None:
+    killer = b.attr.killer(package, appid % 100_000, reason, ln.time, line_no)
+    b.attr.note_force_stop(package, killer, ln.time, line_no)
+    b.emit("force_stop", ln, line_no, raw, package=package, reason=reason, killer=killer,
+           extra={"appid": str(appid), "user": user})
+
+
+def _am_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _START_PROC.match(row)
+    if m is not None:
+        pid, process, uid, why = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+    else:
+        old = _START_PROC_OLD.match(row)
+        if old is None:
+            return
+        process, why, pid, uid = old.group(1), old.group(2), int(old.group(3)), old.group(4)
+    package = b.note_process(pid, process, appid_of(uid))
+    b.emit("process_start", ln, line_no, raw, package=package, pid=pid, reason=why,
+           extra={"process": process, "uid": uid})
+
+
+def _am_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _DIED.match(row)
+    if m is not None:
+        pid = int(m.group(2))
+        package = b.note_process(pid, m.group(1), None)
+        b.emit("process_died", ln, line_no, raw, package=package, pid=pid, reason=m.group(3) or None,
+               extra={"process": m.group(1)})
+        return
+    m = _PHANTOM_DIED.match(row)
+    if m is not None:
+        appid = appid_of(m.group(4))
+        owner = b.appid_package.get(appid) if appid is not None else None
+        b.emit("process_died", ln, line_no, raw, package=owner, pid=int(m.group(1)),
+               extra={"process": m.group(3), "uid": m.group(4), "parent_pid": m.group(2), "phantom": "true"})
+
+
+# -- events buffer: "tag: [a,b,c]", strings unquoted, so read fixed fields from both ends (§6.4)
+def _fields(row: str) -> list[str] | None:
+    row = row.strip()
+    if len(row) < 2 or row[0] != "[" or row[-1] != "]":
+        return None
+    return row[1:-1].split(",")
+
+
+def _num(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _am_proc_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    f = _fields(row)  # User, PID, UID, Process Name, Type, Component
+    if f is None or len(f) < 5 or _num(f[1]) is None:
+        return
+    pid, uid, process = int(f[1]), f[2], f[3]
+    package = b.note_process(pid, process, appid_of(uid))
+    why = " ".join(p for p in (f[4], ",".join(f[5:])) if p)
+    b.emit("process_start", ln, line_no, raw, package=package, pid=pid, reason=why,
+           extra={"process": process, "uid": uid})
+
+
+def _am_proc_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    f = _fields(row)  # User, PID, Process Name[, OomAdj, ProcState]
+    if f is None or len(f) < 3 or _num(f[1]) is None:
+        return
+    pid = int(f[1])
+    tail = f[-2:] if len(f) >= 5 else []
+    process = ",".join(f[2:len(f) - len(tail)])
+    extra = {"process": process}
+    if tail:
+        extra["adj"], extra["proc_state"] = tail
+    b.emit("process_died", ln, line_no, raw, package=b.note_process(pid, process, None), pid=pid, extra=extra)
+
+
+def _am_kill(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    f = _fields(row)  # User, PID, Process Name, OomAdj, Reason[, Rss]
+    if f is None or len(f) < 5 or _num(f[1]) is None:
+        return
+    rest = f[4:]
+    if len(rest) > 1 and rest[-1].isdigit():
+        rest = rest[:-1]  # newer trees append the Rss
+    _kill(b, ln, line_no, raw, int(f[1]), f[2], None, f[3], ",".join(rest))
+
+
+def _am_freeze(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    f = _fields(row)  # Pid, Process Name
+    if f is None or len(f) < 2 or _num(f[0]) is None:
+        return
+    pid = int(f[0])
+    b.emit("freeze", ln, line_no, raw, package=b.note_process(pid, f[1], None), pid=pid,
+           reason="cached app freezer", killer="aosp")
+
+
+# DeviceIdleController.stateToString / lightStateToString (DIC-old; DIC-new drops PRE_IDLE).
+_DEEP = ("ACTIVE", "INACTIVE", "IDLE_PENDING", "SENSING", "LOCATING", "IDLE", "IDLE_MAINTENANCE",
+         "QUICK_DOZE_DELAY")
+_LIGHT = {0: "ACTIVE", 1: "INACTIVE", 3: "PRE_IDLE", 4: "IDLE", 5: "WAITING_FOR_NETWORK",
+          6: "IDLE_MAINTENANCE", 7: "OVERRIDE"}
+
+
+def _device_idle(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    f = _fields(row)  # state, reason
+    if f is None:
+        return
+    light = ln.tag == "device_idle_light"
+    code = _num(f[0])
+    if code is None:
+        state = f[0]
+    elif light:
+        state = _LIGHT.get(code, f[0])
+    else:
+        state = _DEEP[code] if 0 <= code < len(_DEEP) else f[0]
+    extra = {"mode": "light" if light else "deep"}
+    if len(f) > 1:
+        extra["cause"] = ",".join(f[1:])
+    b.emit("doze", ln, line_no, raw, reason=state, extra=extra)
+
+
+_MOVED = re.compile(r"Moved from (?:LIGHT_)?STATE_\w+? to (LIGHT_)?STATE_([A-Z_]+)")
+
+
+def _dic(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _MOVED.search(row)
+    if m is not None:
+        b.emit("doze", ln, line_no, raw, reason=m.group(2), extra={"mode": "light" if m.group(1) else "deep"})
+
+
+# -- JobScheduler (§2.5, Job history format of §2.3) ------------------------------------------
+_JOB_REF = r"#([^/\s]+)/(-?\d+) (\S+)"
+_TIMED_OUT = re.compile(rf"Client timed out.*? {_JOB_REF}")
+_JOB_EVENT = re.compile(rf"(?:^|\s)(START|STOP(?:-[A-Z]+)?): {_JOB_REF}(?: (.*))?$")
+
+
+def _jobs(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _TIMED_OUT.search(row)
+    if m is not None:
+        namespace, package = split_battery_name(m.group(3))
+        b.emit("job_timeout", ln, line_no, raw, package=package, job_id=int(m.group(2)),
+               reason="no jobFinished received", extra=_job_extra(m.group(1), m.group(3), namespace))
+        return
+    m = _JOB_EVENT.search(row)
+    if m is not None:
+        namespace, package = split_battery_name(m.group(4))
+        event = m.group(1)
+        extra = _job_extra(m.group(2), m.group(4), namespace)
+        extra["event"] = event
+        b.emit("job_start" if event == "START" else "job_stop", ln, line_no, raw, package=package,
+               job_id=int(m.group(3)), reason=m.group(5) or None, extra=extra)
+
+
+def _job_extra(uid: str, name: str, namespace: str | None) -> dict[str, str]:
+    extra = {"uid": uid, "battery_name": name}
+    if namespace is not None:
+        extra["namespace"] = namespace
+    return extra
+
+
+# -- WorkManager (§7.1) --------------------------------------------------------------------------
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# Current WM concatenates without a space ("…c481Job ID 33"); older String.format had one.
+_WM_SCHEDULED = re.compile(rf"Scheduling work ID ({_UUID}) ?Job ID (-?\d+)")
+_WM_RESULT = re.compile(rf"Worker result (\w+) for Work \[ id=({_UUID})(?:, tags=\{{ ?(.*?) ?\}})?")
+_WM_JOB = re.compile(rf"on(Start|Stop)Job for (?:WorkGenerationalId\(workSpecId=)?({_UUID})")
+
+
+def _wm_scheduler(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _WM_SCHEDULED.search(row)
+    if m is not None:
+        job_id = int(m.group(2))
+        b.work_job[m.group(1)] = job_id
+        b.emit("work_scheduled", ln, line_no, raw, package=b.app_package(ln), pid=ln.pid, job_id=job_id,
+               extra={"work_id": m.group(1)})
+
+
+def _wm_result(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _WM_RESULT.search(row)
+    if m is not None:
+        extra = {"work_id": m.group(2)}
+        if m.group(3):
+            extra["tags"] = m.group(3)
+        b.emit("work_result", ln, line_no, raw, package=b.app_package(ln), pid=ln.pid,
+               job_id=b.work_job.get(m.group(2)), reason=m.group(1), extra=extra)
+
+
+def _wm_job(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _WM_JOB.search(row)
+    if m is not None:
+        b.emit("job_start" if m.group(1) == "Start" else "job_stop", ln, line_no, raw,
+               package=b.app_package(ln), pid=ln.pid, job_id=b.work_job.get(m.group(2)),
+               extra={"work_id": m.group(2)})
+
+
+# -- Expo (§7.3, §7.5) ---------------------------------------------------------------------------
+_EXPO: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (re.compile(r"Executing task '(.+)'"), "task_start", None),
+    (re.compile(r"Handling job with task name '(.+?)' for app"), "task_start", None),
+    (re.compile(r"Finished task '(.+?)' with eventId"), "task_end", None),
+    (re.compile(r"Job for task '(.+?)' has been cancelled by the system"), "task_end", "cancelled"),
+    # The WorkManager worker that runs every registered task; it names none.
+    (re.compile(r"doWork: Starting worker()"), "task_start", "workmanager"),
+)
+
+
+def _expo(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    for pattern, kind, reason in _EXPO:
+        m = pattern.search(row)
+        if m is not None:
+            b.emit("task_start" if kind == "task_start" else "task_end", ln, line_no, raw,
+                   package=b.app_package(ln), pid=ln.pid, task=m.group(1) or None, reason=reason,
+                   extra={"source": ln.tag or ""})
+            return
+
+
+# -- boot, lmkd, OEM freezers (§6.5, §8.2) -----------------------------------------------------
+_ZYGOTE_START = re.compile(r"(?i)^(?:zygote\w*\s+started|begin preload|preloading classes)")
+_LMKD = re.compile(r"Kill(?:ing)? '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom_score_adj|adj) (-?\d+))?"
+                   r"(?:.*?reason:? (.*))?")
+_OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+)(?:.*?reason:(.*))?")
+_FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
+
+
+def _zygote(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    if _ZYGOTE_START.match(row):
+        b.emit("boot", ln, line_no, raw, reason="zygote")
+
+
+def _lmkd(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _LMKD.search(row)
+    if m is not None:
+        pid = int(m.group(2))
+        appid = appid_of(m.group(3))
+        package = b.note_process(pid, m.group(1), appid)
+        extra = {"process": m.group(1)}
+        if m.group(4) is not None:
+            extra["adj"] = m.group(4)
+        b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=(m.group(5) or "lmkd").strip(),
+               killer="lmk", extra=extra)
+
+
+def _opbf(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _OPBF_FREEZE.search(row)
+    if m is not None:
+        reason = (m.group(3) or "").strip() or None
+        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=reason, killer="oneplus",
+               extra={"uid": m.group(1)})
+
+
+def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _FREECESS.match(row)
+    target = m.group(3).lower() if m is not None else ""
+    if m is not None and ("freez" in target or "frozen" in target) and "unfreez" not in target:
+        b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=m.group(4), killer="samsung",
+               extra={"from": m.group(2), "to": m.group(3)})
+
+
+_BY_TAG: dict[str, tuple[Handler, ...]] = {
+    "ActivityManager": (_am,),
+    "am_proc_start": (_am_proc_start,),
+    "am_proc_died": (_am_proc_died,),
+    "am_kill": (_am_kill,),
+    "am_freeze": (_am_freeze,),
+    "device_idle": (_device_idle,),
+    "device_idle_light": (_device_idle,),
+    "DeviceIdleController": (_dic,),
+    "WM-SystemJobScheduler": (_wm_scheduler,),
+    "WM-WorkerWrapper": (_wm_result,),
+    "WM-SystemJobService": (_wm_job,),
+    "BackgroundTaskConsumer": (_expo,),
+    "BackgroundTaskWork": (_expo,),
+    "TaskService": (_expo,),
+    "lowmemorykiller": (_lmkd,),
+    "lmkd": (_lmkd,),
+    "OPBF": (_opbf,),
+    "FreecessController": (_freecess,),
+}
+_BY_PREFIX: tuple[tuple[str, Handler], ...] = (
+    ("JobS", _jobs),  # JobScheduler, JobSchedulerService, JobServiceContext
+    ("Zygote", _zygote),
+    ("zygote", _zygote),
+)
+
+
+def for_tag(tag: str) -> tuple[Handler, ...]:
+    """The handlers for a tag (the builder memoises the answer per tag)."""
+    found = _BY_TAG.get(tag, ())
+    return found + tuple(h for prefix, h in _BY_PREFIX if tag.startswith(prefix))

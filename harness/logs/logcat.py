@@ -1,0 +1,314 @@
+"""Parse logcat text, in any of logcat's ``-v`` formats, into typed ``LogLine`` records.
+
+Pure: text in, records out. The format is detected per line, so a file that mixes formats (a
+``threadtime`` dump pasted after a ``brief`` one) still parses. Prefix templates follow
+liblog/logprint.cpp (``android_log_formatLogLine``); see docs in shared/reference/android.md §6.1.
+
+- ``threadtime`` (the default), ``time``, ``brief``, ``tag``, ``process``, ``thread``, ``long``;
+- time modifiers ``epoch`` (19-column right-aligned seconds), ``monotonic``, ``year``, ``usec``,
+  ``nsec``, ``zone`` (`` +0000``) and ``uid`` (an extra column);
+- the cut-down forms seen in real captures (``I Tag: msg`` and ``Tag: msg`` with the time and pid
+  columns removed, ``[time pid:tid P/Tag]`` long headers without padding), and Android Studio's
+  log view ("studio") as a best effort.
+
+logcat repeats the full prefix on every row of a multi-line message, so consecutive rows with the
+same time/pid/tid/priority/tag are joined back into one record with ``\\n``. That also joins two
+separate messages logged by one thread in the same millisecond; event extraction therefore works
+row by row (``LogLine.rows``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+__all__ = ["LogLine", "LogcatParse", "LogcatParser", "parse_line", "parse_logcat"]
+
+
+class LogLine(NamedTuple):
+    """One logcat message. A NamedTuple rather than a dataclass: it is built once per input line,
+    and tuple construction is several times cheaper."""
+
+    time: float | None  # seconds since 1970 (device time; None for monotonic or no time)
+    time_text: str | None  # the time as printed, e.g. "02-15 19:41:49.159"
+    pid: int | None
+    tid: int | None
+    prio: str | None  # V D I W E F S (A in Studio)
+    tag: str | None
+    msg: str  # rows of a multi-line message joined with "\n"
+    line_no: int  # 1-based line of the first physical line (the header for -v long)
+    buffer: str | None = None  # from the last "--------- beginning of X" divider
+    uid: str | None = None  # -v uid column
+    process: str | None = None  # the process name Android Studio prints
+    fmt: str = "threadtime"  # detected format
+    raw: str = ""  # the physical line(s), joined with "\n"
+    msg_line: int = 0  # line of the first message row when it is not line_no (-v long)
+
+    @property
+    def first_msg_line(self) -> int:
+        return self.msg_line or self.line_no
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(line number, message row, source text) for each row of the message; the source text
+        of a -v long row keeps its header line."""
+        msgs = self.msg.split("\n")
+        raws = self.raw.split("\n")
+        offset = len(raws) - len(msgs)  # -v long: the header line comes first
+        head = raws[0] + "\n" if offset > 0 else ""
+        first = self.first_msg_line
+        return [(first + i, m, head + raws[offset + i] if 0 <= offset + i < len(raws) else m)
+                for i, m in enumerate(msgs)]
+
+
+@dataclass(frozen=True, slots=True)
+class LogcatParse:
+    lines: list[LogLine]
+    skipped: int  # non-blank lines that matched no format
+    skipped_line_nos: list[int]
+
+
+_PRIO = r"[VDIWEFSA]"
+_DATE = r"(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?"
+_NUM = r" *\d+(?:\.\d+)?"
+_TIME = rf"(?P<t>(?:{_DATE}|{_NUM})(?: [+-]\d{{4}})?)"
+_UIDP = r"(?:(?P<uid>[^:()\s]+): *)?"  # "( 1000: 1370)" / "( shell: 1370)" with -v uid
+_TAG_MSG = r"(?P<tag>.*?) *:(?: (?P<msg>.*))?$"
+
+# The default format, with millisecond times and a tag without ":", gets a regex of its own:
+# it is most of every capture, and this shape matches about twice as fast as the general one.
+_THREADTIME_FAST = re.compile(rf"(\d\d-\d\d \d\d:\d\d:\d\d\.\d{{1,9}}) +(\d+) +(\d+) ({_PRIO}) ([^:]*): (.*)")
+_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("threadtime", re.compile(rf"^{_TIME} +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
+    ("threadtime", re.compile(rf"^{_TIME} +(?P<uid>\S+) +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
+    ("time", re.compile(rf"^{_TIME} (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
+    ("brief", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
+    ("process", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+)\) (?P<msg>.*)  \((?P<tag>[^()]*)\)$")),
+    ("thread", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+): *(?P<tid>\d+)\) (?P<msg>.*)$")),
+    ("tag", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
+    # Android Studio before Flamingo: "2020-02-13 14:21:37.990 29528-29660/pkg I/Tag: msg".
+    ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/"
+                          rf"(?P<proc>\S+) (?P<p>{_PRIO})/(?P<tag>.*?): (?P<msg>.*)$")),
+    # Android Studio's newer columns: [date time pid-tid] tag process level message.
+    ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+)-(?P<tid>\d+) +"
+                          rf"(?P<tag>\S+) +(?P<proc>\S+) +(?P<p>{_PRIO}) +(?P<msg>.*)$")),
+    ("studio", re.compile(rf"^(?P<tag>\S+) {{2,}}(?P<proc>\S+) {{2,}}(?P<p>{_PRIO}) {{2}}(?P<msg>.*)$")),
+    # Captures with the time and pid columns cut away (android-captures.md §8).
+    ("bare", re.compile(rf"^(?P<p>{_PRIO}) (?P<tag>[^\s:][^:]*?) *:(?: (?P<msg>.*))?$")),
+    ("bare", re.compile(r"^(?P<tag>[A-Za-z_][\w.\-$]*):(?: (?P<msg>.*))?$")),
+)
+# Lines that certainly start a new entry, whatever came before: a time, then pid columns.
+_ANY_TIME = rf"(?:{_DATE}|{_NUM})(?: [+-]\d{{4}})?"
+_TIMED = re.compile(rf"^{_ANY_TIME} +(?:\S+ +)?\d+ +\d+ {_PRIO} |^{_ANY_TIME} {_PRIO}/"
+                    r"|^\d{4}-\d\d-\d\d [\d:.]+ +\d+-\d+")
+# "-v long": "[ 11-28 08:15:02.311  4321: 4350 I/Tag ]"; OEM log viewers drop the inner spaces.
+_LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?P<p>{_PRIO})/(?P<tag>.*?) *\]$")
+_DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
+# logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
+_META = re.compile(r"^\S+: ring buffer is \d")
+
+
+class _Clock:
+    """Turns printed times into seconds since 1970, caching per printed second."""
+
+    def __init__(self, year: int) -> None:
+        self._year = year
+        self.seconds: dict[str, float | None] = {}  # "MM-DD hh:mm:ss" → seconds since 1970
+
+    def epoch(self, text: str) -> float | None:
+        zone = 0
+        if len(text) > 6 and text[-6] == " " and text[-5] in "+-":
+            sign = -1 if text[-5] == "-" else 1
+            zone = sign * (int(text[-4:-2]) * 3600 + int(text[-2:]) * 60)
+            text = text[:-6]
+        whole, dot, frac = text.partition(".")
+        try:
+            base = self.seconds[whole]
+        except KeyError:
+            if len(self.seconds) > 65536:
+                self.seconds.clear()
+            base = self.seconds[whole] = self._whole(whole)
+        if base is None:
+            return None
+        return base - zone + (int(frac) / 10 ** len(frac) if dot else 0.0)
+
+    def _whole(self, whole: str) -> float | None:
+        if "-" not in whole:
+            # -v epoch (%19lld, padding already stripped) or -v monotonic (%6lld seconds since
+            # boot, not a wall-clock time); no uptime reaches 2001-09-09, so size tells them apart.
+            value = int(whole)
+            return float(value) if value >= 1_000_000_000 else None
+        year = self._year
+        if whole[4] == "-":
+            year, whole = int(whole[:4]), whole[5:]
+        fields = (year, int(whole[0:2]), int(whole[3:5]), int(whole[6:8]), int(whole[9:11]),
+                  int(whole[12:14]), 0, 0, 0)
+        return float(calendar.timegm(fields))
+
+
+_SCALE = tuple(10.0**n for n in range(16))  # fraction digits → divisor
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text is not None else None
+
+
+class LogcatParser:
+    """Incremental parser: ``feed`` lines, collect finished records, ``close`` at the end.
+
+    A record is held back until the next line shows it is complete (multi-line messages, ``-v
+    long`` bodies), so a follower sees each record once, whole.
+    """
+
+    def __init__(self, *, year: int | None = None, first_line_no: int = 1) -> None:
+        self._clock = _Clock(time.gmtime().tm_year if year is None else year)
+        self._line_no = first_line_no - 1
+        self._pending: LogLine | None = None
+        self._long: LogLine | None = None  # a -v long header waiting for its body
+        self._long_rows: list[str] = []
+        self._buffer: str | None = None
+        self._last_line = 0  # physical line last added to the pending record
+        self.skipped = 0
+        self.skipped_line_nos: list[int] = []
+
+    def feed(self, raw_lines: Iterable[str]) -> list[LogLine]:
+        out: list[LogLine] = []
+        fast = _THREADTIME_FAST.match
+        epoch = self._clock.epoch
+        seconds = self._clock.seconds
+        for raw in raw_lines:
+            self._line_no += 1
+            line = raw.rstrip("\r\n")
+            if self._long is not None and self._long_body(line, out):
+                continue
+            m = fast(line)
+            if m is None:
+                self._slow(line, out)
+                continue
+            # The hot path, inlined: the benchmark measures this loop.
+            t, pid, tid, prio, tag, msg = m.groups()
+            base = seconds.get(t[:14])
+            when = epoch(t) if base is None else base + int(t[15:]) / _SCALE[len(t) - 15]
+            rec = LogLine(when, t, int(pid), int(tid), prio, tag.rstrip(), msg, self._line_no, self._buffer,
+                          None, None, "threadtime", line)
+            prev = self._pending
+            if (prev is not None and prev.time_text == t and self._last_line == rec.line_no - 1
+                    and prev.tid == rec.tid and prev.pid == rec.pid and prev.tag == rec.tag
+                    and prev.prio == prio and prev.buffer == rec.buffer):
+                self._pending = prev._replace(msg=prev.msg + "\n" + msg, raw=prev.raw + "\n" + line)
+            else:
+                if prev is not None:
+                    out.append(prev)
+                self._pending = rec
+            self._last_line = rec.line_no
+        return out
+
+    def close(self) -> list[LogLine]:
+        out: list[LogLine] = []
+        self._finish_long(out)
+        self._flush(out)
+        return out
+
+    # -- internals ------------------------------------------------------------------------------
+    def _push(self, rec: LogLine, out: list[LogLine]) -> None:
+        prev = self._pending
+        last, self._last_line = self._last_line, rec.line_no
+        # Android Studio prints a message's prefix once, so equal studio prefixes are two messages.
+        if (prev is not None and prev.time_text == rec.time_text and rec.time_text is not None
+                and rec.fmt != "studio" and last == rec.line_no - 1 and prev.tid == rec.tid and prev.pid == rec.pid
+                and prev.tag == rec.tag and prev.prio == rec.prio and prev.buffer == rec.buffer):
+            self._pending = prev._replace(msg=prev.msg + "\n" + rec.msg, raw=prev.raw + "\n" + rec.raw)
+            return
+        if prev is not None:
+            out.append(prev)
+        self._pending = rec
+
+    def _flush(self, out: list[LogLine]) -> None:
+        if self._pending is not None:
+            out.append(self._pending)
+            self._pending = None
+
+    def _skip(self) -> None:
+        self.skipped += 1
+        self.skipped_line_nos.append(self._line_no)
+
+    def _slow(self, line: str, out: list[LogLine]) -> None:
+        if not line.strip():
+            self._flush(out)
+            return
+        prev = self._pending
+        if prev is not None and prev.fmt == "studio" and line[0] in " \t":
+            # Android Studio prints the continuation rows of a message without a prefix.
+            self._pending = prev._replace(msg=prev.msg + "\n" + line.strip(), raw=prev.raw + "\n" + line)
+            self._last_line = self._line_no
+            return
+        divider = _DIVIDER.match(line)
+        if divider is not None or _META.match(line):
+            self._flush(out)
+            if divider is not None:
+                self._buffer = divider.group(1)
+            return
+        header = _LONG_HEADER.match(line)
+        if header is not None:
+            self._flush(out)
+            self._long = self._record(header, "long", line)
+            self._long_rows = []
+            return
+        for fmt, pattern in _FORMATS:
+            m = pattern.match(line)
+            if m is not None:
+                self._push(self._record(m, fmt, line), out)
+                return
+        self._flush(out)
+        self._skip()
+
+    def _record(self, m: re.Match[str], fmt: str, line: str) -> LogLine:
+        g = m.groupdict()
+        text = g["t"].strip() if g.get("t") else None
+        return LogLine(
+            self._clock.epoch(text) if text else None, text, _int(g.get("pid")), _int(g.get("tid")),
+            g.get("p"), g.get("tag"), g.get("msg") or "", self._line_no, self._buffer, g.get("uid"),
+            g.get("proc"), fmt, line,
+        )
+
+    def _long_body(self, line: str, out: list[LogLine]) -> bool:
+        """Handle a line after a -v long header; False when it is not part of that entry."""
+        if line.strip() == "":
+            self._finish_long(out)
+            return True
+        if _LONG_HEADER.match(line) or _DIVIDER.match(line) or _TIMED.match(line):
+            # The blank separator was lost (OEM log viewers drop it): the entry has ended.
+            self._finish_long(out)
+            return False
+        self._long_rows.append(line)
+        return True
+
+    def _finish_long(self, out: list[LogLine]) -> None:
+        head = self._long
+        if head is None:
+            return
+        self._long = None
+        rows, self._long_rows = self._long_rows, []
+        rec = head._replace(msg="\n".join(rows), raw="\n".join([head.raw, *rows]),
+                            msg_line=head.line_no + 1 if rows else 0)
+        self._push(rec, out)
+        self._flush(out)  # -v long never repeats a prefix, so nothing merges into it
+
+
+def parse_logcat(text: str | Iterable[str], *, year: int | None = None) -> LogcatParse:
+    """Parse a whole capture. Times without a year are placed in ``year`` (default: this year)."""
+    parser = LogcatParser(year=year)
+    rows = text.splitlines() if isinstance(text, str) else text
+    lines = parser.feed(rows)
+    lines.extend(parser.close())
+    return LogcatParse(lines, parser.skipped, parser.skipped_line_nos)
+
+
+def parse_line(line: str, *, year: int | None = None, line_no: int = 1) -> LogLine | None:
+    """One physical line in any single-line format (not a -v long header), or None."""
+    parser = LogcatParser(year=year, first_line_no=line_no)
+    found = parser.feed([line]) + parser.close()
+    return found[0] if found else None
