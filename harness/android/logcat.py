@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import socket
 import threading
 
@@ -63,6 +64,10 @@ class LogcatCapture:
                 *lines, pending = pending.split(b"\n")
                 if lines:
                     self.stream.feed(line.decode("utf-8", "replace").rstrip("\r") for line in lines)
+                if not pending and not select.select([sock], [], [], 0)[0]:
+                    # logcat writes a multi-line message in one go: nothing more queued means the
+                    # record the parser holds back is complete, so waiters need not wait for _QUIET_S.
+                    self.stream.flush()
         except OSError as exc:
             if not self._stop.is_set():
                 self.error = DeviceUnreachable(self.transport.name, "logcat", f"the log stream broke: {exc}")
