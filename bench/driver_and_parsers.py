@@ -37,7 +37,8 @@ def parse_throughput(count: int = 200_000) -> None:
     mid = time.perf_counter()
     android_events(parsed.lines)
     end = time.perf_counter()
-    print(f"parse: {count / (mid - start):,.0f} threadtime lines/s; parse + events: {count / (end - start):,.0f} lines/s")
+    print(f"parse: {count / (mid - start):,.0f} threadtime lines/s; "
+          f"parse + events: {count / (end - start):,.0f} lines/s")
 
 
 def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
@@ -66,7 +67,7 @@ def lab_numbers(lab: RunningLab) -> None:
             expect = drv.expect(stream)
             written = [0.0]
 
-            def write(n: int = i) -> None:
+            def write(n: int = i, written: list[float] = written) -> None:
                 written[0] = time.perf_counter()
                 raw.shell(f"log -t ReactNativeJS 'BgProbe v1 task_start task=bench{n} run=1'")
 
