@@ -1,12 +1,30 @@
-"""Battery, screen and Doze (deviceidle). Work in progress by the power owner."""
+"""Battery, screen and Doze: ``dev.power`` and the ``battery``, ``deviceidle`` and ``power`` services.
+
+Modules: ``battery`` (BatteryService), ``screen`` (PowerManagerService wakefulness, ``dumpsys power``), ``doze``
+(DeviceIdleController's state machines), ``allowlist`` (power-save allowlists), ``deviceidle`` and
+``deviceidle_dump`` (its shell command and dump), ``model`` (the PowerModel facade), ``constants`` (tunables).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.power.constants import DozeConstants
+from harness.lab.android.os.power.model import LabPower
+
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
+__all__ = ["DozeConstants", "LabPower", "install"]
+
 
 def install(dev: AndroidDevice) -> None:
-    """Placeholder until this part lands: the device runs without it."""
+    """Put ``dev.power`` on the device, register its three services and subscribe to keys and reboots."""
+    power = LabPower(dev)
+    dev.power = power
+    dev.services["battery"] = power.battery
+    dev.services["deviceidle"] = power.deviceidle
+    dev.services["power"] = power.power_service
+    dev.on_key(power.on_key)
+    dev.on_shutdown(power.shutdown)
+    dev.on_boot(power.boot)
