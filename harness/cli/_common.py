@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -16,7 +13,7 @@ from rich.console import Console
 from harness.config import Config, load_config
 from harness.errors import ConfigError, HarnessError
 
-__all__ = ["DevicesOpt", "err_console", "exits", "lab_state", "load", "make_console", "pid_alive", "state_dir"]
+__all__ = ["DevicesOpt", "err_console", "exits", "load", "make_console"]
 
 def make_console(stderr: bool = False) -> Console:
     """Rich falls back to 80 columns when output is not a terminal; logs and CI want whole lines."""
@@ -49,30 +46,3 @@ def exits(fn: F) -> F:
 
 def load(path: str) -> Config:
     return load_config(path)
-
-
-def state_dir(cfg: Config) -> Path:
-    base = Path(cfg.path).resolve().parent
-    return base / cfg.lab.state_dir
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lab_state(cfg: Config) -> dict[str, Any] | None:
-    """The running lab's status file, or None when no lab of this config runs."""
-    path = state_dir(cfg) / "lab.json"
-    try:
-        state: dict[str, Any] = json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    if not pid_alive(int(state.get("pid", -1))):
-        return None
-    return state

@@ -6,17 +6,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import typer
 
-from harness.cli._common import DevicesOpt, exits, lab_state, load, make_console, pid_alive, state_dir
+from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config
-from harness.errors import LabError
+from harness.labctl import lab_state, spawn_lab, state_dir, stop_lab
 
 __all__ = ["lab_app"]
 
@@ -66,32 +62,11 @@ def up(devices: str = DevicesOpt,
         console.print(f"lab already running (pid {running['pid']}); `harness lab status` shows it")
         return
     if detach:
-        _print_status(_spawn(cfg, devices))
+        _print_status(spawn_lab(cfg))
         return
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(_serve(cfg))
-
-
-def _spawn(cfg: Config, devices: str) -> dict[str, object]:
-    sdir = state_dir(cfg)
-    sdir.mkdir(parents=True, exist_ok=True)
-    log_path = sdir / "lab.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "lab", "up", "--devices", devices, "-v"],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        state = lab_state(cfg)
-        if state is not None and state.get("pid") == proc.pid:
-            return state
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise LabError(f"the lab exited with code {proc.returncode} while starting; its log ({log_path}):\n{tail}")
-        time.sleep(0.1)  # polling a child process's pidfile: there is no event to await across processes
-    proc.kill()
-    raise LabError(f"the lab did not come up within {_READY_TIMEOUT_S:.0f} s; see {log_path}")
 
 
 @lab_app.command("down")
@@ -99,20 +74,8 @@ def _spawn(cfg: Config, devices: str) -> dict[str, object]:
 def down(devices: str = DevicesOpt) -> None:
     """Stop the background lab and disconnect its phones from the adb server."""
     cfg = load(devices)
-    state = lab_state(cfg)
-    if state is None:
-        console.print("no lab is running")
-        return
-    pid = int(state["pid"])
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)  # waiting for another process to exit
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(FileNotFoundError):
-        (state_dir(cfg) / "lab.json").unlink()
-    console.print(f"lab stopped (pid {pid})")
+    pid = stop_lab(cfg)
+    console.print("no lab is running" if pid is None else f"lab stopped (pid {pid})")
 
 
 @lab_app.command("status")

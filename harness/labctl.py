@@ -1,0 +1,89 @@
+"""Control the virtual lab as a background process: find it, start it, stop it.
+
+Used by ``harness lab`` and the pytest plugin. It talks to the lab only through its pidfile and
+its process; it never imports the lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.config import Config
+from harness.errors import LabError
+
+__all__ = ["lab_state", "pid_alive", "spawn_lab", "state_dir", "stop_lab"]
+
+READY_TIMEOUT_S = 60.0
+
+
+def state_dir(cfg: Config) -> Path:
+    return Path(cfg.path).resolve().parent / cfg.lab.state_dir
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lab_state(cfg: Config) -> dict[str, Any] | None:
+    """The running lab's status file, or None when no lab of this config runs."""
+    path = state_dir(cfg) / "lab.json"
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if not pid_alive(int(state.get("pid", -1))):
+        return None
+    return state
+
+
+def spawn_lab(cfg: Config) -> dict[str, Any]:
+    """Start ``harness lab up`` in the background and wait until it reports its endpoints."""
+    sdir = state_dir(cfg)
+    sdir.mkdir(parents=True, exist_ok=True)
+    log_path = sdir / "lab.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "lab", "up", "--devices", cfg.path, "-v"],
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = lab_state(cfg)
+        if state is not None and state.get("pid") == proc.pid:
+            return state
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise LabError(f"the lab exited with code {proc.returncode} while starting; its log ({log_path}):\n{tail}")
+        time.sleep(0.1)  # another process's pidfile: there is no event to await across processes
+    proc.kill()
+    raise LabError(f"the lab did not come up within {READY_TIMEOUT_S:.0f} s; see {log_path}")
+
+
+def stop_lab(cfg: Config, timeout_s: float = 30.0) -> int | None:
+    """Stop the background lab (SIGTERM, then SIGKILL); returns its pid, or None if none ran."""
+    state = lab_state(cfg)
+    if state is None:
+        return None
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for another process to exit
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        (state_dir(cfg) / "lab.json").unlink()
+    return pid
