@@ -17,7 +17,7 @@ from harness.logs._durations import DURATION, parse_duration
 __all__ = ["Job", "JobBody", "JobHistoryEntry", "JobSchedulerDump", "parse_job_body", "parse_jobscheduler",
            "split_battery_name"]
 
-_HEADER = re.compile(r"^(\s*)JOB #([^/\s]+)/(-?\d+): (\S+) (.+?)\s*$")
+_HEADER = re.compile(r"^(\s*)JOB (?:#|[^:\s]+:)([^/\s]+)/(-?\d+): (\S+) (.+?)\s*$")  # 14+: "JOB <ns>:u0a1/5"
 _HISTORY = re.compile(rf"^\s*({DURATION})\s+([A-Z][A-Z-]*): #([^/\s]+)/(-?\d+) (\S+)(?: (.*?))?\s*$")
 _INVALID = re.compile(r"^Invalid package: (\S+)")
 _CONSTRAINT = re.compile(r"^[A-Z][A-Z_]*$")

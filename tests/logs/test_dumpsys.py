@@ -265,3 +265,14 @@ def test_jobscheduler_run_output(text: str, outcome: str, forced: bool, job_id: 
     result = parse_jobscheduler_run(text)
     assert (result.outcome, result.forced, result.job_id, result.package) == (outcome, forced, job_id, package)
     assert result.ok == (outcome == "running")
+
+
+def test_namespaced_job_header_of_android_14_and_15() -> None:
+    # JobSchedulerService.dumpInternal prints "JOB " + printUniqueId: "<ns>:" replaces "#" for namespaced jobs.
+    text = (
+        "  JOB androidx.work.systemjobscheduler:u0a217/0: 5d421eb "
+        "@androidx.work.systemjobscheduler@com.example.courier/androidx.work.impl.background.systemjob.SystemJobService\n"
+        "    Source: uid=u0a217 user=0 pkg=com.example.courier\n"
+    )
+    (job,) = parse_jobscheduler(text).jobs
+    assert (job.job_id, job.namespace, job.package) == (0, "androidx.work.systemjobscheduler", "com.example.courier")

@@ -1,12 +1,67 @@
-"""Part jobs of the OS model. Work in progress by the power owner."""
+"""Jobs and alarms of the OS model: JobScheduler, AlarmManager, App Standby buckets and app ops.
+
+``install(dev)`` sets ``dev.jobs`` (:class:`JobScheduler`), ``dev.alarms`` (:class:`AlarmManager`),
+``dev.standby`` (:class:`StandbyTracker`) and ``dev.appops`` (:class:`AppOps`), and registers the
+``jobscheduler``, ``alarm``, ``usagestats`` and ``appops`` services. The parts subscribe to
+``dev.power`` and ``dev.activity`` when those exist (they may be installed later) and fall back to an
+idle, unplugged-but-healthy phone's answers until then.
+
+For the activity part: ``am set-standby-bucket``/``get-standby-bucket`` parse with
+:func:`parse_bucket` (raises :class:`UnknownBucketError`, whose text is the stderr line) and print
+with :func:`bucket_name`; ``am set-inactive``/``get-inactive`` call ``dev.standby.set_inactive`` /
+``is_inactive``. For the app part: WorkManager on API 34+ schedules in :data:`WORKMANAGER_NAMESPACE`
+(see :func:`workmanager_namespace`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.jobs.alarm_service import AlarmService
+from harness.lab.android.os.jobs.alarms import AlarmManager
+from harness.lab.android.os.jobs.appops import AppOps, AppOpsService
+from harness.lab.android.os.jobs.constraints import DeviceState
+from harness.lab.android.os.jobs.jobscheduler import WORKMANAGER_NAMESPACE, JobScheduler
+from harness.lab.android.os.jobs.shell import JobSchedulerService
+from harness.lab.android.os.jobs.standby import (
+    StandbyTracker,
+    UnknownBucketError,
+    UsageStatsService,
+    bucket_name,
+    parse_bucket,
+)
+
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
+__all__ = [
+    "WORKMANAGER_NAMESPACE",
+    "AlarmManager",
+    "AppOps",
+    "JobScheduler",
+    "StandbyTracker",
+    "UnknownBucketError",
+    "bucket_name",
+    "install",
+    "parse_bucket",
+    "workmanager_namespace",
+]
+
+
+def workmanager_namespace(dev: AndroidDevice) -> str | None:
+    """The namespace WorkManager's SystemJobScheduler uses on this phone (``forNamespace`` on API 34+)."""
+    return WORKMANAGER_NAMESPACE if dev.sdk >= 34 else None
+
 
 def install(dev: AndroidDevice) -> None:
-    """Placeholder until this part lands: the device runs without it."""
+    standby = StandbyTracker(dev)
+    appops = AppOps(dev)
+    state = DeviceState(dev, standby, appops)
+    jobs = JobScheduler(dev, state)
+    alarms = AlarmManager(dev, state)
+    dev.standby, dev.appops, dev.jobs, dev.alarms = standby, appops, jobs, alarms
+    dev.services["jobscheduler"] = JobSchedulerService(dev, jobs)
+    dev.services["alarm"] = AlarmService(dev, alarms)
+    dev.services["usagestats"] = UsageStatsService(dev, standby)
+    dev.services["appops"] = AppOpsService(dev, appops)
+    jobs.hook_parts()
