@@ -8,15 +8,19 @@ from __future__ import annotations
 
 __all__ = [
     "CommandFailed",
-    "JobHasFunctionalConstraints",
-    "JobNotFound",
-    "PackageNotFound",
     "ConfigError",
     "DeviceError",
+    "DeviceQuarantined",
     "DeviceTimeout",
+    "DeviceUnhealthy",
     "DeviceUnreachable",
     "HarnessError",
+    "JobHasFunctionalConstraints",
+    "JobNotFound",
     "LabError",
+    "LeaseTimeout",
+    "PackageNotFound",
+    "PoolError",
 ]
 
 
@@ -84,3 +88,40 @@ class PackageNotFound(CommandFailed):
 
 class JobHasFunctionalConstraints(CommandFailed):
     """``… has functional constraints but --force not specified`` (exit 22): run it with force=True."""
+
+
+# --- harness/pool: leases, health and quarantine -------------------------------------------------
+
+
+class PoolError(DeviceError):
+    """The pool could not hand out a device (busy, unhealthy or quarantined)."""
+
+
+class LeaseTimeout(PoolError):
+    """Someone else held the device for the whole wait; ``holder`` says who (run, pid, host, test)."""
+
+    def __init__(self, device: str, holder: str, waited_s: float, fix: str) -> None:
+        self.holder = holder
+        self.waited_s = waited_s
+        super().__init__(device, "acquire", f"still held after waiting {waited_s:.1f} s, by {holder}", fix)
+
+
+class DeviceUnhealthy(PoolError):
+    """The health check refused the device; one more failure in this run quarantines it."""
+
+    def __init__(self, device: str, reason: str, failures: int, limit: int) -> None:
+        self.reason = reason
+        self.failures = failures
+        self.limit = limit
+        super().__init__(device, "health check", reason,
+                         f"failure {failures} of {limit} in this run; at {limit} the device is quarantined for the run")
+
+
+class DeviceQuarantined(PoolError):
+    """The device failed too often in this run and is out of the pool until the run ends."""
+
+    def __init__(self, device: str, run_id: str, reason: str) -> None:
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(device, "acquire", f"quarantined for run {run_id}: {reason}",
+                         "fix the phone (replug, reboot, `harness doctor`) and start a new run")

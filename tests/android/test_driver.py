@@ -79,7 +79,9 @@ def test_jobs_are_typed_and_force_stop_makes_run_fail_with_a_typed_error(lab: Ru
     drv.home()
     job = drv.find_job("sync-orders")
     assert job is not None, drv.jobs()
-    assert job.periodic_interval_s == 15 * 60
+    # WorkManager schedules each period as a one-off job with a minimum latency (not JobInfo.setPeriodic)
+    assert (job.service or "").endswith("androidx.work.impl.background.systemjob.SystemJobService")
+    assert job.namespace == "androidx.work.systemjobscheduler"  # WorkManager on API 34+
     assert drv.run_job(job) == "Running job [FORCED]"
     drv.force_stop()
     with pytest.raises(JobNotFound) as info:
