@@ -1,0 +1,110 @@
+"""The pytest plugin: device pool fixtures, markers, lab start-up, xdist grouping and reports.
+
+Registered once, through the ``pytest11`` entry point named ``harness.plugin`` (so installing the
+package is enough in another repository, and the root ``conftest.py``'s ``pytest_plugins`` line
+names the same plugin and does not load it twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from harness.config import DeviceConfig
+from harness.plugin._fixtures import android, app, device, timeline
+from harness.plugin._known_kill import apply_known_kill
+from harness.plugin._lab import stop_lab_if_ours
+from harness.plugin._options import MARKERS, add_options
+from harness.plugin._run import RUN_KEY, Run
+
+__all__ = ["android", "app", "device", "timeline"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's loadgroup (one device, one worker)")
+    # One device's tests stay on one worker and devices run in parallel (pytest-xdist's loadgroup).
+    if getattr(config.option, "dist", "no") == "load" and getattr(config.option, "numprocesses", None):
+        config.option.dist = "loadgroup"
+
+
+def _run(config: pytest.Config) -> Run:
+    if RUN_KEY not in config.stash:
+        config.stash[RUN_KEY] = Run.from_config(config)
+    return config.stash[RUN_KEY]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """xdist controller → worker: every worker of the run shares the controller's run id."""
+    run = _run(node.config)  # type: ignore[attr-defined]
+    node.workerinput["bgh_run_id"] = run.run_id  # type: ignore[attr-defined]
+
+
+def _marker_values(metafunc: pytest.Metafunc, name: str) -> tuple[str, ...]:
+    values: list[str] = []
+    for mark in metafunc.definition.iter_markers(name):
+        values.extend(str(a) for a in mark.args)
+    return tuple(values)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "device" not in metafunc.fixturenames:
+        return
+    run = _run(metafunc.config)
+    markers = {name: _marker_values(metafunc, name) for name in ("platform", "oem", "tags")}
+    if "android" in metafunc.fixturenames and not markers["platform"]:
+        markers["platform"] = ("android",)
+    chosen = run.devices_for(None, markers)
+    if not chosen:
+        reason = f"no device in {run.config.path} matches this test ({_describe(markers, run)})"
+        metafunc.parametrize("device", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+                             ids=["no-device"], indirect=True)
+        return
+    metafunc.parametrize("device", chosen, ids=[d.name for d in chosen], indirect=True)
+
+
+def _describe(markers: dict[str, tuple[str, ...]], run: Run) -> str:
+    parts = [f"{k}={','.join(v)}" for k, v in markers.items() if v]
+    parts += [f"--{k} {','.join(v)}" for k, v in run.filters.items() if v]
+    return "; ".join(parts) or "no filters"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        dev = callspec.params.get("device") if callspec is not None else None
+        if isinstance(dev, DeviceConfig):
+            item.add_marker(pytest.mark.xdist_group(dev.name))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                                           pytest.TestReport]:
+    report = yield
+    failed = report.failed
+    outcome = apply_known_kill(item, call, report)
+    if outcome is not None:
+        item.stash[OUTCOME_KEY] = outcome
+    if failed:
+        item.bgh_failed = True  # type: ignore[attr-defined]  # read by fixture teardown: take snapshots
+    return report
+
+
+OUTCOME_KEY = pytest.StashKey[str]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_KEY not in config.stash:
+        return
+    run = config.stash[RUN_KEY]
+    run.close()
+    if not hasattr(config, "workerinput"):
+        stop_lab_if_ours(run.config, run.run_id)

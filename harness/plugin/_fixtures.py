@@ -1,0 +1,166 @@
+"""The fixtures scenarios use: ``device``, ``android``, ``timeline``, ``app``.
+
+``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
+for the test and releases it at teardown, whatever happens. Everything heavy (the lab, the pool, the
+log capture) is created only when a test asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.android import AndroidDriver
+from harness.android.logcat import LogcatCapture
+from harness.config import AppConfig, DeviceConfig, TaskConfig
+from harness.errors import DeviceQuarantined, HarnessError
+from harness.logs.expect import Expect
+from harness.logs.stream import EventStream
+from harness.plugin._lab import ensure_lab
+from harness.plugin._run import RUN_KEY, Run
+
+__all__ = ["App", "DeviceSession", "android", "app", "device", "timeline"]
+
+log = logging.getLogger("harness.plugin")
+ACQUIRE_TIMEOUT_S = 900.0
+BATTERY_FLOOR = 5
+SNAPSHOTS = {"jobscheduler": "dumpsys jobscheduler {pkg}", "deviceidle": "dumpsys deviceidle",
+             "activity-processes": "dumpsys activity processes", "battery": "dumpsys battery"}
+
+
+@dataclass
+class DeviceSession:
+    """One leased device for one test: its config, its artifacts folder, and what the test started."""
+
+    config: DeviceConfig
+    artifacts: Path
+    run: Run
+    android: AndroidDriver | None = None
+    stream: EventStream | None = None
+    captures: list[LogcatCapture] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+def _artifacts_dir(run: Run, node: pytest.Item) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", node.nodeid)
+    path = run.run_dir / "artifacts" / safe
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def android_health(run: Run) -> object:
+    def check(dev: DeviceConfig) -> str | None:
+        if dev.platform != "android":
+            return None
+        drv = AndroidDriver.for_device(run.config, dev, timeout_s=10)
+        try:
+            state = drv.transport.state()
+            if state != "device":
+                return f"adb state is {state!r} (want 'device'): check the cable / `adb connect`"
+            if not drv.boot_completed():
+                return "not booted (sys.boot_completed != 1)"
+            level = drv.battery().level
+            if level is not None and level < BATTERY_FLOOR:
+                return f"battery at {level}% (floor {BATTERY_FLOOR}%): charge it"
+        except HarnessError as exc:
+            return str(exc)
+        return None
+
+    return check
+
+
+@pytest.fixture
+def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
+    """The device this test runs on, leased exclusively for the test."""
+    dev: DeviceConfig | None = getattr(request, "param", None)
+    if dev is None:
+        pytest.skip("no configured device matches this test")
+    run = request.config.stash[RUN_KEY]
+    if dev.platform == "ios":
+        pytest.skip(f"{dev.name}: the iOS driver is not available yet (virtual iPhone and driver: issue 6)")
+    if dev.lab:
+        ensure_lab(run.config, run.run_id, run.lab_allowed)
+    try:
+        lease = run.pool.acquire(dev, ACQUIRE_TIMEOUT_S, holder=request.node.nodeid,
+                                 health=android_health(run))  # type: ignore[arg-type]
+    except DeviceQuarantined as exc:
+        pytest.skip(str(exc))
+    with lease:
+        session = DeviceSession(dev, _artifacts_dir(run, request.node), run)
+        request.node.stash[SESSION_KEY] = session
+        yield session
+
+
+SESSION_KEY = pytest.StashKey[DeviceSession]()
+
+
+@pytest.fixture
+def android(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[AndroidDriver]:
+    """The Android driver for the leased phone, with logcat captured for the whole test."""
+    if device.config.platform != "android":
+        pytest.skip(f"{device.name} is not an Android phone")
+    drv = AndroidDriver.for_device(device.run.config, device.config)
+    capture, stream = drv.capture(device.artifacts / "logcat.txt")
+    device.android, device.stream = drv, stream
+    device.captures.append(capture)
+    try:
+        yield drv
+    finally:
+        _teardown_android(drv, device, request.node)
+        capture.stop()
+
+
+def _teardown_android(drv: AndroidDriver, session: DeviceSession, node: pytest.Item) -> None:
+    failed = getattr(node, "bgh_failed", False)
+    if failed:
+        for name, command in SNAPSHOTS.items():
+            try:
+                out = drv.transport.shell(command.format(pkg=drv.package or ""), timeout_s=20)
+            except HarnessError as exc:
+                out = f"could not read: {exc}\n"
+            (session.artifacts / f"{name}.txt").write_text(out)
+    problems = drv.restore()
+    if problems:
+        log.warning("[%s] state not fully restored: %s", session.name, "; ".join(problems))
+
+
+@pytest.fixture
+def timeline(device: DeviceSession, android: AndroidDriver) -> Expect:
+    """Expectations on the device's timeline from this point on (``timeline.task_fired(...)``)."""
+    assert device.stream is not None
+    return android.expect(device.stream)
+
+
+@dataclass(frozen=True)
+class App:
+    """The app under test as configured in ``[app]``, on this device."""
+
+    config: AppConfig
+    device: DeviceConfig
+
+    @property
+    def package(self) -> str:
+        pkg = self.config.android_package if self.device.platform == "android" else self.config.ios_bundle_id
+        if pkg is None:
+            key = "android_package" if self.device.platform == "android" else "ios_bundle_id"
+            raise HarnessError(f"{self.device.name}: [app] has no {key} in devices.toml")
+        return pkg
+
+    def task(self, name: str) -> TaskConfig:
+        return self.config.task(name)
+
+    def interval_s(self, name: str) -> float:
+        return self.task(name).interval_min * 60
+
+
+@pytest.fixture
+def app(device: DeviceSession) -> App:
+    return App(device.run.config.app, device.config)

@@ -1,0 +1,71 @@
+"""One run: its id (shared by every xdist worker), the config, the pool, where artifacts go."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.config import Config, DeviceConfig, load_config
+from harness.labctl import state_dir
+from harness.pool import Pool, select
+
+__all__ = ["RUN_KEY", "Run", "new_run_id"]
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class Run:
+    config: Config
+    run_id: str
+    reports: Path
+    lab_allowed: bool
+    lease_timeout_s: float
+    filters: dict[str, list[str]]
+    _pool: Pool | None = field(default=None, repr=False)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.reports / self.run_id
+
+    @property
+    def pool(self) -> Pool:
+        """Created on first use: a run that leases nothing never touches the lease files."""
+        if self._pool is None:
+            self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    def devices_for(self, node: pytest.Function | pytest.Item | None, markers: dict[str, tuple[str, ...]]) -> \
+            list[DeviceConfig]:
+        chosen = select(self.config, device=self.filters["device"] or None, platform=self.filters["platform"] or None,
+                        oem=self.filters["oem"] or None, tags=tuple(self.filters["tag"]))
+        del node
+        if markers.get("platform"):
+            chosen = [d for d in chosen if d.platform in markers["platform"]]
+        if markers.get("oem"):
+            chosen = [d for d in chosen if d.oem in markers["oem"]]
+        if markers.get("tags"):
+            chosen = [d for d in chosen if set(markers["tags"]) <= set(d.tags)]
+        return chosen
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Run:
+        run_id = getattr(config, "workerinput", {}).get("bgh_run_id") or os.environ.get("BGH_RUN_ID") or new_run_id()
+        cfg = load_config(config.getoption("--devices"))
+        return cls(cfg, run_id, Path(config.getoption("--reports")), config.getoption("lab"),
+                   config.getoption("--lease-timeout"),
+                   {k: list(config.getoption(f"--{k}")) for k in ("device", "platform", "oem", "tag")})
+
+
+RUN_KEY = pytest.StashKey[Run]()
