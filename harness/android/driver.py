@@ -29,8 +29,16 @@ class AndroidDriver(AppVerbs, PowerVerbs):
 
     def capture(self, path: Path | None = None) -> tuple[LogcatCapture, EventStream]:
         """Start capturing logcat to ``path`` and into a stream that expectations wait on."""
-        stream = EventStream(self.name, self.clock_rate, path)
+        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time)
         return LogcatCapture(self.transport, stream).start(), stream
+
+    def device_time(self) -> float | None:
+        """The phone's clock (seconds since 1970), or None when it cannot be read."""
+        try:
+            out = self.transport.shell("date +%s.%N", timeout_s=10).strip()
+            return float(out) if out.replace(".", "", 1).isdigit() else float(out.split(".")[0])
+        except (HarnessError, ValueError):
+            return None
 
     def expect(self, stream: EventStream) -> Expect:
         assert self.package is not None

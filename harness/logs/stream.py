@@ -33,8 +33,11 @@ class Mark:
 
 class EventStream:
     def __init__(self, device: str, clock_rate: float = 1.0, capture: Path | None = None,
-                 year: int | None = None) -> None:
+                 year: int | None = None, device_clock: Callable[[], float | None] | None = None) -> None:
         self.device = device
+        # The device's current time, asked at each mark: the newest log line can be much older than
+        # "now" on a quiet phone (deep Doze logs nothing for an hour).
+        self.device_clock = device_clock
         self.clock_rate = clock_rate
         self.events: list[Event] = []
         self.lines: deque[tuple[int, str]] = deque(maxlen=20_000)
@@ -84,8 +87,13 @@ class EventStream:
 
     # -- reading (test thread) ------------------------------------------------------------------
     def mark(self) -> Mark:
+        now = self.device_clock() if self.device_clock is not None else None
         with self._cond:
-            return Mark(len(self.events), self._line_count, self.last_time)
+            if now is None:
+                now = self.last_time
+            elif self.last_time is not None:
+                now = max(now, self.last_time)
+            return Mark(len(self.events), self._line_count, now)
 
     def since(self, mark: Mark) -> list[Event]:
         with self._cond:

@@ -8,17 +8,20 @@ names the same plugin and does not load it twice).
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 
 import pytest
 
 from harness.config import DeviceConfig
-from harness.plugin._fixtures import android, app, device, timeline
+from harness.plugin import _report
+from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, timeline
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
 from harness.plugin._options import MARKERS, add_options
 from harness.plugin._run import RUN_KEY, Run
+from harness.reporting import Run as ReportRun
 
-__all__ = ["android", "app", "device", "timeline"]
+__all__ = ["App", "DeviceSession", "android", "app", "device", "timeline"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,14 +94,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     failed = report.failed
     outcome = apply_known_kill(item, call, report)
-    if outcome is not None:
-        item.stash[OUTCOME_KEY] = outcome
     if failed:
         item.bgh_failed = True  # type: ignore[attr-defined]  # read by fixture teardown: take snapshots
+    if _report.device_items([item]):
+        _report.note_phase(item, report, call, outcome)
+        if report.when == "teardown":
+            _report.record(_run(item.config).writer, item, item.stash.get(SESSION_KEY, None))
     return report
 
 
-OUTCOME_KEY = pytest.StashKey[str]()
+SUMMARY_KEY = pytest.StashKey[tuple[ReportRun, Path]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    worker = getattr(session.config, "workerinput", {}).get("workerid")
+    items = _report.device_items(session.items)
+    if items and worker in (None, "gw0"):  # xdist: every worker collects the same list; one writes it
+        _report.select(_run(session.config).writer, items)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or RUN_KEY not in config.stash:
+        return
+    run = config.stash[RUN_KEY]
+    if run.has_report:
+        config.stash[SUMMARY_KEY] = (_report.finish(run.writer, run.reports), run.run_dir)
+
+
+def pytest_terminal_summary(config: pytest.Config) -> None:
+    if SUMMARY_KEY in config.stash:
+        report_run, run_dir = config.stash[SUMMARY_KEY]
+        _report.summary(report_run, run_dir)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

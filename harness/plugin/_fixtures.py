@@ -8,7 +8,6 @@ log capture) is created only when a test asks for it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,10 +49,7 @@ class DeviceSession:
 
 
 def _artifacts_dir(run: Run, node: pytest.Item) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", node.nodeid)
-    path = run.run_dir / "artifacts" / safe
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return run.writer.artifact_dir(node.nodeid)
 
 
 def android_health(run: Run) -> object:

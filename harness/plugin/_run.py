@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,12 +11,14 @@ import pytest
 from harness.config import Config, DeviceConfig, load_config
 from harness.labctl import state_dir
 from harness.pool import Pool, select
+from harness.reporting import RunWriter
+from harness.reporting import new_run_id as _report_run_id
 
 __all__ = ["RUN_KEY", "Run", "new_run_id"]
 
 
 def new_run_id() -> str:
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+    return _report_run_id()
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Run:
     lease_timeout_s: float
     filters: dict[str, list[str]]
     _pool: Pool | None = field(default=None, repr=False)
+    _writer: RunWriter | None = field(default=None, repr=False)
 
     @property
     def run_dir(self) -> Path:
@@ -41,6 +42,17 @@ class Run:
         if self._pool is None:
             self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s)
         return self._pool
+
+    @property
+    def writer(self) -> RunWriter:
+        """Opened on first use: a session with no device test (the harness's own tests) writes no report."""
+        if self._writer is None:
+            self._writer = RunWriter(self.reports, self.run_id, lab_seed=self.config.lab.seed)
+        return self._writer
+
+    @property
+    def has_report(self) -> bool:
+        return self._writer is not None or (self.run_dir / "results.jsonl").exists()
 
     def close(self) -> None:
         if self._pool is not None:

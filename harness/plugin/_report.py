@@ -1,0 +1,96 @@
+"""Glue between pytest's hooks and ``harness.reporting``: a result the moment each test ends.
+
+The controller (or the single process) opens the run, writes the selected tests and, at the end,
+the JUnit/HTML reports, the terminal matrix and the history; xdist workers only add results.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.config import DeviceConfig
+from harness.logs.expect import ExpectationFailed
+from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
+from harness.reporting import Run as ReportRun
+
+__all__ = ["CALL_KEY", "device_items", "finish", "note_phase", "open_writer", "record", "select", "summary"]
+
+CALL_KEY = pytest.StashKey[dict[str, object]]()
+
+
+def _device(item: pytest.Item) -> DeviceConfig | None:
+    callspec = getattr(item, "callspec", None)
+    dev = callspec.params.get("device") if callspec is not None else None
+    return dev if isinstance(dev, DeviceConfig) else None
+
+
+def open_writer(reports: Path, run_id: str, seed: int | None) -> RunWriter:
+    return RunWriter(reports, run_id, lab_seed=seed)
+
+
+def device_items(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests that run on a device: the only ones a run report is about."""
+    return [item for item in items if _device(item) is not None]
+
+
+def select(writer: RunWriter, items: list[pytest.Item]) -> None:
+    writer.select([Selected.of(item.nodeid, dev.name) for item in items if (dev := _device(item)) is not None])
+
+
+def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
+               outcome: str | None) -> None:
+    """Remember what each phase said; the result is written at teardown, when the test is over."""
+    info = item.stash.get(CALL_KEY, None)
+    if info is None:
+        info = {"started_at": time.time(), "duration_s": 0.0}
+        item.stash[CALL_KEY] = info
+    info["duration_s"] = float(str(info["duration_s"])) + report.duration
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, ExpectationFailed):
+        info["explanation"], info["killer"] = exc.reason, exc.killer
+    if report.when == "setup" and (report.failed or report.skipped):
+        info["outcome"] = "error" if report.failed else "skipped"
+        info["message"] = str(report.longrepr or "")
+    elif report.when == "call":
+        info["outcome"] = outcome or {"passed": "passed", "failed": "failed"}.get(report.outcome, "skipped")
+        info["message"] = str(report.longrepr or "") if report.outcome != "passed" else ""
+    elif report.when == "teardown" and report.failed and info.get("outcome") == "passed":
+        info["outcome"], info["message"] = "error", str(report.longrepr or "")
+
+
+def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None:
+    info = item.stash.get(CALL_KEY, {})
+    dev = _device(item)
+    artifacts: dict[str, str] = {}
+    events = []
+    folder = getattr(session, "artifacts", None)
+    if isinstance(folder, Path) and folder.exists():
+        artifacts = {p.name: str(p.relative_to(writer.run_dir)) for p in sorted(folder.iterdir()) if p.is_file()}
+    stream = getattr(session, "stream", None)
+    if stream is not None:
+        events = list(stream.events)
+    name = getattr(item, "originalname", item.name)
+    writer.add(Result(
+        item.nodeid, name, dev.name if dev else None, str(info.get("outcome", "skipped")),  # type: ignore[arg-type]
+        device_props(dev) if dev else {}, duration_s=float(info.get("duration_s", 0.0)),  # type: ignore[arg-type]
+        started_at=float(info.get("started_at", time.time())), ended_at=time.time(),  # type: ignore[arg-type]
+        message=str(info.get("message", ""))[-20_000:], explanation=str(info.get("explanation", "")),
+        killer=info.get("killer"), artifacts=artifacts, timeline=timeline_from_events(events),  # type: ignore[arg-type]
+    ))
+
+
+def finish(writer: RunWriter, reports: Path) -> ReportRun:
+    run = writer.finish()
+    append_history(reports / "history.sqlite", run)
+    return run
+
+
+def summary(run: ReportRun, run_dir: Path) -> None:
+    from rich.console import Console
+
+    from harness.reporting import print_summary
+
+    print_summary(run, Console(highlight=False, width=160), run_dir)
