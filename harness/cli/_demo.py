@@ -1,6 +1,9 @@
-"""``harness demo``: the README's main command, against the virtual lab."""
+"""``harness demo``: the README's main command — the scenario catalogue across the virtual lab."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 from harness.cli._common import load, make_console
 from harness.cli._devices import devices_cmd
@@ -12,7 +15,7 @@ __all__ = ["run_demo"]
 console = make_console()
 
 
-def run_demo(devices: str) -> int:
+def run_demo(devices: str, workers: int = 4) -> int:
     cfg = load(devices)
     state = lab_state(cfg)
     if state is None:
@@ -21,5 +24,10 @@ def run_demo(devices: str) -> int:
     _print_status(state)
     console.print("\n[bold]device pool[/] (live state read from each phone over adb)")
     devices_cmd(devices=devices, as_json=False)
-    console.print("\nthe lab keeps running; stop it with `harness lab down`")
-    return 0
+    console.print(f"\n[bold]running the scenario catalogue on every device, {workers} in parallel[/]")
+    cmd = [sys.executable, "-m", "pytest", "scenarios", "-n", str(workers), "-p", "no:cacheprovider", "-q",
+           "--devices", devices, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    code = subprocess.call(cmd)
+    console.print("\nthe lab keeps running for more runs; stop it with `harness lab down` "
+                  "(open reports/latest/index.html for the matrix with evidence)")
+    return code
