@@ -30,6 +30,12 @@ def state_dir(cfg: Config) -> Path:
 
 def pid_alive(pid: int) -> bool:
     try:
+        # A lab this process spawned lingers as a zombie until reaped; reap it so it reads as gone.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

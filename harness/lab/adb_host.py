@@ -6,11 +6,13 @@ This is how a lab technician attaches Wi-Fi phones too; nothing here is lab-only
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 
 from harness.errors import LabError
 
-__all__ = ["adb_binary", "adb_run", "connect", "disconnect", "ensure_server", "kill_server", "reconnect_offline"]
+__all__ = ["adb_binary", "adb_run", "connect", "disconnect", "ensure_server", "kill_server", "reconnect_offline",
+           "server_running"]
 
 _TIMEOUT_S = 20.0
 
@@ -29,6 +31,14 @@ def adb_run(port: int, *args: str, timeout_s: float = _TIMEOUT_S) -> subprocess.
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"`{' '.join(cmd)}` did not finish within {timeout_s:.0f} s") from exc
+
+
+def server_running(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def ensure_server(port: int) -> None:

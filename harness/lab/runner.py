@@ -58,6 +58,7 @@ class Lab:
         self.connect_adb = connect_adb
         self.android: dict[str, _Served] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._own_adb_server = False
 
     @property
     def adb_port(self) -> int:
@@ -83,6 +84,8 @@ class Lab:
             await asyncio.to_thread(self._connect_all)
 
     def _connect_all(self) -> None:
+        # A server the lab started is the lab's to stop; one that was already there is not.
+        self._own_adb_server = not adb_host.server_running(self.adb_port)
         adb_host.ensure_server(self.adb_port)
         for served in self.android.values():
             adb_host.connect(self.adb_port, served.server.serial)
@@ -99,6 +102,9 @@ class Lab:
             if self.connect_adb:
                 await asyncio.to_thread(adb_host.disconnect, self.adb_port, served.server.serial)
         self.android.clear()
+        if self._own_adb_server:
+            await asyncio.to_thread(adb_host.kill_server, self.adb_port)
+            self._own_adb_server = False
 
     def status(self) -> dict[str, Any]:
         devices: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import DeviceConfig
+from harness.errors import DeviceTimeout, DeviceUnreachable
 from harness.plugin import _report
 from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, timeline
 from harness.plugin._known_kill import apply_known_kill
@@ -96,11 +97,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = apply_known_kill(item, call, report)
     if failed:
         item.bgh_failed = True  # type: ignore[attr-defined]  # read by fixture teardown: take snapshots
+        _note_lost_device(item, call)
     if _report.device_items([item]):
         _report.note_phase(item, report, call, outcome)
         if report.when == "teardown":
             _report.record(_run(item.config).writer, item, item.stash.get(SESSION_KEY, None))
     return report
+
+
+def _note_lost_device(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """A phone that stopped answering mid-test counts toward its quarantine (two strikes per run)."""
+    exc = call.excinfo.value if call.excinfo is not None else None
+    session = item.stash.get(SESSION_KEY, None)
+    if session is not None and isinstance(exc, DeviceUnreachable | DeviceTimeout):
+        _run(item.config).pool.report_failure(session.name, str(exc), holder=item.nodeid)
 
 
 SUMMARY_KEY = pytest.StashKey[tuple[ReportRun, Path]]()
