@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import DeviceConfig
 from harness.errors import DeviceTimeout, DeviceUnreachable
 from harness.plugin import _report
 from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, timeline
@@ -33,10 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's loadgroup (one device, one worker)")
-    # One device's tests stay on one worker and devices run in parallel (pytest-xdist's loadgroup).
-    if getattr(config.option, "dist", "no") == "load" and getattr(config.option, "numprocesses", None):
-        config.option.dist = "loadgroup"
+
 
 
 def _run(config: pytest.Config) -> Run:
@@ -50,6 +46,17 @@ def pytest_configure_node(node: object) -> None:
     """xdist controller → worker: every worker of the run shares the controller's run id."""
     run = _run(node.config)  # type: ignore[attr-defined]
     node.workerinput["bgh_run_id"] = run.run_id  # type: ignore[attr-defined]
+
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With plain ``-n N`` (dist "load"), each device's tests go to one worker and devices run in parallel."""
+    if config.option.dist != "load":
+        return None  # the user chose a distribution mode: respect it
+    from harness.plugin._xdist import DeviceScheduling
+
+    return DeviceScheduling(config, log, tuple(d.name for d in _run(config).config.devices))
 
 
 def _marker_values(metafunc: pytest.Metafunc, name: str) -> tuple[str, ...]:
@@ -79,14 +86,6 @@ def _describe(markers: dict[str, tuple[str, ...]], run: Run) -> str:
     parts = [f"{k}={','.join(v)}" for k, v in markers.items() if v]
     parts += [f"--{k} {','.join(v)}" for k, v in run.filters.items() if v]
     return "; ".join(parts) or "no filters"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        dev = callspec.params.get("device") if callspec is not None else None
-        if isinstance(dev, DeviceConfig):
-            item.add_marker(pytest.mark.xdist_group(dev.name))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -27,7 +27,9 @@ def write_html(run: Run, run_dir: Path) -> Path:
     tests.mkdir(parents=True, exist_ok=True)
     for r in run.results:
         name = slug(r.nodeid)
-        drawn = draw_timeline(r.timeline, tests / f"{name}.png", title=f"{r.scenario} @ {r.device}")
+        picture = tests / f"{name}.png"
+        # Pictures drawn as each test ended (RunWriter.add, in the xdist worker) are not drawn again.
+        drawn = picture.exists() or draw_timeline(r.timeline, picture, title=f"{r.scenario} @ {r.device}")
         write_atomic(tests / f"{name}.html", result_html(run, r, f"{name}.png" if drawn else None))
     for s in run.not_run():
         write_atomic(tests / f"{slug(s.nodeid)}.html", not_run_html(run, s))

@@ -23,8 +23,9 @@ from harness import __version__
 from harness.reporting import _codec
 from harness.reporting._html import write_html
 from harness.reporting._junit import write_junit
-from harness.reporting._layout import ARTIFACTS, JUNIT, RESULTS, check_run_id, point_latest, slug
+from harness.reporting._layout import ARTIFACTS, JUNIT, RESULTS, TESTS, check_run_id, point_latest, slug
 from harness.reporting._model import ReportError, Result, Run, Selected
+from harness.reporting._timeline import draw_timeline
 
 __all__ = ["RunWriter", "load_run", "write_reports"]
 
@@ -58,8 +59,14 @@ class RunWriter:
 
     def add(self, result: Result) -> None:
         """Record one finished test; it is on disk when this returns. A later result for the same
-        node id (a rerun) replaces it."""
+        node id (a rerun) replaces it. Its timeline picture is drawn here, by the process that ran
+        the test, so xdist workers share the drawing instead of the controller doing it all at the end."""
         self._append(_codec.encode(_codec.result_line(result)))
+        if result.timeline:
+            tests = self.run_dir / TESTS
+            tests.mkdir(parents=True, exist_ok=True)
+            draw_timeline(result.timeline, tests / f"{slug(result.nodeid)}.png",
+                          title=f"{result.scenario} @ {result.device}")
 
     def artifact_dir(self, nodeid: str) -> Path:
         """A folder for a test's files; store paths in ``Result.artifacts`` relative to ``run_dir``."""
