@@ -113,3 +113,45 @@ def test_reboot_waits_for_boot(lab: RunningLab) -> None:
     drv = driver(lab, "oppo-find-x6")
     drv.reboot(timeout_s=60)
     assert drv.boot_completed()
+
+
+def test_clear_recents_like_a_user_kills_on_xiaomi_only(lab: RunningLab) -> None:
+    for name, survives in (("pixel-8", False), ("xiaomi-13", False)):
+        drv = driver(lab, name)
+        drv.launch()
+        drv.clear_recents()
+        log = lab.adb(name, "logcat", "-d", "-b", "system").stdout
+        if name == "xiaomi-13":
+            assert "): OneKeyClean" in log
+        else:
+            assert "OneKeyClean" not in log
+        assert drv.process().running is survives or name == "pixel-8"
+        drv.launch()
+        drv.home()
+
+
+def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: RunningLab, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from harness.logs.expect import ExpectationFailed
+
+    drv = driver(lab, "xiaomi-13")
+    lab.shell("xiaomi-13", "settings put global lab.miui.screen_off_kill_delay_s 60")
+    capture, stream = drv.capture(tmp_path / "x.logcat")
+    try:
+        drv.launch()
+        drv.home()
+        drv.unplug()
+        expect = drv.expect(stream)
+        drv.screen_off()
+        with pytest.raises(ExpectationFailed) as info:
+            expect.task_fired("sync-orders", within_s=3600)
+    finally:
+        capture.stop()
+        drv.restore()
+        lab.shell("xiaomi-13", "settings delete global lab.miui.screen_off_kill_delay_s")
+        drv.launch()
+        drv.home()
+    err = info.value
+    assert err.killer == "miui"
+    assert "force-stopped by miui com.example.courier" in err.reason
+    assert any("Force stopping com.example.courier" in line for line in err.evidence)
+    assert str(err).startswith("[xiaomi-13] task 'sync-orders' did not fire within 1h of device time")

@@ -79,7 +79,7 @@ def test_kill_all_takes_only_cached_processes() -> None:
 def test_stock_recents_swipe_kills_with_remove_task() -> None:
     dev = model_device("pixel-8")
     sh(dev, MONKEY)
-    sh(dev, "input keyevent 187; input keyevent 67")
+    sh(dev, "input keyevent 187; input swipe 540 1600 540 300 150")
     assert activity.manager(dev).pid_of(PKG) is None
     assert any(line.endswith("): remove task") for line in logcat(dev))
     assert PKG not in activity.manager(dev).recents

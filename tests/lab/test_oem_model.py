@@ -43,7 +43,7 @@ def test_xiaomi_recents_swipe_is_onekeyclean_then_zygote() -> None:
     dev = model_device("xiaomi-13")
     sh(dev, MONKEY)
     pid = activity.manager(dev).pid_of(PKG)
-    sh(dev, "input keyevent 187; input keyevent 67")
+    sh(dev, "input keyevent 187; input swipe 540 1600 540 300 150")
     lines = logcat(dev)
     kill = next(i for i, line in enumerate(lines) if line.endswith("): OneKeyClean"))
     assert re.fullmatch(rf"ActivityManager: Killing {pid}:{PKG}/u0a\d+ \(adj \d+\): OneKeyClean", lines[kill])

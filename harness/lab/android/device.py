@@ -73,6 +73,7 @@ class AndroidDevice:
         self.sdk = int(self.props["ro.build.version.sdk"])
         self.booted = True
         self._key_listeners: list[Callable[[int], None]] = []
+        self._swipe_listeners: list[Callable[[int, int, int, int], None]] = []
         self._boot_listeners: list[Callable[[], None]] = []
         self._shutdown_listeners: list[Callable[[], None]] = []
 
@@ -101,6 +102,14 @@ class AndroidDevice:
     def key(self, code: int) -> None:
         for listener in list(self._key_listeners):
             listener(code)
+
+    def on_swipe(self, listener: Callable[[int, int, int, int], None]) -> None:
+        self._swipe_listeners.append(listener)
+
+    def swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
+        """A touch swipe (``input swipe``) on the screen, in pixels."""
+        for listener in list(self._swipe_listeners):
+            listener(x1, y1, x2, y2)
 
     # -- reboot -------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -393,7 +393,14 @@ def input_(inv: Invocation) -> int:
                 code = 0
             _dev(inv).key(code)
         return 0
-    if verb in ("tap", "swipe", "text", "draganddrop", "press", "roll", "motionevent", "keycombination"):
+    if verb == "swipe":
+        points = [int(float(a)) for a in rest[:4]] if len(rest) >= 4 else []
+        if len(points) != 4:
+            inv.err("Error: Invalid arguments for command: swipe\n")
+            return 1
+        _dev(inv).swipe(*points)
+        return 0
+    if verb in ("tap", "text", "draganddrop", "press", "roll", "motionevent", "keycombination"):
         return 0
     inv.err(f"Error: Unknown command: {verb}\n")
     return 1

@@ -11,8 +11,8 @@ Public API for other parts and for the UI (Appium) layer, all taking the device:
 - ``connect_parts(dev)``: re-subscribe to parts installed after this one (``dev.power``).
 
 Shell: ``input keyevent 3`` (HOME) / ``4`` (BACK) send the app to the background, ``187``
-(APP_SWITCH) opens recents, and — a lab gesture with no real-phone key — ``67`` (DEL) while recents
-are open dismisses the first card, the swipe a finger would make.
+(APP_SWITCH) opens recents, and an upward ``input swipe`` (≥ 300 px) while recents are open
+dismisses the front card, as a finger's fling does on a real phone.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def install(dev: AndroidDevice) -> None:
     dev.services["notification"] = NotificationService(am)
     dev.commands.add("monkey", monkey_command(am))  # type: ignore[arg-type]
     dev.on_key(am.key)
+    dev.on_swipe(am.swipe)
     dev.on_shutdown(lambda: _shutdown(am))
     dev.on_boot(lambda: deliver_boot(am))
     am.connect_parts()

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["ActivityManager", "AppRuntime", "LaunchOutcome", "OemPolicy"]
 
 MAX_PREVIOUS_TIME_S = 60.0
-KEY_HOME, KEY_BACK, KEY_DEL, KEY_APP_SWITCH = 3, 4, 67, 187
+KEY_HOME, KEY_BACK, KEY_APP_SWITCH = 3, 4, 187
+SWIPE_DISMISS_PX = 300
 
 
 class AppRuntime(Protocol):
@@ -316,8 +317,11 @@ class ActivityManager:
             if self.top is not None:
                 self.move_to_background(self.top)
             self.recents_open = True
-        elif code == KEY_DEL and self.recents_open and self.recents:
-            # Lab gesture: DEL in the recents screen dismisses the first card (a swipe-up on a real phone).
+
+    def swipe(self, x1: int, y1: int, x2: int, y2: int) -> None:
+        # In the recents screen, an upward fling on the front card dismisses it (SystemUI's
+        # TaskView swipe-to-dismiss); what that does to the app is the OEM's business.
+        if self.recents_open and self.recents and y1 - y2 >= SWIPE_DISMISS_PX and abs(x2 - x1) < y1 - y2:
             _kills.clear_recents(self, self.recents[0])
 
     def _power_changed(self, what: str) -> None:
