@@ -16,7 +16,7 @@ MONKEY = f"monkey -p {PKG} -c android.intent.category.LAUNCHER 1"
 CASES = [
     ("xiaomi-13", "settings put global lab.miui.screen_off_kill_delay_s 60",
      f"settings put secure lab.miui.autostart.{PKG} 1; settings put secure lab.miui.battery_saver.{PKG} "
-     "no_restrictions", r"I PowerKeeper: SleepModeClean: .* force stop " + PKG + r" .*\n(.*\n)*?"  # lazy: one match per kill, not one spanning every kill in the log
+     "no_restrictions", r"I PowerKeeper: SleepModeClean: .* force stop " + PKG + r" .*\n(.*\n)*?"
      r".* I ActivityManager: Killing {pid}:" + PKG + r"/u0a\d+ \(adj \d+\): stop " + PKG + r" due to from pid \d+$"),
     ("oppo-find-x6",
      "settings put global lab.coloros.freeze_delay_s 30; settings put global lab.coloros.kill_delay_s 60",
