@@ -118,7 +118,8 @@ SUMMARY_KEY = pytest.StashKey[tuple[ReportRun, Path]]()
 def pytest_collection_finish(session: pytest.Session) -> None:
     worker = getattr(session.config, "workerinput", {}).get("workerid")
     items = _report.device_items(session.items)
-    if items and worker in (None, "gw0"):  # xdist: every worker collects the same list; one writes it
+    # xdist: every worker collects the same list, so one writes it; --collect-only runs nothing to report
+    if items and worker in (None, "gw0") and not session.config.option.collectonly:
         _report.select(_run(session.config).writer, items)
 
 

@@ -134,7 +134,7 @@ def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: Runni
     from harness.logs.expect import ExpectationFailed
 
     drv = driver(lab, "xiaomi-13")
-    lab.shell("xiaomi-13", "settings put global lab.miui.screen_off_kill_delay_s 60")
+    lab.shell("xiaomi-13", "settings put global lab.miui.screen_off_kill_delay_s 1")  # kill before any run is due
     capture, stream = drv.capture(tmp_path / "x.logcat")
     try:
         drv.launch()

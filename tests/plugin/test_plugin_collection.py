@@ -82,14 +82,3 @@ def test_unknown_device_option_is_a_usage_error(project: pytest.Pytester) -> Non
 def test_markers_are_registered(project: pytest.Pytester) -> None:
     result = project.runpytest("--markers")
     result.stdout.fnmatch_lines(["*platform(*names)*", "*known_kill(oem, reason)*"])
-
-
-def test_devices_carry_an_xdist_group(project: pytest.Pytester) -> None:
-    project.makeconftest("""
-def pytest_collection_finish(session):
-    for item in session.items:
-        mark = item.get_closest_marker("xdist_group")
-        print("GROUP", item.nodeid, mark.args[0] if mark else None)
-""")
-    result = project.runpytest("--co", "-q", "-s", "-k", "test_any")
-    result.stdout.fnmatch_lines(["GROUP test_scenarios.py::test_any[[]xiaomi-13[]] xiaomi-13"])
