@@ -10,12 +10,14 @@ from harness.cli._common import DevicesOpt, exits
 from harness.cli._devices import devices_cmd
 from harness.cli._doctor import doctor_cmd
 from harness.cli._lab import lab_app
+from harness.cli._report import report_app
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="Test whether an app's background work really runs on the phones its users own.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(lab_app, name="lab")
+app.add_typer(report_app, name="report")
 app.command("devices")(devices_cmd)
 app.command("doctor")(doctor_cmd)
 

@@ -74,7 +74,8 @@ def collect(cfg: Config) -> list[dict[str, Any]]:
 @exits
 def devices_cmd(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "--json")) -> None:
     """List the configured devices with their live state (connected / offline / unauthorized / …)."""
-    rows = collect(load(devices))
+    cfg = load(devices)
+    rows = collect(cfg)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -85,3 +86,6 @@ def devices_cmd(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "
         table.add_row(row["name"], row["platform"], row["oem"], row["model"], f"[{colour}]{row['state']}[/]",
                       str(row.get("os_version") or row["configured_os"]), battery, row["id"])
     console.print(table)
+    from harness.cli._lab import print_leases
+
+    print_leases(cfg)

@@ -29,6 +29,19 @@ def _print_status(status: dict[str, object]) -> None:
         console.print(f"  {dev['name']:<14} {dev['platform']:<8} {dev['model']:<12} {where}{note}")
 
 
+def print_leases(cfg: Config) -> None:
+    """Who holds which device right now (pytest runs lease phones through harness.pool)."""
+    from harness.pool import leases
+
+    held = leases(state_dir(cfg) / "pool")
+    if not held:
+        console.print("leases: none")
+        return
+    console.print("leases:")
+    for lease in held:
+        console.print(f"  {lease.describe()}")
+
+
 async def _serve(cfg: Config) -> None:
     from harness.lab.runner import Lab, write_state
 
@@ -90,5 +103,6 @@ def status(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "--jso
         console.print("no lab is running (start it with `harness lab up --detach`)")
     else:
         _print_status(state)
+        print_leases(cfg)
     if state is None:
         raise typer.Exit(3)

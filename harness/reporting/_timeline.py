@@ -121,7 +121,7 @@ def draw_timeline(items: Sequence[TimelineItem], path: Path, *, title: str = "")
     from matplotlib.figure import Figure
 
     t0, t1 = _range(items)
-    fig = Figure(figsize=(11, 3.4), dpi=100)
+    fig = Figure(figsize=(11, 3.4), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     min_w = (t1 - t0) / 400  # a span that starts and ends in the same second still shows
@@ -130,7 +130,8 @@ def draw_timeline(items: Sequence[TimelineItem], path: Path, *, title: str = "")
     _doze(ax, doze_bands(items, t1), min_w)
     _markers(ax, items)
     _axes(ax, t0, t1, title)
-    fig.savefig(path, format="png", bbox_inches="tight")
+    # A constrained layout instead of bbox_inches="tight": "tight" renders the figure twice.
+    fig.savefig(path, format="png")
     return True
 
 

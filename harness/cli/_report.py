@@ -1,0 +1,41 @@
+"""``harness report trends|render``: history pictures, and reports for a run that never finished."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from harness.cli._common import exits, make_console
+from harness.errors import HarnessError
+
+__all__ = ["report_app"]
+
+report_app = typer.Typer(help="Reports from past runs.", no_args_is_help=True)
+console = make_console()
+ReportsOpt = typer.Option("reports", "--reports", help="The reports folder (default: reports/).")
+
+
+@report_app.command("trends")
+@exits
+def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", help="How many recent runs.")) -> None:
+    """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures."""
+    from harness.reporting import render_trends
+
+    db = Path(reports) / "history.sqlite"
+    if not db.exists():
+        raise HarnessError(f"{db}: no history yet — run the scenarios first (`make demo` or `pytest scenarios`)")
+    out = render_trends(db, Path(reports) / "trends.html", last_n=last)
+    console.print(f"trends: {out}")
+
+
+@report_app.command("render")
+@exits
+def render(run_dir: str = typer.Argument(..., help="A run folder, e.g. reports/latest.")) -> None:
+    """Write junit.xml and the HTML matrix for a run from its results.jsonl (e.g. after a crash)."""
+    from harness.reporting import load_run, write_reports
+
+    run = load_run(Path(run_dir))
+    index = write_reports(run, Path(run_dir))
+    missing = len(run.not_run())
+    console.print(f"report: {index}" + (f" ({missing} selected test(s) never reported)" if missing else ""))
