@@ -62,10 +62,30 @@ def describe(event: Event) -> str:
     return f"{_clock(event)} {what}{who} {subject}{tail}".replace("  ", " ").strip()
 
 
-def explain(events: Sequence[Event], package: str, snap: Snapshot | None) -> tuple[str, list[Event], str | None]:
-    """The most likely reason the package's background work did not run: (reason, evidence, killer)."""
+def _still_in_effect(prior: Sequence[Event], package: str) -> Event | None:
+    """A kill, force-stop or freeze from before the mark that nothing undid (no new process since)."""
+    last: Event | None = None
+    for event in prior:
+        if event.package != package:
+            continue
+        if event.kind in _STOPPERS:
+            last = event
+        elif event.kind == "process_start":
+            last = None
+    return last
+
+
+def explain(events: Sequence[Event], package: str, snap: Snapshot | None,
+            prior: Sequence[Event] = ()) -> tuple[str, list[Event], str | None]:
+    """The most likely reason the package's background work did not run: (reason, evidence, killer).
+
+    ``prior`` are the test's events from before the mark: a freeze that happened earlier and still
+    holds explains a window in which nothing new was logged."""
     mine = [e for e in events if e.package in (None, package)]
     stoppers = [e for e in mine if e.kind in _STOPPERS and e.package == package]
+    carried = _still_in_effect(prior, package)
+    if not stoppers and carried is not None:
+        stoppers = [carried]
     if stoppers:
         first = next((e for e in stoppers if e.kind == "force_stop"), stoppers[0])
         effect = {"force_stop": "its jobs and alarms were cancelled until the app is launched again",
@@ -108,6 +128,7 @@ class Expect:
         self.package = package
         self.snapshot = snapshot
         self.mark = mark or stream.mark()
+        self.start = self.mark
 
     def reset(self) -> Mark:
         self.mark = self.stream.mark()
@@ -163,7 +184,9 @@ class Expect:
 
     def _fail(self, summary: str, task: str | None) -> None:
         snap = self.snapshot(task) if self.snapshot is not None else None
-        reason, evidence, killer = explain(self.stream.since(self.mark), self.package, snap)
+        since = self.stream.since(self.mark)
+        prior = self.stream.since(self.start)[: max(0, self.mark.index - self.start.index)]
+        reason, evidence, killer = explain(since, self.package, snap, prior)
         lines = [f"L{e.line}: {e.raw}" if e.line else e.raw for e in evidence]
         raise ExpectationFailed(self.stream.device, summary, reason, lines, self._timeline(), killer)
 

@@ -1,0 +1,29 @@
+"""Headless task statelessness: what the task recorded survives the death of its process.
+
+Requirement: a background run's results are persisted (the probe's ring buffer stands for the app's
+own queue) so that they are still there after the process is killed and can be reconciled when the
+user opens the app. A failure means work done in the background is lost with the process.
+"""
+
+from __future__ import annotations
+
+from harness.android import AndroidDriver
+from harness.logs.expect import Expect
+from harness.plugin import App
+
+TASK = "sync-orders"
+
+
+def test_task_results_survive_process_death(android: AndroidDriver, app: App, timeline: Expect) -> None:
+    timeline.reset()
+    android.launch()
+    android.home()
+    fired = timeline.task_fired(TASK, within_s=2 * app.interval_s(TASK))
+    runs_before = [e for e in android.ring_buffer() if e.get("task") == TASK and e.get("event") == "task_start"]
+    assert runs_before, "the task ran but left nothing in its ring buffer"
+
+    android.kill()  # the process dies in the background, as the low-memory killer would do it
+    android.force_stop()
+    assert not android.process().running
+    runs_after = [e for e in android.ring_buffer() if e.get("task") == TASK and e.get("event") == "task_start"]
+    assert runs_after[-1] == runs_before[-1], f"the last run ({fired.time_text}) was lost with the process"
