@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._util import median_ms
 from harness.android import AndroidDriver
 from harness.lab.android.logbuf import LogBuffers, LogFormat, format_entry
 from harness.logs import android_events, parse_logcat
@@ -41,22 +42,13 @@ def parse_throughput(count: int = 200_000) -> None:
           f"parse + events: {count / (end - start):,.0f} lines/s")
 
 
-def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
-
-
 def lab_numbers(lab: RunningLab) -> None:
     drv = AndroidDriver.for_device(lab.cfg, lab.cfg.device("pixel-8"))
     raw = lab.ppadb("pixel-8")
     cmd = ["adb", "-P", str(lab.adb_port), "-s", lab.serial("pixel-8"), "shell", "getprop ro.build.version.release"]
-    verb = _median_ms(drv.os_version, 200)
-    ppadb = _median_ms(lambda: raw.shell("getprop ro.build.version.release"), 200)
-    sub = _median_ms(lambda: subprocess.run(cmd, capture_output=True, check=True), 40)
+    verb = median_ms(drv.os_version, 200)
+    ppadb = median_ms(lambda: raw.shell("getprop ro.build.version.release"), 200)
+    sub = median_ms(lambda: subprocess.run(cmd, capture_output=True, check=True), 40)
     print(f"verb os_version {verb:.3f} ms, raw ppadb shell {ppadb:.3f} ms, adb subprocess {sub:.3f} ms")
     print(f"ratios: verb/raw-ppadb {verb / ppadb:.2f}x, subprocess/verb {sub / verb:.1f}x")
 

@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parent))
     for script in sorted(HERE.glob("*.py")):
-        if script.name in ("run_all.py", "__init__.py"):
+        if script.name in ("run_all.py", "__init__.py") or script.name.startswith("_"):
             continue
         print(f"== {script.stem}")
         runpy.run_path(str(script), run_name="__main__")

@@ -7,7 +7,6 @@ use while idle with four phones connected.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
@@ -15,16 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._util import median_ms
 from tests.labkit import RunningLab, test_config
-
-
-def _median_ms(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def main(runs: int = 300) -> None:
@@ -33,8 +24,8 @@ def main(runs: int = 300) -> None:
     try:
         device = lab.ppadb("pixel-8")
         cmd = ["adb", "-P", str(lab.adb_port), "-s", lab.serial("pixel-8"), "shell", "echo hi"]
-        ppadb_ms = _median_ms(lambda: device.shell("echo hi"), runs)
-        cli_ms = _median_ms(lambda: subprocess.run(cmd, capture_output=True, check=True), runs // 5)
+        ppadb_ms = median_ms(lambda: device.shell("echo hi"), runs)
+        cli_ms = median_ms(lambda: subprocess.run(cmd, capture_output=True, check=True), runs // 5)
         print(f"shell round trip, median: pure-python-adb {ppadb_ms:.3f} ms, `adb shell` subprocess {cli_ms:.3f} ms")
         print(f"ratio subprocess / pure-python-adb: {cli_ms / ppadb_ms:.1f}x")
         cpu0, wall0 = time.process_time(), time.perf_counter()
