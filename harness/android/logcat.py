@@ -105,9 +105,10 @@ class LogcatCapture:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._sock is not None:
+        sock = self._sock  # the reader thread may swap it (reconnecting) while we stop
+        if sock is not None:
             with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
-            self._sock.close()
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
         if self._thread is not None:
             self._thread.join(5)
