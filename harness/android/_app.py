@@ -112,16 +112,21 @@ class AppVerbs(DriverBase):
         return [job for job in parse_jobscheduler(out).jobs if job.package in (None, pkg)]
 
     def find_job(self, task: str, package: str | None = None, job_id: int | None = None) -> Job | None:
-        """The job behind a task: an explicit id, WorkManager's worker (expo-background-task), or Expo's
-        TaskJobService (the transient job of expo-background-fetch)."""
+        """The job behind a task: an explicit id (argument, or ``job_id`` of the task in devices.toml),
+        WorkManager's worker for expo-background-task, Expo's TaskJobService for the transient job of
+        expo-background-fetch; for a task devices.toml does not know, either service."""
         jobs = self.jobs(package)
+        kind = self.tasks[task].kind if task in self.tasks else None
+        if job_id is None and task in self.tasks:
+            job_id = self.tasks[task].job_id
         if job_id is not None:
             return next((j for j in jobs if j.job_id == job_id), None)
-        for service in (WORKMANAGER_SERVICE, EXPO_TASK_SERVICE):
+        services = {"background-task": (WORKMANAGER_SERVICE,), "processing": (WORKMANAGER_SERVICE,),
+                    "background-fetch": (EXPO_TASK_SERVICE,)}.get(kind or "", (WORKMANAGER_SERVICE, EXPO_TASK_SERVICE))
+        for service in services:
             match = [j for j in jobs if (j.service or "").endswith(service)]
             if match:
                 return match[0]
-        del task
         return None
 
     def run_job(self, job: Job, *, force: bool = True, package: str | None = None) -> str:

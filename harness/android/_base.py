@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.android.transport import AdbTransport, ShellResult
+from harness.config import TaskConfig
 from harness.errors import CommandFailed, HarnessError
 
 __all__ = ["DriverBase", "VerbRecord"]
@@ -36,6 +37,7 @@ class DriverBase:
         self.package = package
         self.history: list[VerbRecord] = []
         self.restore_stack: list[tuple[str, Callable[[], object]]] = []
+        self.tasks: dict[str, TaskConfig] = {}  # the app's background tasks, from devices.toml [app]
 
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
         start = time.monotonic()

@@ -25,6 +25,7 @@ class AndroidDriver(AppVerbs, PowerVerbs):
         transport = AdbTransport(dev.name, dev.serial or "", host, port, default_timeout_s=timeout_s)
         driver = cls(transport, cfg.app.android_package)
         driver.clock_rate = cfg.clock_rate(dev)
+        driver.tasks = {task.name: task for task in cfg.app.tasks}
         return driver
 
     def capture(self, path: Path | None = None) -> tuple[LogcatCapture, EventStream]:

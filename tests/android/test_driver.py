@@ -155,3 +155,18 @@ def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: Runni
     assert "force-stopped by miui com.example.courier" in err.reason
     assert any("Force stopping com.example.courier" in line for line in err.evidence)
     assert str(err).startswith("[xiaomi-13] task 'sync-orders' did not fire within 1h of device time")
+
+
+def test_find_job_uses_the_job_id_given_in_devices_toml(lab: RunningLab) -> None:
+    from harness.config import TaskConfig
+
+    drv = driver(lab, "pixel-8")
+    drv.launch()
+    drv.home()
+    worker = drv.find_job("sync-orders")
+    assert worker is not None
+    drv.tasks = {"nightly": TaskConfig("nightly", "job", job_id=worker.job_id)}
+    found = drv.find_job("nightly")
+    assert found is not None and found.job_id == worker.job_id
+    drv.tasks = {"nightly": TaskConfig("nightly", "job", job_id=987_654)}
+    assert drv.find_job("nightly") is None

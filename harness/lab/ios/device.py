@@ -1,0 +1,147 @@
+"""One virtual iPhone: identity, lockdown values, pairing, installed apps, syslog and open ports.
+
+The usbmuxd server in front of it (``usbmuxd.py``) only moves bytes; what lockdownd and the services
+answer comes from here. Device ports are virtual: 62078 is lockdownd (``pmd3:lockdown.py:SERVICE_PORT``,
+``limd@1.3.0:lockdownd_client_new`` uses 0xf27e); ``StartService`` opens a fresh port that accepts one
+connection, like lockdownd launching the service on a dynamic port.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from harness.lab.clock import Clock
+from harness.lab.ios import catalog
+from harness.lab.ios.apps import InstalledApp, system_apps, user_app
+from harness.lab.ios.link import PortHandler
+from harness.lab.ios.pairing import PairingMaterial, make_pairing_material
+from harness.lab.ios.syslog import SyslogBuffer, resolve_zone
+
+if TYPE_CHECKING:
+    from harness.config import AppConfig, DeviceConfig
+
+__all__ = ["LOCKDOWN_PORT", "IPhoneIdentity", "VirtualIPhone", "build_iphone"]
+
+log = logging.getLogger("harness.lab.ios")
+
+LOCKDOWN_PORT = 62078
+_SERVICE_PORTS = (49152, 65535)  # lockdownd hands out ephemeral ports for started services
+_MAX_PENDING_PORTS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class IPhoneIdentity:
+    name: str  # the devices.toml name, e.g. "iphone-15"
+    udid: str  # UniqueDeviceID and the usbmuxd SerialNumber, e.g. 00008120-001A2C3E0E90201E
+    product_type: str  # ProductType, e.g. iPhone15,4
+    os_version: str  # ProductVersion, e.g. 18.1
+    device_name: str = "iPhone"  # DeviceName: what the owner called the phone
+    time_zone: str = "UTC"  # IANA zone for TimeZone and syslog timestamps
+
+
+class VirtualIPhone:
+    """A lab iPhone. Every method runs on the lab's event loop; none of them blocks or sleeps."""
+
+    def __init__(self, ident: IPhoneIdentity, clock: Clock, apps: Iterable[InstalledApp] = (),
+                 *, syslog_capacity: int = 2000) -> None:
+        self.ident = ident
+        self.name = ident.name
+        self.udid = ident.udid
+        self.clock = clock
+        self.device_name = ident.device_name
+        self.zone = resolve_zone(ident.time_zone)
+        self.syslog = SyslogBuffer(clock.now, lambda: self.device_name, self.zone, syslog_capacity)
+        self.syslog_replay: int | None = None  # buffered lines a new relay client gets first (None = all)
+        self.apps: dict[str, InstalledApp] = {app.bundle_id: app for app in (*system_apps(), *apps)}
+        self.battery_level = 100
+        self.charging = False
+        self.disk_total = 128_000_000_000
+        self.disk_free = 91_000_000_000
+        self.trust_new_hosts = True  # answer lockdownd Pair as if the user tapped Trust
+        self.system_buid = catalog.serial_number(ident.udid)  # replaced by the usbmuxd serving it
+        self.trusted_hosts: set[str] = set()
+        self._pairing: PairingMaterial | None = None
+        self._ports: dict[int, PortHandler] = {}
+        self._port_seq = itertools.cycle(range(*_SERVICE_PORTS))
+
+    def __repr__(self) -> str:
+        return f"VirtualIPhone({self.name!r}, {self.udid!r}, {self.ident.product_type}, iOS {self.ident.os_version})"
+
+    # -- pairing --------------------------------------------------------------------------------
+    @property
+    def pairing(self) -> PairingMaterial:
+        """The lab host's pairing with this phone, generated on first use and trusted from then on."""
+        if self._pairing is None:
+            self._pairing = make_pairing_material(self.udid, self.system_buid, catalog.wifi_address(self.udid))
+            self.trusted_hosts.add(self._pairing.host_id)
+        return self._pairing
+
+    # -- lockdown values ------------------------------------------------------------------------
+    def utc_offset_s(self) -> float:
+        offset = datetime.fromtimestamp(self.clock.now(), self.zone).utcoffset()
+        return offset.total_seconds() if offset is not None else 0.0
+
+    def values(self, domain: str | None = None) -> dict[str, Any] | None:
+        """lockdownd's values for ``domain`` (None = the global domain); None if the domain is unknown."""
+        if not domain:
+            return catalog.global_values(
+                udid=self.udid, product_type=self.ident.product_type, os_version=self.ident.os_version,
+                device_name=self.device_name, device_public_key=self.pairing.device_public_key_pem,
+                now_s=self.clock.now(), time_zone=self.ident.time_zone, utc_offset_s=self.utc_offset_s())
+        return catalog.domain_values(domain, battery_level=self.battery_level, charging=self.charging,
+                                     disk_total=self.disk_total, disk_free=self.disk_free)
+
+    # -- syslog ---------------------------------------------------------------------------------
+    def log(self, process: str, message: str, *, pid: int = 0, level: str = "Notice",
+            image: str | None = None) -> str:
+        """Write one line into the phone's syslog at device time now; returns the relay line."""
+        return self.syslog.write(process, message, pid=pid, level=level, image=image)
+
+    # -- apps -----------------------------------------------------------------------------------
+    def install(self, app: InstalledApp) -> None:
+        self.apps[app.bundle_id] = app
+
+    def uninstall(self, bundle_id: str) -> None:
+        self.apps.pop(bundle_id, None)
+
+    # -- ports ----------------------------------------------------------------------------------
+    def start_service(self, name: str) -> int | None:
+        """Open a one-shot port for service ``name``; None if the phone has no such service."""
+        from harness.lab.ios.services import SERVICES
+
+        factory = SERVICES.get(name)
+        if factory is None:
+            return None
+        port = next(port for port in self._port_seq if port not in self._ports)
+        if len(self._ports) >= _MAX_PENDING_PORTS:  # clients that never connected: forget the oldest
+            self._ports.pop(next(iter(self._ports)))
+        self._ports[port] = factory(self)
+        log.debug("[%s] %s on port %d", self.name, name, port)
+        return port
+
+    def open_port(self, port: int) -> PortHandler | None:
+        """The handler for a connection to ``port``, or None: connection refused."""
+        if port == LOCKDOWN_PORT:
+            from harness.lab.ios.lockdownd import lockdown_handler
+
+            return lockdown_handler(self)
+        return self._ports.pop(port, None)
+
+    @property
+    def open_ports(self) -> list[int]:
+        return [LOCKDOWN_PORT, *self._ports]
+
+
+def build_iphone(dev_cfg: DeviceConfig, app: AppConfig | None, clock: Clock) -> VirtualIPhone:
+    """A lab iPhone for a ``platform = "ios"`` entry of devices.toml, with the app under test installed."""
+    if not dev_cfg.udid:
+        raise ValueError(f"device {dev_cfg.name}: an iOS lab device needs a udid in devices.toml")
+    ident = IPhoneIdentity(name=dev_cfg.name, udid=dev_cfg.udid, product_type=dev_cfg.model,
+                           os_version=dev_cfg.os_version)
+    apps = [user_app(app.ios_bundle_id, app.name)] if app is not None and app.ios_bundle_id else []
+    return VirtualIPhone(ident, clock, apps)

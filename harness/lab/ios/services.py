@@ -1,0 +1,87 @@
+"""The lockdown services a lab iPhone runs: the thin stream loops over the pure parts.
+
+- ``com.apple.syslog_relay``: no request; the phone streams its log as NUL-terminated records
+  (``codec.encode_syslog_record``), first the lines already in the ring buffer (``VirtualIPhone.
+  syslog_replay``), then every new line as it is written, until the client hangs up.
+- ``com.apple.mobile.installation_proxy``: length-prefixed plist commands, each answered by one or
+  more length-prefixed plist replies (``apps.InstallationProxy``).
+
+``SERVICES`` maps a lockdown service name to a factory of port handlers; ``StartService`` for any other
+name answers ``InvalidService``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from harness.lab.ios.apps import InstallationProxy
+from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame, encode_syslog_record
+from harness.lab.ios.link import Link, PortHandler
+
+if TYPE_CHECKING:
+    from harness.lab.ios.device import VirtualIPhone
+
+__all__ = ["SERVICES", "serve_installation_proxy", "serve_syslog_relay"]
+
+log = logging.getLogger("harness.lab.ios.services")
+
+SYSLOG_RELAY = "com.apple.syslog_relay"
+INSTALLATION_PROXY = "com.apple.mobile.installation_proxy"
+# A relay client that stops reading must not make the phone buffer without bound.
+_MAX_UNSENT = 8 * 1024 * 1024
+
+
+async def serve_syslog_relay(device: VirtualIPhone, link: Link) -> None:
+    """Stream the syslog until the client closes. Lines are written synchronously from the writer's
+    call (``SyslogBuffer.write``), so they reach the socket in order and none is lost."""
+
+    def send(line: str) -> None:
+        if link.closing:
+            return
+        if link.pending > _MAX_UNSENT:
+            log.warning("[%s] syslog_relay client stopped reading; closing it", device.name)
+            link.close()
+            return
+        link.write(encode_syslog_record(line))
+
+    device.syslog.subscribe(send, replay=device.syslog_replay)
+    try:
+        while await link.read():
+            pass  # syslog_relay takes no requests; whatever the client sends is ignored
+    finally:
+        device.syslog.unsubscribe(send)
+        link.close()
+
+
+async def serve_installation_proxy(device: VirtualIPhone, link: Link) -> None:
+    proxy = InstallationProxy(device.apps)
+    decoder = PlistFrameDecoder()
+    while data := await link.read():
+        try:
+            commands = decoder.feed(data)
+        except ProtocolError as exc:
+            log.warning("[%s] installation_proxy: dropping connection: %s", device.name, exc)
+            break
+        for command in commands:
+            for reply in proxy.handle(command):
+                link.write(encode_plist_frame(reply))
+        await link.drain()
+    link.close()
+
+
+def _factory(serve: Callable[[VirtualIPhone, Link], object]) -> Callable[[VirtualIPhone], PortHandler]:
+    def make(device: VirtualIPhone) -> PortHandler:
+        async def handler(link: Link) -> None:
+            await serve(device, link)  # type: ignore[misc]
+
+        return handler
+
+    return make
+
+
+SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
+    SYSLOG_RELAY: _factory(serve_syslog_relay),
+    INSTALLATION_PROXY: _factory(serve_installation_proxy),
+}
