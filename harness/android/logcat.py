@@ -81,7 +81,11 @@ class LogcatCapture:
             *lines, pending = pending.split(b"\n")
             if lines:
                 self.stream.feed(line.decode("utf-8", "replace").rstrip("\r") for line in lines)
-            if not pending and not select.select([sock], [], [], 0)[0]:
+            try:
+                idle = not pending and not select.select([sock], [], [], 0)[0]
+            except (OSError, ValueError):
+                return  # stop() closed the socket under us
+            if idle:
                 # logcat writes a multi-line message in one go: nothing more queued means the
                 # record the parser holds back is complete, so waiters need not wait for _QUIET_S.
                 self.stream.flush()

@@ -32,6 +32,8 @@ log = logging.getLogger("harness.lab.ios")
 LOCKDOWN_PORT = 62078
 _SERVICE_PORTS = (49152, 65535)  # lockdownd hands out ephemeral ports for started services
 _MAX_PENDING_PORTS = 64
+_BASE_PROCESSES = {1: "launchd", 34: "backboardd", 58: "SpringBoard", 92: "runningboardd", 139: "dasd",
+                   171: "locationd", 203: "apsd", 254: "lockdownd"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class VirtualIPhone:
         self.charging = False
         self.disk_total = 128_000_000_000
         self.disk_free = 91_000_000_000
+        # pid → process name, what os_trace_relay's PidList reports (the OS model keeps it current)
+        self.processes: dict[int, str] = dict(_BASE_PROCESSES)
         self.trust_new_hosts = True  # answer lockdownd Pair as if the user tapped Trust
         self.system_buid = catalog.serial_number(ident.udid)  # replaced by the usbmuxd serving it
         self.trusted_hosts: set[str] = set()
@@ -81,6 +85,11 @@ class VirtualIPhone:
             self.trusted_hosts.add(self._pairing.host_id)
         return self._pairing
 
+    def trusts(self, host_id: object) -> bool:
+        """Whether lockdownd accepts ``host_id`` in StartSession/ValidatePair."""
+        _ = self.pairing  # the lab host's own pairing is trusted from the moment it exists
+        return isinstance(host_id, str) and host_id in self.trusted_hosts
+
     # -- lockdown values ------------------------------------------------------------------------
     def utc_offset_s(self) -> float:
         offset = datetime.fromtimestamp(self.clock.now(), self.zone).utcoffset()
@@ -97,10 +106,12 @@ class VirtualIPhone:
                                      disk_total=self.disk_total, disk_free=self.disk_free)
 
     # -- syslog ---------------------------------------------------------------------------------
-    def log(self, process: str, message: str, *, pid: int = 0, level: str = "Notice",
-            image: str | None = None) -> str:
-        """Write one line into the phone's syslog at device time now; returns the relay line."""
-        return self.syslog.write(process, message, pid=pid, level=level, image=image)
+    def log(self, process: str, message: str, *, pid: int = 0, level: str = "Notice", image: str | None = None,
+            subsystem: str | None = None, category: str | None = None) -> str:
+        """Write one line into the phone's syslog at device time now; returns the relay line.
+        Both syslog_relay and os_trace_relay clients see it."""
+        return self.syslog.write(process, message, pid=pid, level=level, image=image, subsystem=subsystem,
+                                 category=category)
 
     # -- apps -----------------------------------------------------------------------------------
     def install(self, app: InstalledApp) -> None:
@@ -108,6 +119,13 @@ class VirtualIPhone:
 
     def uninstall(self, bundle_id: str) -> None:
         self.apps.pop(bundle_id, None)
+
+    def executable_path(self, process: str) -> str | None:
+        """Where an installed app's executable lives, if ``process`` is one; None otherwise."""
+        for app in self.apps.values():
+            if app.executable == process:
+                return f"{app.attributes()['Path']}/{app.executable}"
+        return None
 
     # -- ports ----------------------------------------------------------------------------------
     def start_service(self, name: str) -> int | None:

@@ -98,7 +98,7 @@ class LockdownSession:
         host_id = req.get("HostID")
         if not isinstance(host_id, str):
             return {"Error": "MissingHostID"}
-        if host_id not in self._trusted():
+        if not self.device.trusts(host_id):
             return {"Error": "InvalidHostID"}  # pmd3 then treats the pair record as stale
         self.session_id = str(uuid.uuid4()).upper()
         return {"SessionID": self.session_id, "EnableSessionSSL": False}
@@ -117,7 +117,7 @@ class LockdownSession:
         # Sent only for ProductVersion < 7.0 (pmd3 validate_pairing; limd 1.3.0 handshake step 5).
         record = req.get("PairRecord")
         host_id = record.get("HostID") if isinstance(record, dict) else None
-        return {} if host_id in self._trusted() else {"Error": "InvalidHostID"}
+        return {} if self.device.trusts(host_id) else {"Error": "InvalidHostID"}
 
     def _pair(self, req: dict[str, Any]) -> Reply:
         # pmd3 pair()/limd lockdownd_pair send a PairRecord built from DevicePublicKey; the phone
@@ -128,13 +128,14 @@ class LockdownSession:
             return {"Error": "InvalidPairRecord"}
         if not self.device.trust_new_hosts:
             return {"Error": "UserDeniedPairing"}
-        self._trusted().add(host_id)
+        self.device.trusted_hosts.add(host_id)
         return {"EscrowBag": self.device.pairing.escrow_bag}
 
     def _unpair(self, req: dict[str, Any]) -> Reply:
         record = req.get("PairRecord")
         host_id = record.get("HostID") if isinstance(record, dict) else None
-        self._trusted().discard(host_id if isinstance(host_id, str) else "")
+        if self.device.trusts(host_id):
+            self.device.trusted_hosts.discard(str(host_id))
         return {}
 
     def _start_service(self, req: dict[str, Any]) -> Reply:
@@ -152,10 +153,6 @@ class LockdownSession:
     def _goodbye(self, _req: dict[str, Any]) -> Reply:
         self.closed = True
         return {"Result": "Success"}
-
-    def _trusted(self) -> set[str]:
-        self.device.pairing  # noqa: B018 - the lab host's own pairing is trusted from the start
-        return self.device.trusted_hosts
 
 
 def lockdown_handler(device: VirtualIPhone) -> PortHandler:

@@ -3,6 +3,7 @@
 - ``com.apple.syslog_relay``: no request; the phone streams its log as NUL-terminated records
   (``codec.encode_syslog_record``), first the lines already in the ring buffer (``VirtualIPhone.
   syslog_replay``), then every new line as it is written, until the client hangs up.
+- ``com.apple.os_trace_relay``: the binary log stream and the process list (``ostrace.py``).
 - ``com.apple.mobile.installation_proxy``: length-prefixed plist commands, each answered by one or
   more length-prefixed plist replies (``apps.InstallationProxy``).
 
@@ -13,12 +14,14 @@ name answers ``InvalidService``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from harness.lab.ios.apps import InstallationProxy
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame, encode_syslog_record
 from harness.lab.ios.link import Link, PortHandler
+from harness.lab.ios.ostrace import serve_os_trace_relay
+from harness.lab.ios.syslog import SyslogEntry
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -29,6 +32,7 @@ log = logging.getLogger("harness.lab.ios.services")
 
 SYSLOG_RELAY = "com.apple.syslog_relay"
 INSTALLATION_PROXY = "com.apple.mobile.installation_proxy"
+OS_TRACE_RELAY = "com.apple.os_trace_relay"
 # A relay client that stops reading must not make the phone buffer without bound.
 _MAX_UNSENT = 8 * 1024 * 1024
 
@@ -37,14 +41,14 @@ async def serve_syslog_relay(device: VirtualIPhone, link: Link) -> None:
     """Stream the syslog until the client closes. Lines are written synchronously from the writer's
     call (``SyslogBuffer.write``), so they reach the socket in order and none is lost."""
 
-    def send(line: str) -> None:
+    def send(entry: SyslogEntry) -> None:
         if link.closing:
             return
         if link.pending > _MAX_UNSENT:
             log.warning("[%s] syslog_relay client stopped reading; closing it", device.name)
             link.close()
             return
-        link.write(encode_syslog_record(line))
+        link.write(encode_syslog_record(device.syslog.format(entry)))
 
     device.syslog.subscribe(send, replay=device.syslog_replay)
     try:
@@ -71,10 +75,10 @@ async def serve_installation_proxy(device: VirtualIPhone, link: Link) -> None:
     link.close()
 
 
-def _factory(serve: Callable[[VirtualIPhone, Link], object]) -> Callable[[VirtualIPhone], PortHandler]:
+def _factory(serve: Callable[[VirtualIPhone, Link], Awaitable[None]]) -> Callable[[VirtualIPhone], PortHandler]:
     def make(device: VirtualIPhone) -> PortHandler:
         async def handler(link: Link) -> None:
-            await serve(device, link)  # type: ignore[misc]
+            await serve(device, link)
 
         return handler
 
@@ -83,5 +87,6 @@ def _factory(serve: Callable[[VirtualIPhone, Link], object]) -> Callable[[Virtua
 
 SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     SYSLOG_RELAY: _factory(serve_syslog_relay),
+    OS_TRACE_RELAY: _factory(serve_os_trace_relay),
     INSTALLATION_PROXY: _factory(serve_installation_proxy),
 }

@@ -30,7 +30,7 @@ log = logging.getLogger("harness.lab.ios.syslog")
 # ASL levels as syslog_relay spells them; os_log "default" shows as Notice, "fault" as Fault.
 LEVELS = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Info", "Debug", "Fault")
 
-Listener = Callable[[str], None]
+Listener = Callable[["SyslogEntry"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,8 @@ class SyslogEntry:
     level: str  # one of LEVELS
     message: str
     image: str | None = None  # sender image, shown as process(image)
+    subsystem: str | None = None  # os_log subsystem and category (os_trace_relay shows them as a label)
+    category: str | None = None
 
 
 def resolve_zone(name: str, utc_offset_s: float = 0.0) -> tzinfo:
@@ -76,27 +78,29 @@ class SyslogBuffer:
     def capacity(self) -> int:
         return self._ring.maxlen or 0
 
-    def write(self, process: str, message: str, *, pid: int = 0, level: str = "Notice",
-              image: str | None = None) -> str:
+    def write(self, process: str, message: str, *, pid: int = 0, level: str = "Notice", image: str | None = None,
+              subsystem: str | None = None, category: str | None = None) -> str:
         """Log ``message`` from ``process[pid]`` at device time now; returns the relay line.
         Multi-line messages become one entry per line, as the relay prints them."""
         if level not in LEVELS:
             raise ValueError(f"syslog level {level!r} is not one of {', '.join(LEVELS)}")
-        lines = [self._add(process, part, pid, level, image) for part in message.splitlines() or [""]]
+        now = self._now()
+        lines = []
+        for part in message.splitlines() or [""]:
+            self._seq += 1
+            entry = SyslogEntry(self._seq, now, process, pid, level, part, image, subsystem, category)
+            self._add(entry)
+            lines.append(self.format(entry))
         return "\n".join(lines)
 
-    def _add(self, process: str, message: str, pid: int, level: str, image: str | None) -> str:
-        self._seq += 1
-        entry = SyslogEntry(self._seq, self._now(), process, pid, level, message, image)
+    def _add(self, entry: SyslogEntry) -> None:
         self._ring.append(entry)
-        line = self.format(entry)
         for listener in list(self._listeners):
             try:
-                listener(line)
+                listener(entry)
             except Exception:  # a broken relay connection must not stop the writer (the OS model)
                 log.exception("syslog listener failed")
                 self.unsubscribe(listener)
-        return line
 
     def format(self, entry: SyslogEntry) -> str:
         return format_relay_line(entry, self._device_name(), self.zone)
@@ -112,13 +116,13 @@ class SyslogBuffer:
         return self._seq
 
     def subscribe(self, listener: Listener, *, replay: int | None = None) -> None:
-        """Call ``listener`` with every new line; first with the last ``replay`` buffered lines
-        (all of them when None). Replay and subscription happen together, so no line is lost."""
+        """Call ``listener`` with every new entry; first with the last ``replay`` buffered entries
+        (all of them when None). Replay and subscription happen together, so no entry is lost."""
         backlog = list(self._ring)
         if replay is not None:
-            backlog = backlog[len(backlog) - replay:] if replay > 0 else []
+            backlog = backlog[len(backlog) - replay :] if replay > 0 else []
         for entry in backlog:
-            listener(self.format(entry))
+            listener(entry)
         self._listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
