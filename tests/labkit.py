@@ -23,7 +23,7 @@ def free_port() -> int:
 def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None) -> Config:
     """The shipped devices.toml with free ports, a private adb server and a fast clock."""
     cfg = load_config(ROOT / "devices.toml")
-    lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), clock_rate=clock_rate)
+    lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate)
     devices = []
     for entry in cfg.devices:
         if names is not None and entry.name not in names:

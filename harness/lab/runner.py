@@ -15,7 +15,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.config import Config, DeviceConfig
 from harness.errors import LabError
@@ -24,6 +24,9 @@ from harness.lab.android.adbd import AdbdServer
 from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_base
 from harness.lab.android.os import model as android_model
 from harness.lab.clock import Clock, RealtimeClock
+
+if TYPE_CHECKING:
+    from harness.lab.ios import UsbmuxdServer
 
 __all__ = ["Lab", "LabThread", "build_android"]
 
@@ -59,6 +62,7 @@ class Lab:
         self.android: dict[str, _Served] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._own_adb_server = False
+        self.usbmuxd: UsbmuxdServer | None = None
 
     @property
     def adb_port(self) -> int:
@@ -82,6 +86,28 @@ class Lab:
             self.android[dev_cfg.name] = _Served(dev_cfg, device, server)
         if self.connect_adb and self.android:
             await asyncio.to_thread(self._connect_all)
+        await self._start_ios()
+
+    async def _start_ios(self) -> None:
+        from harness.lab.ios import UsbmuxdServer, build_iphone
+
+        assert self.loop is not None
+        phones = []
+        for dev_cfg in self.cfg.devices:
+            if dev_cfg.lab and dev_cfg.platform == "ios":
+                clock = RealtimeClock(self.cfg.clock_rate(dev_cfg))
+                clock.start(self.loop)
+                phones.append(build_iphone(dev_cfg, self.cfg.app, clock))
+        if not phones:
+            return
+        server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)
+        try:
+            await server.start()
+        except OSError as exc:
+            await self.stop()
+            raise LabError(f"virtual usbmuxd: cannot listen on {server.address}: {exc.strerror} "
+                           "(is the lab already running? change [lab] usbmuxd_port)") from exc
+        self.usbmuxd = server
 
     def _connect_all(self) -> None:
         # A server the lab started is the lab's to stop; one that was already there is not.
@@ -97,6 +123,9 @@ class Lab:
             self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
 
     async def stop(self) -> None:
+        if self.usbmuxd is not None:
+            await self.usbmuxd.stop()
+            self.usbmuxd = None
         for served in self.android.values():
             await served.server.stop()
             if self.connect_adb:
@@ -114,14 +143,19 @@ class Lab:
             served = self.android.get(dev_cfg.name)
             entry: dict[str, Any] = {"name": dev_cfg.name, "platform": dev_cfg.platform, "oem": dev_cfg.oem,
                                      "model": dev_cfg.model, "os_version": dev_cfg.os_version}
-            if served is not None:
+            if dev_cfg.platform == "ios" and self.usbmuxd is not None:
+                entry.update(udid=dev_cfg.udid, served=True, usbmuxd=self.usbmuxd.address,
+                             note="virtual usbmuxd + lockdownd; the iOS driver comes next")
+            elif served is not None:
                 entry.update(serial=served.server.serial, served=True, clock_rate=served.device.clock.rate)
             else:
                 entry.update(serial=dev_cfg.serial, udid=dev_cfg.udid, served=False,
                              note="iOS lab not served yet" if dev_cfg.platform == "ios" else "not started")
             devices.append(entry)
+        mux = self.usbmuxd.address if self.usbmuxd is not None else None
         return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
-                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "config": self.cfg.path, "devices": devices}
+                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "config": self.cfg.path,
+                "devices": devices}
 
     def device(self, name: str) -> AndroidDevice:
         return self.android[name].device

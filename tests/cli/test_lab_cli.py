@@ -24,6 +24,7 @@ def config(tmp_path: Path) -> Iterator[Path]:
     text = (ROOT / "devices.toml").read_text()
     adb_port = free_port()
     text = text.replace("adb_server_port = 5137", f"adb_server_port = {adb_port}")
+    text = text.replace("usbmuxd_port = 27115", f"usbmuxd_port = {free_port()}")
     text = text.replace('state_dir = ".lab"', f'state_dir = "{tmp_path / "state"}"')
     for port in (6521, 6522, 6523, 6524):
         text = text.replace(f"lab_port = {port}", f"lab_port = {free_port()}")
@@ -51,7 +52,8 @@ def test_lab_up_status_devices_down(config: Path) -> None:
     rows = {r["name"]: r for r in json.loads(harness("devices", "--json", "--devices", str(config)).stdout)}
     assert rows["pixel-8"]["state"] == "connected" and rows["pixel-8"]["os_version"] == "15"
     assert rows["xiaomi-13"]["os_version"] == "14"
-    assert rows["iphone-15"]["state"] == "not served"
+    assert rows["iphone-15"]["state"] == "usbmuxd reachable"
+    assert status["usbmuxd"] and served["iphone-15"]["served"]
 
     down = harness("lab", "down", "--devices", str(config))
     assert down.returncode == 0 and "lab stopped" in down.stdout

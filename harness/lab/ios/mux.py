@@ -54,10 +54,9 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """Send ``data`` and keep serving requests (``close``: then hang up)."""
+    """Send ``data`` and keep serving requests."""
 
     data: bytes
-    close: bool = False
     paired_device_id: int | None = None  # SavePairRecord for an attached phone: tell the listeners
 
 

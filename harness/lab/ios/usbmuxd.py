@@ -20,7 +20,7 @@ import logging
 import socket
 from collections.abc import Iterable
 
-from harness.lab.ios.codec import MuxDecoder, ProtocolError, encode_mux_plist, encode_mux_result
+from harness.lab.ios.codec import MuxDecoder, MuxResult, ProtocolError, encode_mux_plist, encode_mux_result
 from harness.lab.ios.device import VirtualIPhone
 from harness.lab.ios.link import StreamLink
 from harness.lab.ios.mux import MuxHost, OpenTunnel, Reply, StartListen
@@ -53,7 +53,7 @@ class _Connection:
                 decoder.feed(data)
                 while (packet := decoder.next_packet()) is not None:
                     if self.listening:  # client.c: a command in LISTEN state gets BADCOMMAND, then close
-                        self.send(encode_mux_result(packet.tag, 1, packet.version))
+                        self.send(encode_mux_result(packet.tag, MuxResult.BADCOMMAND, packet.version))
                         return
                     action = self.server.mux.handle(packet)
                     if isinstance(action, OpenTunnel):
@@ -62,11 +62,8 @@ class _Connection:
                     self.send(action.data)
                     if isinstance(action, StartListen):
                         self.listening = True
-                    elif isinstance(action, Reply):
-                        if action.paired_device_id is not None:
-                            self.server.broadcast({"MessageType": "Paired", "DeviceID": action.paired_device_id})
-                        if action.close:
-                            return
+                    elif isinstance(action, Reply) and action.paired_device_id is not None:
+                        self.server.broadcast({"MessageType": "Paired", "DeviceID": action.paired_device_id})
                 await self.writer.drain()
         except ProtocolError as exc:  # client.c: too long or too short a packet drops the client
             log.warning("usbmuxd: dropping client: %s", exc)
@@ -109,6 +106,14 @@ class UsbmuxdServer:
     @property
     def devices(self) -> list[VirtualIPhone]:
         return [att.device for att in self.mux.attached.values()]
+
+    def phone(self, key: str) -> VirtualIPhone:
+        """An attached phone by devices.toml name or UDID (dashes optional)."""
+        for device in self.devices:
+            if key in (device.name, device.udid) or key.replace("-", "") == device.udid.replace("-", ""):
+                return device
+        attached = ", ".join(f"{d.name} ({d.udid})" for d in self.devices) or "none"
+        raise KeyError(f"virtual usbmuxd {self.address}: no phone {key!r} attached (attached: {attached})")
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
