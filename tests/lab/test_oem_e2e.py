@@ -19,7 +19,8 @@ CASES = [
      "no_restrictions", r"I PowerKeeper: SleepModeClean: .* force stop " + PKG + r" .*\n(.*\n)*?"
      r".* I ActivityManager: Killing {pid}:" + PKG + r"/u0a\d+ \(adj \d+\): stop " + PKG + r" due to from pid \d+$"),
     ("oppo-find-x6",
-     "settings put global lab.coloros.freeze_delay_s 30; settings put global lab.coloros.kill_delay_s 60",
+     # the kill comes an hour after the freeze, so a loaded machine cannot race past the frozen state
+     "settings put global lab.coloros.freeze_delay_s 30; settings put global lab.coloros.kill_delay_s 3600",
      f"settings put secure lab.coloros.auto_launch.{PKG} 1",
      r"I OplusHansManager: freeze uid: \d+ package: " + PKG + " reason: screen off$"),
     ("samsung-s23",
