@@ -73,7 +73,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     markers = {name: _marker_values(metafunc, name) for name in ("platform", "oem", "tags")}
     if "android" in metafunc.fixturenames and not markers["platform"]:
         markers["platform"] = ("android",)
-    chosen = run.devices_for(None, markers)
+    chosen = run.devices_for(markers)
     if not chosen:
         reason = f"no device in {run.config.path} matches this test ({_describe(markers, run)})"
         metafunc.parametrize("device", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],

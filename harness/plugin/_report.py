@@ -16,7 +16,7 @@ from harness.logs.expect import ExpectationFailed
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
 
-__all__ = ["CALL_KEY", "device_items", "finish", "note_phase", "open_writer", "record", "select", "summary"]
+__all__ = ["CALL_KEY", "device_items", "finish", "note_phase", "record", "select", "summary"]
 
 CALL_KEY = pytest.StashKey[dict[str, object]]()
 
@@ -25,10 +25,6 @@ def _device(item: pytest.Item) -> DeviceConfig | None:
     callspec = getattr(item, "callspec", None)
     dev = callspec.params.get("device") if callspec is not None else None
     return dev if isinstance(dev, DeviceConfig) else None
-
-
-def open_writer(reports: Path, run_id: str, seed: int | None) -> RunWriter:
-    return RunWriter(reports, run_id, lab_seed=seed)
 
 
 def device_items(items: list[pytest.Item]) -> list[pytest.Item]:

@@ -58,11 +58,9 @@ class Run:
         if self._pool is not None:
             self._pool.close()
 
-    def devices_for(self, node: pytest.Function | pytest.Item | None, markers: dict[str, tuple[str, ...]]) -> \
-            list[DeviceConfig]:
+    def devices_for(self, markers: dict[str, tuple[str, ...]]) -> list[DeviceConfig]:
         chosen = select(self.config, device=self.filters["device"] or None, platform=self.filters["platform"] or None,
                         oem=self.filters["oem"] or None, tags=tuple(self.filters["tag"]))
-        del node
         if markers.get("platform"):
             chosen = [d for d in chosen if d.platform in markers["platform"]]
         if markers.get("oem"):
