@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from harness.lab.clock import Clock
 from harness.lab.ios import catalog
 from harness.lab.ios.apps import InstalledApp, system_apps, user_app
+from harness.lab.ios.contracts import IOSSystem
 from harness.lab.ios.link import PortHandler
 from harness.lab.ios.pairing import PairingMaterial, make_pairing_material
 from harness.lab.ios.syslog import SyslogBuffer, resolve_zone
@@ -70,6 +71,7 @@ class VirtualIPhone:
         self.system_buid = catalog.serial_number(ident.udid)  # replaced by the usbmuxd serving it
         self.trusted_hosts: set[str] = set()
         self._pairing: PairingMaterial | None = None
+        self.system: IOSSystem | None = None  # the OS model (harness.lab.ios.os), attached by build_iphone
         self._ports: dict[int, PortHandler] = {}
         self._port_seq = itertools.cycle(range(*_SERVICE_PORTS))
 
