@@ -13,17 +13,23 @@ line that names nothing but is close in time (Lenovo's PolicyCenter, whose kill 
 bare package name); ``from pid N`` (the user, via adb or Settings); otherwise ``unknown``. An OEM
 announcement (``OHPD``/``HwPFW`` "force stop …") that no AMS line follows is a force-stop in its
 own right. Adding an OEM is one ``Signature`` row.
+
+iOS has no such table of vendors: RunningBoard reports every app death with the exit reason's namespace
+and code, and ``ios_exit`` decodes those into a ``kill`` (by ``ios``, by ``user`` for the app-switcher
+swipe, or by ``unknown`` for a bare SIGKILL) or a ``process_died`` of the app's own.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from harness.logs.events import Killer
 
-__all__ = ["HINT_WINDOW_LINES", "HINT_WINDOW_S", "SIGNATURES", "Attributor", "Hint", "Signature",
-           "appid_of", "hint_signature", "reason_killer"]
+__all__ = ["HINT_WINDOW_LINES", "HINT_WINDOW_S", "IOS_JETSAM_CAUSES", "IOS_REASON_NAMESPACES",
+           "IOS_TERMINATION_CODES", "SIGNATURES", "USER_QUIT_CODE", "Attributor", "Hint", "IOSExit", "Signature",
+           "appid_of", "hint_signature", "ios_exit", "reason_killer"]
 
 # "Just before": an OEM line and the AMS line it caused are milliseconds apart in real captures.
 HINT_WINDOW_S = 5.0
@@ -237,3 +243,90 @@ def _close(t0: float | None, l0: int, t1: float | None, l1: int) -> bool:
     if t0 is not None and t1 is not None:
         return 0.0 <= t1 - t0 <= HINT_WINDOW_S
     return 0 <= l1 - l0 <= HINT_WINDOW_LINES
+
+
+# -- iOS: who ended a process -------------------------------------------------------------------------
+# RunningBoard logs every app death as ``<identity> termination reported by launchd (%u, %llu, %u)``: the
+# exit reason's namespace, its code, and the wait4 status (RunningBoard's ``_handleDeath``, format string as
+# in public decompilations of RunningBoard.framework). Namespaces are xnu's OS_REASON_* (bsd/sys/reason.h);
+# 15 is OS_REASON_RUNNINGBOARD of newer xnu, as launchd prints it ("exited with exit reason (namespace: 15
+# code: 0xbaddd15c) - OS_REASON_RUNNINGBOARD"). A plain exit is namespace 0 with the exit status in wait4's
+# high byte: ``(0, 0, 65280)`` is exit(255).
+IOS_REASON_NAMESPACES: dict[int, str] = {
+    0: "EXIT", 1: "JETSAM", 2: "SIGNAL", 3: "CODESIGNING", 4: "HANGTRACER", 5: "TEST", 6: "DYLD", 7: "LIBXPC",
+    8: "OBJC", 9: "EXEC", 10: "SPRINGBOARD", 11: "TCC", 12: "REPORTCRASH", 13: "COREANIMATION", 14: "AGGREGATED",
+    15: "RUNNINGBOARD",
+}
+# Namespaces in which the OS itself ends the app (memory, hang, SpringBoard/FrontBoard, RunningBoard);
+# the others (code signing, dyld, objc, TCC, …) are the app failing.
+_IOS_OS_NAMESPACES = frozenset({1, 4, 10, 15})
+USER_QUIT_CODE = 0xDEADFA11
+# Termination codes (the RBSTerminateContext / crash-report "Termination Reason" code) → killer and why.
+# 0xdeadfa11: the app-switcher swipe. SpringBoard's RBSTerminateContext reads "domain:10 code:0xDEADFA11
+# explanation:killed from app switcher" (quoted in the source comments of a CarPlay app-switcher tweak that
+# replays SpringBoard's request, and in a unified-log line "exited with exit reason (namespace: 10 code:
+# 0xdeadfa11) - OS_REASON_SPRINGBOARD | <RBSTerminateContext| domain:10 code:0xDEADFA11 explanation:killed
+# from app switcher …>", both public). The rest: Apple, Xcode documentation "EXC_CRASH (SIGKILL)".
+IOS_TERMINATION_CODES: dict[int, tuple[Killer, str]] = {
+    USER_QUIT_CODE: ("user", "killed from app switcher"),
+    0x8BADF00D: ("ios", "watchdog"),
+    0x2182BAD2: ("ios", "background task did not complete in time"),
+    0x2182BAD3: ("ios", "background URL session did not complete in time"),
+    0x2182BAD4: ("ios", "background fetch did not complete in time"),
+    0xDEAD10CC: ("ios", "held a file lock while suspended"),
+    0xC00010FF: ("ios", "thermal event"),
+    0xBAADCA11: ("ios", "no CallKit call reported for a VoIP push"),
+    0xBAD22222: ("ios", "VoIP app resumed too often"),
+    0xBADDD15C: ("ios", "deleting caches to reclaim disk space"),
+    0xD00D2BAD: ("ios", "excessive use of system resources"),
+}
+# xnu kern_memorystatus.c memorystatus_kill_cause_name[], by JETSAM_REASON_* code.
+IOS_JETSAM_CAUSES = ("", "jettisoned", "highwater", "vnode-limit", "vm-pageshortage", "proc-thrashing",
+                     "fc-thrashing", "per-process-limit", "disk-space-shortage", "idle-exit", "zone-map-exhaustion",
+                     "vm-compressor-thrashing", "vm-compressor-space-shortage")
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGEMT", 8: "SIGFPE",
+            9: "SIGKILL", 10: "SIGBUS", 11: "SIGSEGV", 12: "SIGSYS", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"}
+_CRASH_SIGNALS = frozenset({4, 5, 6, 7, 8, 10, 11, 12})
+
+
+@dataclass(frozen=True, slots=True)
+class IOSExit:
+    """How an iOS app process ended: a ``kill`` by someone, or a ``process_died`` of its own."""
+
+    kind: Literal["kill", "process_died"]
+    killer: Killer | None
+    reason: str
+    namespace: str
+    code: str  # as the crash report prints it, e.g. "0xdeadfa11", or the signal / exit status
+    user_quit: bool = False
+
+
+def ios_exit(namespace: int, code: int, status: int) -> IOSExit:
+    """Decode RunningBoard's ``termination reported by launchd (namespace, code, wait4 status)``.
+
+    A bare SIGKILL names nobody (a debugger or a developer tool sends those; the OS's own kills carry a
+    namespace of their own), so its killer is ``unknown``."""
+    name = IOS_REASON_NAMESPACES.get(namespace, f"namespace {namespace}")
+    if namespace == 0:
+        signal = status & 0x7F
+        if signal == 0:
+            exit_status = (status >> 8) & 0xFF
+            return IOSExit("process_died", None, f"exited with status {exit_status}", name, str(exit_status))
+        return _signalled(signal, name)
+    if namespace == 2:
+        return _signalled(code, name)
+    if namespace == 1:
+        cause = IOS_JETSAM_CAUSES[code] if 0 < code < len(IOS_JETSAM_CAUSES) else f"reason {code}"
+        return IOSExit("kill", "ios", f"jetsam: {cause}", name, str(code))
+    hexcode = f"0x{code:x}"
+    if namespace in _IOS_OS_NAMESPACES:
+        killer, why = IOS_TERMINATION_CODES.get(code, ("ios", f"{name} {hexcode}"))
+        return IOSExit("kill", killer, why, name, hexcode, user_quit=code == USER_QUIT_CODE)
+    return IOSExit("process_died", None, f"{name} {hexcode}", name, hexcode)
+
+
+def _signalled(signal: int, namespace: str) -> IOSExit:
+    sig = _SIGNALS.get(signal, f"signal {signal}")
+    if signal in _CRASH_SIGNALS:
+        return IOSExit("process_died", None, f"crashed: {sig}", namespace, str(signal))
+    return IOSExit("kill", "unknown", sig, namespace, str(signal))

@@ -1,5 +1,10 @@
 """``harness logs FILE [--package PKG] [--json]``: a capture file as a timeline of events.
 
+The capture is an Android one (logcat in any format, a ``dumpsys jobscheduler`` / ``deviceidle`` dump) or
+an iPhone's log (syslog_relay / idevicesyslog, ``pymobiledevice3 syslog live``, a Console export, the Xcode
+console), told apart from its first lines (``ios_syslog.looks_like_ios``); both print the same table or
+JSON. ``--package`` takes an Android package or an iOS bundle id.
+
 A plain function so the typer app (and tests) can call it with any streams. Exit codes: 0 on
 success, 2 when the file cannot be read as a text capture.
 """
@@ -11,9 +16,12 @@ from pathlib import Path
 from typing import TextIO
 
 from harness.logs.android_events import for_package
-from harness.logs.timeline import capture_timeline, format_event
+from harness.logs.events import Event
+from harness.logs.ios_events import ios_events
+from harness.logs.ios_syslog import looks_like_ios, parse_ios
+from harness.logs.timeline import capture_timeline, detect_capture, format_event
 
-__all__ = ["CaptureError", "read_capture", "run_logs"]
+__all__ = ["CaptureError", "capture_events", "read_capture", "run_logs"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -30,11 +38,12 @@ def read_capture(path: str) -> str:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if b"\0" in data:
         raise CaptureError(f"{path} is a binary file (NUL bytes), not a text capture; "
-                           "save logcat/dumpsys output as text (adb logcat -d > file.txt)")
+                           "save the log as text (adb logcat -d > file.txt, idevicesyslog > file.txt)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CaptureError(f"{path} is not UTF-8 text (byte {exc.start}); not a logcat or dumpsys capture") from exc
+        raise CaptureError(f"{path} is not UTF-8 text (byte {exc.start}); not a logcat, dumpsys or iOS log "
+                           "capture") from exc
     return text.removeprefix("\ufeff")
 
 
@@ -44,11 +53,21 @@ def run_logs(path: str, package: str | None, as_json: bool, out: TextIO, err: Te
     except CaptureError as exc:
         err.write(f"harness logs: {exc}\n")
         return EXIT_BAD_INPUT
-    timeline = capture_timeline(text)
-    events = for_package(timeline.events, package) if package else timeline.events
+    events, skipped = capture_events(text)
+    if package:
+        events = for_package(events, package)
     for event in events:
         out.write((json.dumps(event.as_json(), ensure_ascii=False) if as_json else format_event(event)) + "\n")
-    if timeline.skipped:
-        noun = "line" if timeline.skipped == 1 else "lines"
-        err.write(f"skipped {timeline.skipped} unparseable {noun}\n")
+    if skipped:
+        noun = "line" if skipped == 1 else "lines"
+        err.write(f"skipped {skipped} unparseable {noun}\n")
     return EXIT_OK
+
+
+def capture_events(text: str, *, year: int | None = None) -> tuple[list[Event], int]:
+    """The events of a capture of either platform, and how many of its lines no format matched."""
+    if detect_capture(text) == "logcat" and looks_like_ios(text):
+        parsed = parse_ios(text, year=year)
+        return ios_events(parsed.lines), parsed.skipped
+    timeline = capture_timeline(text, year=year)
+    return timeline.events, timeline.skipped

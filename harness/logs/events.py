@@ -27,6 +27,11 @@ EventKind = Literal[
     "task_start",
     "task_end",
     "boot",
+    # iOS (harness/logs/ios_events.py): a push reaching SpringBoard, a dasd / BGTaskScheduler
+    # activity changing state, and the probe's ``wake`` record.
+    "push",
+    "activity",
+    "wake",
 ]
 KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 

@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 
 from harness.logs.events import Event, EventKind
 
-__all__ = ["MARKER", "ProbeRecord", "parse_probe", "probe_event"]
+__all__ = ["MARKER", "RING_BUFFER_FILE", "RUN_TASK_ARGUMENT", "ProbeRecord", "parse_probe", "probe_event"]
 
 MARKER = "BgProbe v1 "
+# The probe's debug trigger: a debug build launched with ``[RUN_TASK_ARGUMENT, "<task>"]`` runs the task at once
+# (trigger=test). The iOS driver launches the app with it; the probe (``probe/``) and the lab's app honour it.
+RUN_TASK_ARGUMENT = "--bgprobe-run-task"
+# The ring buffer the probe keeps, relative to the app's documents directory (iOS) / files dir (Android).
+RING_BUFFER_FILE = "bgprobe.jsonl"
 _EVENT = re.compile(r"BgProbe v1 (\w+)")
 # Values with spaces or "=" are double-quoted with \" and \\ escaped.
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')

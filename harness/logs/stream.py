@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from harness.logs.android_events import EventBuilder
 from harness.logs.events import Event
-from harness.logs.logcat import LogcatParser, LogLine
+from harness.logs.logcat import LogLine
+from harness.logs.platforms import EventSource, LineParser, parser_pair
 
 __all__ = ["EventStream", "Mark"]
 
@@ -33,7 +33,8 @@ class Mark:
 
 class EventStream:
     def __init__(self, device: str, clock_rate: float = 1.0, capture: Path | None = None,
-                 year: int | None = None, device_clock: Callable[[], float | None] | None = None) -> None:
+                 year: int | None = None, device_clock: Callable[[], float | None] | None = None,
+                 platform: str = "android") -> None:
         self.device = device
         # The device's current time, asked at each mark: the newest log line can be much older than
         # "now" on a quiet phone (deep Doze logs nothing for an hour).
@@ -42,8 +43,10 @@ class EventStream:
         self.events: list[Event] = []
         self.lines: deque[tuple[int, str]] = deque(maxlen=20_000)
         self.last_time: float | None = None
-        self._parser = LogcatParser(year=year)
-        self._builder = EventBuilder()
+        self.platform = platform
+        self._parser: LineParser
+        self._builder: EventSource
+        self._parser, self._builder = parser_pair(platform, year=year)
         self._cond = threading.Condition()
         self._line_count = 0
         self._file: TextIO | None = capture.open("a", encoding="utf-8") if capture is not None else None

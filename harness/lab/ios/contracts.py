@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from harness.logs.probe import RUN_TASK_ARGUMENT
+
 __all__ = ["RUN_TASK_ARGUMENT", "ContainerFile", "IOSSystem", "LaunchRefused"]
 
-# The probe's debug trigger (docs/probe-line.md): launching the app with these arguments runs the task.
-RUN_TASK_ARGUMENT = "--bgprobe-run-task"
+# RUN_TASK_ARGUMENT: the probe's debug trigger (docs/probe-line.md), one definition shared with the drivers.
 
 
 class LaunchRefused(Exception):

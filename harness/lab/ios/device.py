@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.lab.clock import Clock
 from harness.lab.ios import catalog
-from harness.lab.ios.apps import InstalledApp, system_apps, user_app
+from harness.lab.ios.apps import InstalledApp, system_apps
 from harness.lab.ios.contracts import IOSSystem
 from harness.lab.ios.link import PortHandler
 from harness.lab.ios.pairing import PairingMaterial, make_pairing_material
@@ -72,6 +72,7 @@ class VirtualIPhone:
         self.trusted_hosts: set[str] = set()
         self._pairing: PairingMaterial | None = None
         self.system: IOSSystem | None = None  # the OS model (harness.lab.ios.os), attached by build_iphone
+        self.developer_image_mounted = int(ident.os_version.split(".")[0]) <= 16  # DeveloperDiskImage (≤ 16)
         self._ports: dict[int, PortHandler] = {}
         self._port_seq = itertools.cycle(range(*_SERVICE_PORTS))
 
@@ -157,11 +158,18 @@ class VirtualIPhone:
         return [LOCKDOWN_PORT, *self._ports]
 
 
-def build_iphone(dev_cfg: DeviceConfig, app: AppConfig | None, clock: Clock) -> VirtualIPhone:
-    """A lab iPhone for a ``platform = "ios"`` entry of devices.toml, with the app under test installed."""
+def build_iphone(dev_cfg: DeviceConfig, app: AppConfig | None, clock: Clock, *,
+                 seed: int | None = None) -> VirtualIPhone:
+    """A lab iPhone for a ``platform = "ios"`` entry of devices.toml, with the app under test installed and
+    the iOS model (``harness.lab.ios.os``) attached as ``phone.system``. ``seed`` defaults to the device's
+    own ``seed`` (then 1), as the runner resolves ``[lab] seed`` for Android phones."""
+    from harness.lab.ios.os import attach_system, bundle_for
+
     if not dev_cfg.udid:
         raise ValueError(f"device {dev_cfg.name}: an iOS lab device needs a udid in devices.toml")
     ident = IPhoneIdentity(name=dev_cfg.name, udid=dev_cfg.udid, product_type=dev_cfg.model,
                            os_version=dev_cfg.os_version)
-    apps = [user_app(app.ios_bundle_id, app.name)] if app is not None and app.ios_bundle_id else []
-    return VirtualIPhone(ident, clock, apps)
+    apps = [bundle_for(app)] if app is not None and app.ios_bundle_id else []
+    phone = VirtualIPhone(ident, clock, apps)
+    attach_system(phone, app, seed=seed if seed is not None else dev_cfg.seed if dev_cfg.seed is not None else 1)
+    return phone

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -56,9 +57,19 @@ class StreamLink:
             data, self._prefix = self._prefix[:n], self._prefix[n:]
             return data
         try:
-            return await self._reader.read(n)
+            data = await self._reader.read(n)
+            self._quickack()
+            return data
         except (ConnectionError, OSError):
             return b""
+
+    def _quickack(self) -> None:
+        """Clients such as pymobiledevice3's DTX write one message in two pieces; with delayed ACKs the second
+        waits ~40 ms. Re-arming TCP_QUICKACK after each read (Linux clears it) keeps round trips sub-ms."""
+        sock = self._writer.get_extra_info("socket")
+        if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
     def write(self, data: bytes) -> None:
         if not self._writer.is_closing():

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame
 from harness.lab.ios.link import Link, PortHandler
+from harness.lab.ios.services import offered
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -144,7 +145,9 @@ class LockdownSession:
             return {"Error": "MissingService"}
         if self.session_id is None:
             return {"Service": name, "Error": "SessionInactive"}  # pmd3 reconnects and retries once
-        port = self.device.start_service(name)
+        # Developer services exist only below iOS 17 and while the DeveloperDiskImage is mounted; a phone
+        # without them answers InvalidService (services.offered), which makes pmd3 try an RSD tunnel.
+        port = self.device.start_service(name) if offered(self.device, name) else None
         if port is None:
             return {"Service": name, "Error": "InvalidService"}
         # limd 1.3.0 lockdownd_start_service requires a non-zero Port; pmd3 reads attr["Port"].

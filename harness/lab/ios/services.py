@@ -6,9 +6,17 @@
 - ``com.apple.os_trace_relay``: the binary log stream and the process list (``ostrace.py``).
 - ``com.apple.mobile.installation_proxy``: length-prefixed plist commands, each answered by one or
   more length-prefixed plist replies (``apps.InstallationProxy``).
+- ``com.apple.mobile.house_arrest``: an app's data container over AFC (``house_arrest.py``, ``afc.py``).
+- ``com.apple.mobile.mobile_image_mounter``: whether the developer disk image is mounted
+  (``image_mounter.py``).
+- DVT instruments over DTX (``dvt.py``): ``com.apple.instruments.remoteserver`` below iOS 14 and
+  ``com.apple.instruments.remoteserver.DVTSecureSocketProxy`` on iOS 14–16, the names pymobiledevice3
+  asks for (``pmd3:dtx_service_provider.py:DtxServiceProvider.service_name_for``). They come with the
+  DeveloperDiskImage, so they exist only while it is mounted; iOS 17 moved them behind RemoteXPC
+  (``com.apple.instruments.dtservicehub``), and lockdownd no longer knows them.
 
-``SERVICES`` maps a lockdown service name to a factory of port handlers; ``StartService`` for any other
-name answers ``InvalidService``.
+``SERVICES`` maps a lockdown service name to a factory of port handlers; ``offered`` says whether this
+phone's lockdownd starts it. ``StartService`` for any other name answers ``InvalidService``.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from typing import TYPE_CHECKING
 
 from harness.lab.ios.apps import InstallationProxy
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame, encode_syslog_record
+from harness.lab.ios.dvt import serve_dvt
+from harness.lab.ios.house_arrest import serve_house_arrest
+from harness.lab.ios.image_mounter import ios_version, serve_image_mounter
 from harness.lab.ios.link import Link, PortHandler
 from harness.lab.ios.ostrace import serve_os_trace_relay
 from harness.lab.ios.syslog import SyslogEntry
@@ -26,13 +37,17 @@ from harness.lab.ios.syslog import SyslogEntry
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
 
-__all__ = ["SERVICES", "serve_installation_proxy", "serve_syslog_relay"]
+__all__ = ["SERVICES", "offered", "serve_installation_proxy", "serve_syslog_relay"]
 
 log = logging.getLogger("harness.lab.ios.services")
 
 SYSLOG_RELAY = "com.apple.syslog_relay"
 INSTALLATION_PROXY = "com.apple.mobile.installation_proxy"
 OS_TRACE_RELAY = "com.apple.os_trace_relay"
+HOUSE_ARREST = "com.apple.mobile.house_arrest"
+IMAGE_MOUNTER = "com.apple.mobile.mobile_image_mounter"
+DVT_LEGACY = "com.apple.instruments.remoteserver"
+DVT_SECURE = "com.apple.instruments.remoteserver.DVTSecureSocketProxy"
 # A relay client that stops reading must not make the phone buffer without bound.
 _MAX_UNSENT = 8 * 1024 * 1024
 
@@ -89,4 +104,18 @@ SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     SYSLOG_RELAY: _factory(serve_syslog_relay),
     OS_TRACE_RELAY: _factory(serve_os_trace_relay),
     INSTALLATION_PROXY: _factory(serve_installation_proxy),
+    HOUSE_ARREST: _factory(serve_house_arrest),
+    IMAGE_MOUNTER: _factory(serve_image_mounter),
+    DVT_LEGACY: _factory(serve_dvt),
+    DVT_SECURE: _factory(serve_dvt),
 }
+# Developer services: the iOS major versions whose lockdownd offers them (with the image mounted).
+_DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17)}
+
+
+def offered(device: VirtualIPhone, name: str) -> bool:
+    """Whether ``StartService`` of ``name`` succeeds on this phone, given its iOS version and image."""
+    versions = _DEVELOPER.get(name)
+    if versions is not None:
+        return device.developer_image_mounted and ios_version(device)[0] in versions
+    return name in SERVICES

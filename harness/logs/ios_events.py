@@ -1,0 +1,300 @@
+"""Turn an iPhone's log records (``ios_syslog``) into the typed ``Event``s that expectations and reports read.
+
+Pure and incremental, as ``android_events.EventBuilder``: ``feed`` records, read ``events``. What is read,
+and where its wording comes from (real lines in shared/reference/captures/ios.md and ios.md §4.4):
+
+- **runningboardd** names each app process ``[app<bundle(persona)>:pid]`` (iOS 17+) or
+  ``[application<bundle>:pid]`` (iOS 14–16), which ties pids to bundle ids. ``This process will (not) be
+  managed.`` / ``Now tracking process:`` → ``process_start``; ``Terminating with context:
+  <RBSTerminateContext| domain:… code:… explanation:…>`` says why RunningBoard ends it; ``termination
+  reported by launchd (namespace, code, status)`` → ``kill`` or ``process_died`` (decoded by
+  ``attribution.ios_exit``); ``Removing process:`` → ``process_died`` when nothing else said so. iOS 14's
+  FrontBoard adds ``Process exited: <FBProcessExitContext; watchdog (…)>`` (a ``kill`` by ``ios``). Each
+  death gives one end event, whichever of them comes first (Console exports repeat lines).
+- **User force-quit** (the app-switcher swipe): SpringBoard asks RunningBoard to terminate with
+  ``code:0xDEADFA11 explanation:killed from app switcher`` (namespace 10, OS_REASON_SPRINGBOARD): a
+  ``force_stop`` with killer ``user`` — as on Android, the app then gets no background launch until the user
+  opens it (Apple: "the system does not automatically launch your app if the user has force-quit it") —
+  followed by the ``kill``. OS kills (jetsam, watchdog, background time expiry) have killer ``ios``.
+- **SpringBoard** ``Received incoming message on topic <bundle> at priority <n>`` → ``push`` (reason
+  ``priority 5`` for a background push, 10 for an alert; firebase/flutterfire#8277, uxduck/push#7).
+- **dasd** ``Submitted Activity:`` / ``CANCELED:`` / ``COMPLETED`` / ``'<name>' … DecisionToRun:<0|1>`` →
+  ``activity`` (reason submitted / canceled / completed / run / deferred). A silent push's activity is
+  ``com.apple.pushLaunch.<bundle>:<hex>``, which names the app; no capture shows a BGTask's activity name,
+  so those are kept without a package.
+- **The app's own process**: the probe line (``BgProbe v1``; ``wake`` → ``wake``), Expo's
+  ``EXTaskService: Executing task '<name>' for app '<appId>'.`` (EXTaskService.m) and ``Expo Background
+  Tasks - starting background work`` / ``- task expired`` (expo-background-task BackgroundTaskAppDelegate,
+  after the level emoji), and BackgroundTasks' ``Simulating launch for task with identifier …``,
+  ``Starting simulated task: <BGAppRefreshTask: …>`` and ``No task request with identifier … has been
+  scheduled`` → ``activity`` (simulated_launch / not_scheduled). App lines get their package from the pid
+  RunningBoard named; Console exports print no pid, so theirs stays None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from harness.logs.attribution import USER_QUIT_CODE, ios_exit
+from harness.logs.events import Event, EventKind, Killer
+from harness.logs.logcat import LogLine
+from harness.logs.probe import MARKER, parse_probe, probe_event
+
+__all__ = ["EXPO_BG_TASK_ID", "IOSEventBuilder", "ios_events"]
+
+EXPO_BG_TASK_ID = "com.expo.modules.backgroundtask.processing"  # BackgroundTaskConstants.swift
+
+# The process a RunningBoard / FrontBoard line is about comes first: "[app<b(persona)>:pid] …", or after
+# "Now tracking process: " / "Removing process: ". Anchoring matters: an extension's identity nests its host's,
+# "[xpcservice<com.apple.WebKit.WebContent([app<b((null))>:21249])>…:21255] termination reported …", and that
+# death is not the app's.
+_SUBJECT = re.compile(r"^(?:Now tracking process: |Removing process: )?"
+                      r"\[(?:app|application)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>:(?P<pid>\d+)\]")
+_TERMINATED = re.compile(r"termination reported by launchd (?:\((\d+), (\d+), (\d+)\)|without exit status)")
+_CONTEXT = re.compile(r"Terminating with context: <RBSTerminateContext\|(?: domain:(?P<domain>\d+))?"
+                      r"(?: code:(?P<code>0x[0-9A-Fa-f]+))?(?: explanation:(?P<why>.*?)"
+                      r"(?=\n| {2}| \| | ProcessVisibility:| reportType:| maxTerminationResistance:|>|$))?")
+# "This process will be managed, but informing memorystatus failed …" is a start too (dotnet/maui#1175).
+_STARTED = (" This process will be managed", " This process will not be managed")
+# FrontBoard's own account of a death, iOS 14: "[application<b>:796] Process exited: <FBProcessExitContext;
+# watchdog ("watchdog provision violated")>." (dotnet/macios#10086).
+_FB_EXITED = re.compile(r"Process exited: <FBProcessExitContext; (?P<what>[^(>]*?)(?: \((?P<why>[^)]*)\))?>")
+_PUSH = re.compile(r"Received incoming message on topic (\S+) at priority (\d+)")
+_DASD: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Submitted Activity: (\S+)(?: at priority (\d+))?"), "submitted"),
+    (re.compile(r"^CANCELED: (\S+)(?: at priority (\d+))?"), "canceled"),
+    (re.compile(r"^COMPLETED:? (\S+)(?: at priority (\d+))?"), "completed"),
+)
+_DECISION = re.compile(r"^'([^']+)' CurrentScore: .*?DecisionToRun:(\d)")
+_PUSH_LAUNCH = "com.apple.pushLaunch."
+_EXPO_EXECUTING = re.compile(r"EXTaskService: Executing task '(.+?)' for app '(.*?)'")
+_EXPO_STARTING = "Expo Background Tasks - starting background work"
+_EXPO_EXPIRED = "Expo Background Tasks - task expired"
+_BGTASK: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"Simulating launch for task with identifier (\S+)"), "simulated_launch"),
+    (re.compile(r"Starting simulated task: <(?P<cls>\w+): (?P<id>[^>]+)>"), "simulated_launch"),
+    (re.compile(r"No task request with identifier (.+?) has been scheduled"), "not_scheduled"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What RunningBoard said when it began terminating a pid."""
+
+    domain: int | None
+    code: int | None
+    why: str | None
+
+
+class IOSEventBuilder:
+    """Incremental: ``feed`` records as they come; ``events`` grows in line order."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.pid_bundle: dict[int, str] = {}
+        self._alive: set[int] = set()  # pids with a process_start and no end yet
+        self._gone: set[int] = set()  # pids whose end (kill or process_died) is out
+        self._quit: set[int] = set()  # pids whose force_stop is out
+        self._contexts: dict[int, _Context] = {}
+
+    def feed(self, records: Iterable[LogLine]) -> None:
+        for ln in records:
+            handler = _BY_PROCESS.get(ln.tag or "")
+            if handler is not None:
+                handler(self, ln)
+            _app_lines(self, ln)
+
+    def finish(self) -> list[Event]:
+        """The events so far (``EventBuilder.finish``'s counterpart; nothing is held back on iOS)."""
+        return self.events
+
+    # -- used by the handlers -------------------------------------------------------------------
+    def emit(self, kind: EventKind, ln: LogLine, *, package: str | None = None, pid: int | None = None,
+             task: str | None = None, reason: str | None = None, killer: Killer | None = None,
+             extra: dict[str, str] | None = None) -> None:
+        self.events.append(Event(kind, time=ln.time, time_text=ln.time_text, package=package, pid=pid, task=task,
+                                 reason=reason, killer=killer, line=ln.line_no, raw=ln.raw, extra=extra or {}))
+
+    def subject(self, msg: str) -> tuple[int, str, str] | None:
+        """(pid, bundle, the rest of the message) when ``msg`` is about an app process; remembers pid → bundle."""
+        m = _SUBJECT.match(msg)
+        if m is None:
+            return None
+        pid, bundle = int(m["pid"]), m["bundle"]
+        self.pid_bundle[pid] = bundle
+        return pid, bundle, msg[m.end():]
+
+    def app_package(self, ln: LogLine) -> str | None:
+        return self.pid_bundle.get(ln.pid) if ln.pid is not None else None
+
+    # -- process lifecycle ----------------------------------------------------------------------
+    def started(self, ln: LogLine, pid: int, bundle: str) -> None:
+        if pid in self._alive:
+            return
+        self._alive.add(pid)
+        self._gone.discard(pid)
+        self._quit.discard(pid)
+        self.emit("process_start", ln, package=bundle, pid=pid, extra={"source": ln.tag or ""})
+
+    def context(self, ln: LogLine, pid: int, bundle: str, m: re.Match[str]) -> None:
+        ctx = _Context(int(m["domain"]) if m["domain"] else None, int(m["code"], 16) if m["code"] else None,
+                       (m["why"] or "").strip() or None)
+        self._contexts[pid] = ctx
+        if ctx.code == USER_QUIT_CODE:
+            self.force_quit(ln, pid, bundle, ctx.why or "killed from app switcher")
+
+    def force_quit(self, ln: LogLine, pid: int, bundle: str, why: str) -> None:
+        if pid not in self._quit:
+            self._quit.add(pid)
+            self.emit("force_stop", ln, package=bundle, pid=pid, reason=why, killer="user",
+                      extra={"code": f"0x{USER_QUIT_CODE:x}"})
+
+    def terminated(self, ln: LogLine, pid: int, bundle: str, m: re.Match[str]) -> None:
+        ctx = self._contexts.pop(pid, None)
+        if m.group(1) is None:  # "without exit status"
+            self.ended(ln, "process_died", pid, bundle, ctx.why if ctx else None, None, {})
+            return
+        status = int(m.group(3))
+        ex = ios_exit(int(m.group(1)), int(m.group(2)), status)
+        if ctx is not None and ctx.domain is not None and ctx.code is not None and ex.killer in (None, "unknown"):
+            # Reported as a bare signal, but RunningBoard said who asked: the context is the better witness.
+            told = ios_exit(ctx.domain, ctx.code, status)
+            ex = told if told.kind == "kill" else ex
+        reason = (ctx.why if ctx is not None else None) or ex.reason
+        if ex.user_quit and pid not in self._gone:
+            self.force_quit(ln, pid, bundle, reason)
+        extra = {"namespace": ex.namespace, "code": ex.code, "status": str(status)}
+        self.ended(ln, ex.kind, pid, bundle, reason, ex.killer, extra)
+
+    def ended(self, ln: LogLine, kind: EventKind, pid: int, bundle: str, reason: str | None, killer: Killer | None,
+              extra: dict[str, str]) -> None:
+        """One end per process: RunningBoard's report, else FrontBoard's, else ``Removing process:``
+        (Console exports repeat lines, and all three speak of the same death)."""
+        self._alive.discard(pid)
+        if pid not in self._gone:
+            self._gone.add(pid)
+            self.emit(kind, ln, package=bundle, pid=pid, reason=reason, killer=killer, extra=extra)
+
+
+Handler = Callable[[IOSEventBuilder, LogLine], None]
+
+
+def _runningboard(b: IOSEventBuilder, ln: LogLine) -> None:
+    msg = ln.msg
+    about = b.subject(msg)
+    if about is None:
+        return
+    pid, bundle, rest = about
+    if msg.startswith("Removing process:"):
+        b.ended(ln, "process_died", pid, bundle, None, None, {})
+    elif msg.startswith("Now tracking process:") or rest.startswith(_STARTED):
+        b.started(ln, pid, bundle)
+    elif rest.startswith(" termination reported by launchd"):
+        m = _TERMINATED.match(rest, 1)
+        if m is not None:
+            b.terminated(ln, pid, bundle, m)
+    elif rest.startswith(" Terminating with context:"):
+        m = _CONTEXT.match(rest, 1)
+        if m is not None:
+            b.context(ln, pid, bundle, m)
+
+
+def _springboard(b: IOSEventBuilder, ln: LogLine) -> None:
+    msg = ln.msg
+    m = _PUSH.search(msg)
+    if m is not None:
+        b.emit("push", ln, package=m.group(1), reason=f"priority {m.group(2)}",
+               extra={"topic": m.group(1), "priority": m.group(2)})
+        return
+    about = b.subject(msg)  # FrontBoard's "[app<bundle>:pid] Bootstrap success!" and the like
+    if about is not None and about[2].startswith(" Process exited:"):
+        exited = _FB_EXITED.match(about[2], 1)
+        if exited is not None:
+            _frontboard_exit(b, ln, about[:2], exited)
+
+
+def _frontboard_exit(b: IOSEventBuilder, ln: LogLine, who: tuple[int, str], m: re.Match[str]) -> None:
+    """A watchdog is the OS ending the app; other FrontBoard exit contexts only say it is gone."""
+    what, why = m["what"].strip(), (m["why"] or "").strip("\"") or None
+    reason = f"{what}: {why}" if why else what
+    watchdog = "watchdog" in what
+    b.ended(ln, "kill" if watchdog else "process_died", who[0], who[1], reason, "ios" if watchdog else None,
+            {"source": "FrontBoard"})
+
+
+def _dasd(b: IOSEventBuilder, ln: LogLine) -> None:
+    msg = ln.msg
+    for pattern, reason in _DASD:
+        m = pattern.match(msg)
+        if m is not None:
+            extra = {"priority": m.group(2)} if m.group(2) else {}
+            _activity(b, ln, m.group(1).rstrip("!"), reason, extra)
+            return
+    m = _DECISION.match(msg)
+    if m is not None:
+        _activity(b, ln, m.group(1), "run" if m.group(2) == "1" else "deferred", {})
+
+
+def _activity(b: IOSEventBuilder, ln: LogLine, name: str, reason: str, extra: dict[str, str]) -> None:
+    package = name[len(_PUSH_LAUNCH):].rsplit(":", 1)[0] if name.startswith(_PUSH_LAUNCH) else None
+    b.emit("activity", ln, package=package, reason=reason, extra={"activity": name, "source": ln.tag or "", **extra})
+
+
+_BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd}
+
+
+# -- the app's own process ------------------------------------------------------------------------------
+def _app_lines(b: IOSEventBuilder, ln: LogLine) -> None:
+    msg = ln.msg
+    if MARKER in msg:
+        _probe(b, ln)
+    elif "EXTaskService: Executing task" in msg:
+        m = _EXPO_EXECUTING.search(msg)
+        if m is not None:
+            b.emit("task_start", ln, package=b.app_package(ln), pid=ln.pid, task=m.group(1),
+                   extra={"source": "EXTaskService", "app_id": m.group(2)})
+    elif _EXPO_STARTING in msg:
+        b.emit("task_start", ln, package=b.app_package(ln), pid=ln.pid, reason="bgtask",
+               extra={"source": "expo-background-task", "identifier": EXPO_BG_TASK_ID})
+    elif _EXPO_EXPIRED in msg:
+        b.emit("task_end", ln, package=b.app_package(ln), pid=ln.pid, reason="expired",
+               extra={"source": "expo-background-task", "identifier": EXPO_BG_TASK_ID})
+    elif "with identifier" in msg or "simulated task" in msg:
+        _bgtask(b, ln)
+
+
+def _bgtask(b: IOSEventBuilder, ln: LogLine) -> None:
+    for pattern, reason in _BGTASK:
+        m = pattern.search(ln.msg)
+        if m is not None:
+            extra = {"activity": m.group("id"), "request_class": m.group("cls")} if "cls" in pattern.groupindex \
+                else {"activity": m.group(1)}
+            b.emit("activity", ln, package=b.app_package(ln), pid=ln.pid, reason=reason,
+                   extra={**extra, "source": ln.tag or ""})
+            return
+
+
+def _probe(b: IOSEventBuilder, ln: LogLine) -> None:
+    record = parse_probe(ln.msg)
+    if record is None:
+        return
+    package = b.app_package(ln)
+    if record.event == "wake":
+        extra = {k: v for k, v in record.fields.items() if k != "task"}
+        extra["event"] = "wake"
+        b.emit("wake", ln, package=package, pid=ln.pid, task=record.task, reason=record.fields.get("reason"),
+               extra=extra)
+        return
+    event = probe_event(record, time=ln.time, time_text=ln.time_text, package=package, pid=ln.pid,
+                        line=ln.line_no, raw=ln.raw)
+    if event is not None:
+        b.events.append(event)
+
+
+def ios_events(records: Iterable[LogLine]) -> list[Event]:
+    builder = IOSEventBuilder()
+    builder.feed(records)
+    return builder.finish()
+

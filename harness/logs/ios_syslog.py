@@ -1,0 +1,264 @@
+"""Parse an iPhone's log, as the usual tools print it, into the same ``LogLine`` records as logcat.
+
+Pure: text in, records out. The format is detected per line (like ``logcat.py``), so a file that mixes
+them still parses. Formats, each with the source its shape was read from:
+
+- ``syslog_relay``: ``Nov 28 08:00:01 iPhone dasd(DuetActivitySchedulerDaemon)[139] <Notice>: msg``, the
+  ``com.apple.syslog_relay`` text that ``pymobiledevice3 syslog live-old`` prints as is
+  (``pmd3:services/syslog.py:SyslogService.watch``). ``idevicesyslog`` prints it without the device name
+  unless ``-d``, and in colour on a terminal (``limd:tools/idevicesyslog.c:syslog_callback``); its
+  ``[connected]`` / ``[disconnected]`` lines are not records. No year: the capture's year is assumed, as
+  logcat does; no zone: the wall-clock fields are read as UTC, as logcat's are.
+- ``pmd3``: what ``pymobiledevice3 syslog live`` prints for an os_trace entry
+  (``pmd3:cli/syslog.py:_format_line_fields``): ``str(timestamp) process{image[+0xoff]}[pid] <LEVEL>:
+  message``, then `` [subsystem][category]`` with ``--label`` (a bare trailing space when the entry has no
+  label), in colour on a terminal. The timestamp is ``datetime.fromtimestamp`` of the entry's time, i.e. the
+  *local time of the machine that ran pymobiledevice3*, with no fraction when it is a whole second; it is
+  read back in this machine's zone, which gives the device's clock again when the capture was made here
+  (the harness's own capture, ``harness/ios/syslog.py``). ``--format json`` (``format_json_line``) too.
+- ``console``: a Console.app export, ``<type>\\t<time±zone>\\t<process>\\t[<library>\\t…]message``;
+  the type column may be missing, old exports use spaces instead of tabs, and the time usually has no
+  date, so those records carry ``time=None`` (the text stays in ``time_text``).
+- ``xcode``: the Xcode debug console, ``2022-10-11 17:33:48.620501-0700 App[pid:tid] message``
+  (app-side lines only; the app name may be empty).
+
+Every format continues a multi-line message on the following lines without a header; those lines are
+joined to the record with ``\\n`` (so ``LogLine.rows()`` works as for logcat). An os_trace entry fed as one
+string with newlines inside counts one line per physical line, as in the capture file.
+
+Fields: ``tag`` is the process name (idevicesyslog's ``-p`` filters on it), ``pid``/``tid`` as printed,
+``prio`` a letter for the level: Notice / os_log default → ``N`` (iOS's default level, which Android lacks),
+Info → ``I``, Debug → ``D``, Error → ``E``, Fault → ``F``, Warning → ``W``, pmd3's UserAction → ``U``; the
+legacy ASL Emergency/Alert/Critical fold into ``F``. The sender image and the os_log label stay in ``raw``
+only.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import posixpath
+import re
+import time
+from collections.abc import Iterable
+
+from harness.logs.logcat import LogcatParse, LogLine, parse_line
+
+__all__ = ["IOSLogParser", "looks_like_ios", "parse_ios"]
+
+_PRIO = {"notice": "N", "default": "N", "info": "I", "debug": "D", "error": "E", "fault": "F", "warning": "W",
+         "critical": "F", "alert": "F", "emergency": "F", "user_action": "U"}
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                       "Dec"), start=1)}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+_PMD3 = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (?P<proc>[^{}]*?)"
+                   r"\{[^{}]*?\}\[(?P<pid>\d+)\] <(?P<level>[A-Z_]+|\d+)>: (?P<msg>.*)$")
+# With --label the line ends in " [subsystem][category]", or in a bare space when the entry has none.
+_PMD3_LABEL = re.compile(r" \[[^\[\]\n]*\]\[[^\[\]\n]*\]$| $")
+# The device name is optional (idevicesyslog hides it) and may hold spaces; the process may not.
+_RELAY = re.compile(r"^(?P<t>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]\d) "
+                    r"(?P<hms>\d\d:\d\d:\d\d)) (?:\S.*? )?(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?"
+                    r"\[(?P<pid>\d+)\] <(?P<level>[A-Za-z]+)>:(?: (?P<msg>.*))?$")
+_XCODE = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) (?P<proc>[^\[\]]*?)"
+                    r"\[(?P<pid>\d+):(?P<tid>\d+)\] ?(?P<msg>.*)$")
+_CTIME = r"(?P<t>(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d+ ?[+-]\d{4})"
+_CTYPE = r"(?P<type>(?i:default|info|debug|error|fault|notice))"
+_CONSOLE_TAB = re.compile(rf"^(?:{_CTYPE}\t)?{_CTIME}\t(?P<proc>[^\t]+)\t(?P<msg>.*)$")
+_CONSOLE_SPACE = re.compile(rf"^{_CTYPE} {_CTIME} (?P<proc>\S+) (?P<msg>.*)$")
+# Console's optional Library / Subsystem / Category columns: single tokens before the message.
+_COLUMN = re.compile(r"^[\w.+\-]+\t")
+_MAX_COLUMNS = 3
+_META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
+
+
+class _Clock:
+    """Printed times → seconds since 1970, cached per printed second."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self._cache: dict[str, float] = {}
+
+    def relay(self, mon: str, day: str, hms: str) -> float:
+        key = f"{mon}{day}{hms}"
+        found = self._cache.get(key)
+        if found is None:
+            fields = (self.year, _MONTHS[mon], int(day), int(hms[0:2]), int(hms[3:5]), int(hms[6:8]), 0, 0, 0)
+            found = self._cache[key] = float(calendar.timegm(fields))
+        return found
+
+    def local(self, text: str) -> float:
+        """``YYYY-MM-DD HH:MM:SS[.ffffff]`` in this machine's zone (how pmd3 printed it)."""
+        whole, _, frac = text.partition(".")
+        base = self._cache.get(whole)
+        if base is None:
+            fields = (int(whole[0:4]), int(whole[5:7]), int(whole[8:10]), int(whole[11:13]), int(whole[14:16]),
+                      int(whole[17:19]), 0, 0, -1)
+            base = self._cache[whole] = time.mktime(fields)
+        return base + (int(frac) / 10 ** len(frac) if frac else 0.0)
+
+    @staticmethod
+    def zoned(text: str) -> float | None:
+        """``[YYYY-MM-DD ]HH:MM:SS.ffffff[ ]±hhmm``: exact with a date, None without one."""
+        if text[4:5] != "-":
+            return None
+        zone = text[-5:]
+        offset = (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
+        whole, _, rest = text[:-5].rstrip().partition(".")
+        fields = (int(whole[0:4]), int(whole[5:7]), int(whole[8:10]), int(whole[11:13]), int(whole[14:16]),
+                  int(whole[17:19]), 0, 0, 0)
+        return calendar.timegm(fields) - offset + (int(rest) / 10 ** len(rest) if rest else 0.0)
+
+
+def _prio(level: str | None) -> str | None:
+    return _PRIO.get(level.lower()) if level else None
+
+
+class IOSLogParser:
+    """Incremental, as ``LogcatParser``: ``feed`` lines, collect finished records, ``close`` at the end.
+
+    A record is held back until the next header (or ``close``) shows its message is complete."""
+
+    def __init__(self, *, year: int | None = None, first_line_no: int = 1) -> None:
+        self._clock = _Clock(time.gmtime().tm_year if year is None else year)
+        self._line_no = first_line_no - 1
+        self._head: LogLine | None = None  # the pending record, its message rows still open
+        self._rows: list[str] = []
+        self._raws: list[str] = []
+        self._blank = 0  # blank lines seen after the pending record: its rows, if more text follows
+        self.skipped = 0
+        self.skipped_line_nos: list[int] = []
+
+    def feed(self, raw_lines: Iterable[str]) -> list[LogLine]:
+        out: list[LogLine] = []
+        for raw in raw_lines:
+            for line in raw.removesuffix("\n").split("\n"):
+                self._line_no += 1
+                self._one(line.rstrip("\r"), out)
+        return out
+
+    def close(self) -> list[LogLine]:
+        out: list[LogLine] = []
+        self._flush(out)
+        return out
+
+    # -- internals ------------------------------------------------------------------------------
+    def _one(self, line: str, out: list[LogLine]) -> None:
+        if not line.strip():
+            self._blank += 1
+            return
+        plain = _ANSI.sub("", line) if "\x1b" in line else line
+        record = self._header(plain, line)
+        if record is not None:
+            self._flush(out)
+            self._head, self._rows, self._raws = record, [record.msg], [line]
+        elif _META.match(plain):
+            self._flush(out)
+        elif self._head is not None:
+            self._rows.extend([""] * self._blank + [plain])
+            self._raws.extend([""] * self._blank + [line])
+            self._blank = 0
+        else:
+            self.skipped += 1
+            self.skipped_line_nos.append(self._line_no)
+        self._blank = 0
+
+    def _flush(self, out: list[LogLine]) -> None:
+        self._blank = 0
+        head = self._head
+        if head is None:
+            return
+        self._head = None
+        msg = "\n".join(self._rows)
+        if head.fmt == "pmd3":
+            msg = _PMD3_LABEL.sub("", msg, count=1)
+        out.append(head._replace(msg=msg, raw="\n".join(self._raws)))
+
+    def _header(self, plain: str, line: str) -> LogLine | None:
+        first = plain[0]
+        if first.isdigit():
+            m = _PMD3.match(plain)
+            if m is not None:
+                return self._record(m, "pmd3", self._clock.local(m["t"]), line)
+            m = _XCODE.match(plain) or _CONSOLE_TAB.match(plain)
+            if m is not None:
+                fmt = "xcode" if m.re is _XCODE else "console"
+                return self._record(m, fmt, _Clock.zoned(m["t"]), line)
+        elif first == "{":
+            return self._json(plain, line)
+        elif first.isupper():
+            m = _RELAY.match(plain)
+            if m is not None:
+                return self._record(m, "syslog_relay", self._clock.relay(m["mon"], m["day"], m["hms"]), line)
+        if first.isalpha():
+            m = _CONSOLE_TAB.match(plain) or _CONSOLE_SPACE.match(plain)
+            if m is not None:
+                return self._record(m, "console", _Clock.zoned(m["t"]), line)
+        return None
+
+    def _record(self, m: re.Match[str], fmt: str, when: float | None, line: str) -> LogLine:
+        g = m.groupdict()
+        msg = g.get("msg") or ""
+        if fmt == "console" and "\t" in msg:
+            msg = _drop_columns(msg)
+        level = g.get("level") or g.get("type")
+        tid = g.get("tid")
+        return LogLine(when, m["t"], int(g["pid"]) if g.get("pid") else None, int(tid) if tid else None,
+                       _prio(level), g["proc"] or None, msg, self._line_no, None, None, None, fmt, line)
+
+    def _json(self, plain: str, line: str) -> LogLine | None:
+        """``syslog live --format json``: one object per entry, the message already whole."""
+        try:
+            obj = json.loads(plain)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict) or not {"pid", "timestamp", "level", "message", "filename"} <= obj.keys():
+            return None
+        stamp = str(obj["timestamp"]).replace("T", " ")
+        when = self._clock.local(stamp) if _PMD3_STAMP.match(stamp) else None
+        tag = posixpath.basename(str(obj["filename"])) or None
+        return LogLine(when, stamp, _int(obj["pid"]), _int(obj.get("thread_id")), _prio(str(obj["level"])), tag,
+                       str(obj["message"]), self._line_no, None, None, None, "pmd3_json", line)
+
+
+_PMD3_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?$")
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _drop_columns(msg: str) -> str:
+    for _ in range(_MAX_COLUMNS):
+        m = _COLUMN.match(msg)
+        if m is None:
+            break
+        msg = msg[m.end():]
+    return msg
+
+
+def parse_ios(text: str | Iterable[str], *, year: int | None = None) -> LogcatParse:
+    """Parse a whole capture. Times without a year (syslog_relay) are placed in ``year`` (default: this year)."""
+    parser = IOSLogParser(year=year)
+    rows = text.splitlines() if isinstance(text, str) else text
+    lines = parser.feed(rows)
+    lines.extend(parser.close())
+    return LogcatParse(lines, parser.skipped, parser.skipped_line_nos)
+
+
+_SNIFF_LINES = 200
+
+
+def looks_like_ios(text: str) -> bool:
+    """True when the capture's first non-blank lines read as an iPhone's log rather than logcat."""
+    ios = android = 0
+    probe = IOSLogParser()
+    for n, line in enumerate(ln for ln in text.splitlines() if ln.strip()):
+        if n >= _SNIFF_LINES:
+            break
+        plain = _ANSI.sub("", line) if "\x1b" in line else line
+        if probe._header(plain, line) is not None:
+            ios += 1
+        elif parse_line(line) is not None:
+            android += 1
+    return ios > 0 and ios >= android
