@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVICES ?= devices.toml
 
-.PHONY: demo test lint typecheck unit bench lab-up lab-down clean
+.PHONY: demo test lint typecheck probe unit bench lab-up lab-down clean
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/bootstrap.sh
 demo: $(STAMP)
 	@$(BIN)/harness demo --devices $(DEVICES)
 
-test: lint typecheck unit
+test: lint typecheck probe unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests bench $(wildcard scenarios conftest.py)
@@ -20,11 +20,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+probe:
+	npm --prefix probe ci --no-audit --no-fund
+	npm --prefix probe test
+
 unit: $(STAMP)
 	$(BIN)/pytest -q -n 2 tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The nightly job of a lab host (docs/nightly.md): the catalogue, the history under reports/nightly,
+# the comparison with the previous runs; exits 1 only on new failures.
+nightly: $(STAMP)
+	$(BIN)/harness nightly --devices $(DEVICES)
 
 lab-up: $(STAMP)
 	$(BIN)/harness lab up --detach --devices $(DEVICES)

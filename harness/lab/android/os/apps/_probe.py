@@ -21,7 +21,7 @@ _BARE = re.compile(r'^[^\s="\\]+$')
 
 def _value(value: object) -> str:
     text = str(value)
-    if _BARE.match(text):
+    if _BARE.fullmatch(text):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
