@@ -88,6 +88,9 @@ def explain(events: Sequence[Event], package: str, snap: Snapshot | None,
         stoppers = [carried]
     if stoppers:
         first = next((e for e in stoppers if e.kind == "force_stop"), stoppers[0])
+        if first.kind == "force_stop" and "app switcher" in (first.reason or ""):
+            return (f"{describe(first)}: a user force-quit; iOS launches the app in the background for nothing "
+                    "(no BGTask, fetch or silent push) until the user opens it again", stoppers[:5], first.killer)
         effect = {"force_stop": "its jobs and alarms were cancelled until the app is launched again",
                   "kill": "its process died and the work did not come back",
                   "freeze": "its process is frozen: alive but doing nothing"}[first.kind]

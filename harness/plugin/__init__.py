@@ -14,14 +14,14 @@ import pytest
 
 from harness.errors import DeviceTimeout, DeviceUnreachable
 from harness.plugin import _report
-from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, timeline
+from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
 from harness.plugin._options import MARKERS, add_options
 from harness.plugin._run import RUN_KEY, Run
 from harness.reporting import Run as ReportRun
 
-__all__ = ["App", "DeviceSession", "android", "app", "device", "timeline"]
+__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,8 +71,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     run = _run(metafunc.config)
     markers = {name: _marker_values(metafunc, name) for name in ("platform", "oem", "tags")}
-    if "android" in metafunc.fixturenames and not markers["platform"]:
-        markers["platform"] = ("android",)
+    for platform in ("android", "ios"):
+        if platform in metafunc.fixturenames and not markers["platform"]:
+            markers["platform"] = (platform,)
     chosen = run.devices_for(markers)
     if not chosen:
         reason = f"no device in {run.config.path} matches this test ({_describe(markers, run)})"

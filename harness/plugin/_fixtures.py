@@ -1,4 +1,4 @@
-"""The fixtures scenarios use: ``device``, ``android``, ``timeline``, ``app``.
+"""The fixtures scenarios use: ``device``, ``android``, ``ios``, ``timeline``, ``app``.
 
 ``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
 for the test and releases it at teardown, whatever happens. Everything heavy (the lab, the pool, the
@@ -7,6 +7,7 @@ log capture) is created only when a test asks for it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from harness.android import AndroidDriver
 from harness.android.logcat import LogcatCapture
 from harness.config import AppConfig, DeviceConfig, TaskConfig
 from harness.errors import DeviceQuarantined, HarnessError
+from harness.ios import IOSDriver
+from harness.ios.syslog import SyslogCapture
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
 
-__all__ = ["App", "DeviceSession", "android", "app", "device", "timeline"]
+__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline"]
 
 log = logging.getLogger("harness.plugin")
 ACQUIRE_TIMEOUT_S = 900.0
@@ -40,8 +43,9 @@ class DeviceSession:
     artifacts: Path
     run: Run
     android: AndroidDriver | None = None
+    ios: IOSDriver | None = None
     stream: EventStream | None = None
-    captures: list[LogcatCapture] = field(default_factory=list)
+    captures: list[LogcatCapture | SyslogCapture] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -52,10 +56,10 @@ def _artifacts_dir(run: Run, node: pytest.Item) -> Path:
     return run.writer.artifact_dir(node.nodeid)
 
 
-def android_health(run: Run) -> object:
+def device_health(run: Run) -> object:
     def check(dev: DeviceConfig) -> str | None:
-        if dev.platform != "android":
-            return None
+        if dev.platform == "ios":
+            return _ios_health(run, dev)
         drv = AndroidDriver.for_device(run.config, dev, timeout_s=10)
         try:
             state = drv.transport.state()
@@ -73,6 +77,18 @@ def android_health(run: Run) -> object:
     return check
 
 
+def _ios_health(run: Run, dev: DeviceConfig) -> str | None:
+    drv = IOSDriver.for_device(run.config, dev, timeout_s=10)
+    try:
+        battery = drv.battery()
+        level = battery.get("BatteryCurrentCapacity")
+        if isinstance(level, int) and level < BATTERY_FLOOR and not battery.get("BatteryIsCharging"):
+            return f"battery at {level}% (floor {BATTERY_FLOOR}%): charge it"
+    except HarnessError as exc:
+        return str(exc)
+    return None
+
+
 @pytest.fixture
 def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
     """The device this test runs on, leased exclusively for the test."""
@@ -80,13 +96,11 @@ def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
     if dev is None:
         pytest.skip("no configured device matches this test")
     run = request.config.stash[RUN_KEY]
-    if dev.platform == "ios":
-        pytest.skip(f"{dev.name}: the iOS driver is not available yet (virtual iPhone and driver: issue 6)")
     if dev.lab:
         ensure_lab(run.config, run.run_id, run.lab_allowed)
     try:
         lease = run.pool.acquire(dev, ACQUIRE_TIMEOUT_S, holder=request.node.nodeid,
-                                 health=android_health(run))  # type: ignore[arg-type]
+                                 health=device_health(run))  # type: ignore[arg-type]
     except DeviceQuarantined as exc:
         pytest.skip(str(exc))
     with lease:
@@ -129,10 +143,38 @@ def _teardown_android(drv: AndroidDriver, session: DeviceSession, node: pytest.I
 
 
 @pytest.fixture
-def timeline(device: DeviceSession, android: AndroidDriver) -> Expect:
+def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDriver]:
+    """The iOS driver for the leased iPhone, with its log captured for the whole test."""
+    if device.config.platform != "ios":
+        pytest.skip(f"{device.name} is not an iPhone")
+    drv = IOSDriver.for_device(device.run.config, device.config)
+    capture, stream = drv.capture(device.artifacts / "syslog.txt")
+    device.ios, device.stream = drv, stream
+    device.captures.append(capture)
+    try:
+        yield drv
+    finally:
+        if getattr(request.node, "bgh_failed", False):
+            _ios_snapshots(drv, device)
+        capture.stop()
+
+
+def _ios_snapshots(drv: IOSDriver, session: DeviceSession) -> None:
+    """What the phone lets a tool read, kept beside the log of a failed test."""
+    for name, read in (("processes", drv.processes), ("battery", drv.battery), ("probe-ring-buffer", drv.ring_buffer)):
+        try:
+            text = json.dumps(read(), indent=1, default=str)
+        except HarnessError as exc:
+            text = f"could not read: {exc}"
+        (session.artifacts / f"{name}.json").write_text(text + "\n")
+
+
+@pytest.fixture
+def timeline(device: DeviceSession, request: pytest.FixtureRequest) -> Expect:
     """Expectations on the device's timeline from this point on (``timeline.task_fired(...)``)."""
+    driver: AndroidDriver | IOSDriver = request.getfixturevalue(device.config.platform)
     assert device.stream is not None
-    return android.expect(device.stream)
+    return driver.expect(device.stream)
 
 
 @dataclass(frozen=True)

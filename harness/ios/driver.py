@@ -1,0 +1,211 @@
+"""``IOSDriver``: the verbs a scenario needs on one iPhone, real or virtual alike.
+
+Where iOS and Android share a verb (``launch``, ``kill``, ``process``, ``ring_buffer``, ``capture``,
+``expect``, ``snapshot``, ``device_time``) it has the same name and meaning as on ``AndroidDriver``. What
+iOS does not let a tool do (toggle Low Power Mode, force a BGTask run without a debugger) is not here;
+``trigger_task`` uses the probe's debug launch argument, the way Expo's ``triggerTaskWorkerForTestingAsync``
+needs a debug build.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymobiledevice3.exceptions import AfcFileNotFoundError, AppNotInstalledError
+from pymobiledevice3.lockdown import LockdownClient
+from pymobiledevice3.services.house_arrest import HouseArrestService
+from pymobiledevice3.services.installation_proxy import InstallationProxyService
+from pymobiledevice3.services.os_trace import OsTraceService
+
+from harness.config import Config, DeviceConfig, TaskConfig
+from harness.errors import CommandFailed, HarnessError, PackageNotFound
+from harness.ios.process import ProcessControl, process_control_for
+from harness.ios.syslog import SyslogCapture
+from harness.ios.transport import IOSTransport
+from harness.logs.expect import Expect, Snapshot
+from harness.logs.probe import RING_BUFFER_FILE, RUN_TASK_ARGUMENT
+from harness.logs.stream import EventStream
+
+__all__ = ["IOSDriver", "IOSProcess"]
+
+
+@dataclass(frozen=True, slots=True)
+class IOSProcess:
+    pid: int | None
+
+    @property
+    def running(self) -> bool:
+        return bool(self.pid)
+
+
+class IOSDriver:
+    clock_rate: float = 1.0
+
+    def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,
+                 debuggable: bool = True) -> None:
+        self.transport = transport
+        self.name = transport.name
+        self.bundle_id = bundle_id
+        self.package = bundle_id  # the name Expect and reports use on both platforms
+        self.control = control
+        self.debuggable = debuggable
+        self.tasks: dict[str, TaskConfig] = {}
+        self.history: list[str] = []
+
+    @classmethod
+    def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0,
+                   appium: ProcessControl | None = None) -> IOSDriver:
+        if not dev.udid:
+            raise HarnessError(f"{cfg.path}: device {dev.name}: an iPhone needs its udid")
+        transport = IOSTransport(dev.name, dev.udid, dev.usbmux, default_timeout_s=timeout_s)
+        control = process_control_for(dev.process_control, transport, appium) if dev.process_control else None
+        driver = cls(transport, cfg.app.ios_bundle_id, control, cfg.app.debuggable)
+        driver.clock_rate = cfg.clock_rate(dev)
+        driver.tasks = {task.name: task for task in cfg.app.tasks}
+        return driver
+
+    # -- identity ------------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """lockdownd's global values (DeviceName, ProductType, ProductVersion, UniqueDeviceID, …)."""
+        return dict(self.transport.value())
+
+    @property
+    def os_version(self) -> str:
+        return str(self.transport.value("ProductVersion"))
+
+    def device_time(self) -> float | None:
+        """The phone's clock (seconds since 1970), or None when it cannot be read."""
+        try:
+            return float(self.transport.value("TimeIntervalSince1970", timeout_s=10))
+        except (HarnessError, TypeError, ValueError):
+            return None
+
+    def battery(self) -> dict[str, Any]:
+        """The ``com.apple.mobile.battery`` domain: BatteryCurrentCapacity, BatteryIsCharging, …"""
+        return dict(self.transport.value(domain="com.apple.mobile.battery") or {})
+
+    # -- apps ----------------------------------------------------------------------------------
+    def apps(self, application_type: str = "User") -> dict[str, dict[str, Any]]:
+        async def lookup(lockdown: LockdownClient) -> dict[str, dict[str, Any]]:
+            async with InstallationProxyService(lockdown=lockdown) as proxy:
+                return dict(await proxy.get_apps(application_type=application_type))
+
+        return self.transport.call(f"installation_proxy Lookup {application_type}", lookup)
+
+    def installed(self) -> bool:
+        return self._bundle() in self.apps()
+
+    def processes(self) -> dict[int, str]:
+        """pid → process name, from os_trace_relay's PidList (what ``pymobiledevice3 processes ps`` shows)."""
+
+        async def pids(lockdown: LockdownClient) -> dict[int, str]:
+            async with OsTraceService(lockdown) as service:
+                payload = (await service.get_pid_list()).get("Payload", {})  # type: ignore[no-untyped-call]
+            return {int(pid): str(info.get("ProcessName", "")) for pid, info in payload.items()}
+
+        return self.transport.call("os_trace_relay PidList", pids)
+
+    # -- process control -----------------------------------------------------------------------
+    def _control(self) -> ProcessControl:
+        if self.control is None:
+            raise CommandFailed(self.name, "process control", "no process_control set for this iPhone",
+                                'set process_control = "dvt" | "tunnel" | "appium" in its devices.toml entry')
+        return self.control
+
+    def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
+        """Launch the app (killing a running instance first, as Xcode does); returns its pid."""
+        pid = self._control().launch(self._bundle(), arguments, environment, kill_existing=True)
+        self.history.append(f"launch {' '.join(arguments)}".rstrip())
+        return pid
+
+    def kill(self) -> bool:
+        """SIGKILL the app's process, as a crash or the system would: not a user force-quit."""
+        pid = self.pid()
+        if not pid:
+            return False
+        self._control().kill(pid)
+        self.history.append(f"kill {pid}")
+        return True
+
+    def home(self) -> None:
+        """Send the app to the background (it stays alive until iOS suspends it)."""
+        self._control().home()
+        self.history.append("home")
+
+    def pid(self) -> int:
+        return self._control().pid_of(self._bundle())
+
+    def process(self) -> IOSProcess:
+        pid = self.pid()
+        return IOSProcess(pid or None)
+
+    def trigger_task(self, task: str) -> int:
+        """Run ``task`` now: launch the debug build with the probe's run-task argument (docs/probe-line.md)."""
+        if task not in self.tasks:
+            raise CommandFailed(self.name, f"trigger {task}", f"no task named {task!r} in [app]",
+                                f"configured: {', '.join(self.tasks) or 'none'}")
+        if not self.debuggable:
+            raise CommandFailed(self.name, f"trigger {task}", "the probe's run-task trigger is in debug builds only",
+                                "install a debug build (and set debuggable = true in [app])")
+        return self.launch([RUN_TASK_ARGUMENT, task])
+
+    # -- the probe's ring buffer -------------------------------------------------------------------
+    def ring_buffer(self) -> list[dict[str, Any]]:
+        """The probe's last events, pulled from the app's container through house_arrest."""
+        bundle = self._bundle()
+
+        async def pull(lockdown: LockdownClient) -> bytes:
+            try:
+                async with await HouseArrestService.create(lockdown, bundle) as afc:
+                    return bytes(await afc.get_file_contents(f"Documents/{RING_BUFFER_FILE}"))
+            except AfcFileNotFoundError:
+                return b""
+
+        try:
+            data = self.transport.call(f"house_arrest {bundle} Documents/{RING_BUFFER_FILE}", pull)
+        except CommandFailed as exc:
+            if isinstance(exc.__cause__, AppNotInstalledError):
+                raise PackageNotFound(self.name, "house_arrest VendContainer", f"{bundle} is not installed",
+                                      "install the app under test") from exc
+            raise
+        return [item for item in _json_lines(data) if isinstance(item, dict)]
+
+    # -- logs and expectations -----------------------------------------------------------------
+    def capture(self, path: Path | None = None) -> tuple[SyslogCapture, EventStream]:
+        """Start capturing the phone's log to ``path`` and into a stream that expectations wait on."""
+        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, platform="ios")
+        return SyslogCapture(self.transport, stream).start(), stream
+
+    def expect(self, stream: EventStream) -> Expect:
+        return Expect(stream, self._bundle(), self.snapshot)
+
+    def snapshot(self, task: str | None = None) -> Snapshot:
+        """What the phone lets a tool read now; iOS shows far less than dumpsys."""
+        try:
+            running = self.pid() > 0 if self.control is not None else None
+            return Snapshot(process_running=running)
+        except HarnessError as exc:
+            return Snapshot(notes=(f"could not read the device state: {exc}",))
+
+    def restore(self) -> list[str]:
+        """Nothing to undo: the driver changes no setting on an iPhone (kept for symmetry with Android)."""
+        return []
+
+    def _bundle(self) -> str:
+        if not self.bundle_id:
+            raise HarnessError(f"{self.name}: [app] has no ios_bundle_id in devices.toml")
+        return self.bundle_id
+
+
+def _json_lines(data: bytes) -> list[Any]:
+    out: list[Any] = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,151 @@
+"""Capture an iPhone's log into a file and an ``EventStream`` while a test runs.
+
+The stream comes from ``com.apple.os_trace_relay`` (what ``pymobiledevice3 syslog live`` reads: full
+timestamps, subsystem and category), or from ``com.apple.syslog_relay`` when the phone does not offer
+os_trace. Lines are written as ``pymobiledevice3 syslog live`` prints them (``format_line``), so a capture
+reads the same as a terminal session, and ``harness logs`` parses it. When the phone drops the connection
+(reboot, cable) the capture reconnects until it is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import plistlib
+import struct
+from collections.abc import AsyncIterator
+
+from pymobiledevice3.cli.syslog import format_line
+from pymobiledevice3.exceptions import InvalidServiceError
+from pymobiledevice3.services.os_trace import (
+    OS_TRACE_RELAY_MESSAGE_FILTER_ALL,
+    OS_TRACE_RELAY_STREAM_FLAGS_DEFAULT,
+    OsTraceService,
+    SyslogEntry,
+    parse_syslog_entry,
+)
+from pymobiledevice3.services.syslog import SyslogService
+
+from harness.errors import HarnessError
+from harness.ios._bridge import bridge
+from harness.ios.transport import IOSTransport
+from harness.logs.stream import EventStream
+
+__all__ = ["SyslogCapture"]
+
+log = logging.getLogger("harness.ios.syslog")
+
+_IDLE_FLUSH_S = 0.2  # no line for this long: release what the parser holds for continuation lines
+_RETRY_S = 0.5  # wait between reconnection attempts while the phone is away
+_BATCH = 256
+
+
+class SyslogCapture:
+    def __init__(self, transport: IOSTransport, stream: EventStream) -> None:
+        self.transport = transport
+        self.stream = stream
+        self.source: str | None = None  # "os_trace_relay" | "syslog_relay" once connected
+        self._stopping = False
+        self._task: concurrent.futures.Future[None] | None = None
+        self._connected = asyncio.Event()  # bound to the bridge loop on first use (py3.10+)
+
+    def start(self, timeout_s: float = 20.0) -> SyslogCapture:
+        """Start reading; returns once the phone's log stream is open (so nothing after this is missed)."""
+        task = self._task = bridge.submit(self._run())
+        try:
+            bridge.run(self._connected.wait(), timeout_s)
+        except TimeoutError:
+            error = task.exception() if task.done() else None
+            if error is not None:
+                raise error from None
+            log.warning("[%s] syslog not connected after %g s; still trying", self.transport.name, timeout_s)
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            bridge.loop.call_soon_threadsafe(self._task.cancel)
+        self.stream.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                async for batch in self._batches():
+                    self.stream.feed(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._stopping:
+                    return
+                self.transport.forget()
+                log.info("[%s] syslog stream ended (%r); reconnecting", self.transport.name, exc)
+                await asyncio.sleep(_RETRY_S)
+
+    async def _batches(self) -> AsyncIterator[list[str]]:
+        queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
+        reader = asyncio.ensure_future(self._read_into(queue))
+        try:
+            while True:
+                try:
+                    first = await asyncio.wait_for(queue.get(), _IDLE_FLUSH_S)
+                except TimeoutError:
+                    self.stream.flush()
+                    continue
+                items = [first]
+                while len(items) < _BATCH and not queue.empty():
+                    items.append(queue.get_nowait())
+                error = next((i for i in items if isinstance(i, BaseException)), None)
+                lines = [i for i in items if isinstance(i, str)]
+                if lines:
+                    yield lines
+                if error is not None:
+                    raise error
+        finally:
+            reader.cancel()
+
+    async def _read_into(self, queue: asyncio.Queue[str | BaseException]) -> None:
+        try:
+            lockdown = await self.transport.lockdown()
+            try:
+                service = OsTraceService(lockdown)
+                await _start_activity(service)
+                self._opened("os_trace_relay")
+                while True:
+                    entry = await _next_entry(service)
+                    await queue.put(format_line(entry, include_label=True, image_offset=False, color=False))
+            except InvalidServiceError:
+                relay = SyslogService(lockdown)
+                self._opened("syslog_relay")
+                async for line in relay.watch():
+                    await queue.put(line if isinstance(line, str) else line.decode("utf-8", "replace"))
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            await queue.put(exc if isinstance(exc, Exception) else HarnessError(str(exc)))
+
+    def _opened(self, source: str) -> None:
+        self.source = source
+        self._connected.set()
+
+
+# ``OsTraceService.syslog`` only returns from the StartActivity handshake with the first log entry, so on a
+# quiet phone the capture could not tell "open" from "waiting". These two are that generator's halves
+# (``pmd3:services/os_trace.py:OsTraceService.syslog``): the handshake, then one entry per call.
+async def _start_activity(service: OsTraceService) -> None:
+    await service.connect()
+    await service.service.send_plist({"Request": "StartActivity", "MessageFilter": OS_TRACE_RELAY_MESSAGE_FILTER_ALL,
+                                      "Pid": -1, "StreamFlags": OS_TRACE_RELAY_STREAM_FLAGS_DEFAULT})
+    (length_length,) = struct.unpack("<I", await service.service.recvall(4))
+    length = int((await service.service.recvall(length_length))[::-1].hex(), 16)
+    response = plistlib.loads(await service.service.recvall(length))
+    if response.get("Status") != "RequestSuccessful":
+        raise HarnessError(f"the phone refused the log stream: {response}")
+
+
+async def _next_entry(service: OsTraceService) -> SyslogEntry:
+    magic = await service.service.recvall(1)
+    if magic != b"\x02":
+        raise HarnessError(f"malformed os_trace stream (chunk marker {magic.hex()})")
+    (length,) = struct.unpack("<I", await service.service.recvall(4))
+    return parse_syslog_entry(await service.service.recvall(length))
