@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plugin import App
 
@@ -39,3 +40,18 @@ def test_force_stop_cancels_jobs_until_relaunch(android: AndroidDriver, app: App
     android.home()
     assert android.find_job(TASK) is not None, "WorkManager did not reschedule after the relaunch"
     timeline.task_fired(TASK, within_s=2 * period)
+
+
+def test_iphone_process_kill_is_not_a_force_quit(ios: IOSDriver, timeline: Expect) -> None:
+    """iOS: a process kill (a crash, jetsam, a developer tool) is not the user's force-quit. iOS keeps
+    launching the app in the background afterwards; only a swipe in the app switcher stops that (see
+    test_ui_force_quit). A failure means background work ends with any crash of the app."""
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    assert ios.kill(), f"{ios.name}: the app was not running after launch"
+    timeline.killed(within_s=600)
+    timeline.reset()
+    fired = timeline.stream.wait_for(lambda e: e.kind == "task_start" and e.reason in ("fetch", "bgtask", "push"),
+                                     timeline.mark, 24 * 3600)
+    assert fired is not None, f"{ios.name}: no background launch within a day after a process kill"

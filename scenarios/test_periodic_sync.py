@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plugin import App
 
@@ -35,3 +36,32 @@ def test_periodic_task_fires_in_background(android: AndroidDriver, app: App, tim
     for _ in range(3):  # three runs in a row, each within two periods (WorkManager's window + Doze)
         timeline.task_fired(TASK, within_s=2 * period)
         timeline.reset()
+
+
+FETCH = "refresh-feed"
+
+
+def test_iphone_grants_background_time_to_a_used_app(ios: IOSDriver, timeline: Expect) -> None:
+    """On iOS the schedule is the system's: BGTaskScheduler and background fetch run when iOS decides,
+    following how much the user uses the app (and never in Low Power Mode or with Background App Refresh off).
+    What it does promise — a used app gets background time within hours — is what this checks; it asserts
+    no 15-minute cadence, because iOS makes none. A failure means the app gets no background time at all:
+    check Background App Refresh, the UIBackgroundModes and BGTaskSchedulerPermittedIdentifiers of the build."""
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    timeline.task_fired(FETCH, within_s=12 * 3600, trigger=("fetch", "bgtask"))
+
+
+def test_iphone_runs_a_task_on_the_debug_trigger(ios: IOSDriver, timeline: Expect) -> None:
+    """The debug build runs a named task when launched with the probe's run-task argument (what Expo's
+    triggerTaskWorkerForTestingAsync does): the task's code works on this phone, independent of scheduling."""
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    ios.trigger_task(TASK)
+    timeline.task_fired(TASK, within_s=600, trigger="test")
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark, 600)
+    assert ended is not None and ended.reason == "success", f"{ios.name}: the triggered run did not succeed"
+    assert [e for e in ios.ring_buffer() if e.get("task") == TASK][-1].get("event") == "task_end", \
+        "the probe's ring buffer on the phone does not hold the run"

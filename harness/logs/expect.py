@@ -140,11 +140,15 @@ class Expect:
     def _mine(self, event: Event) -> bool:
         return event.package in (None, self.package)
 
-    def task_fired(self, task: str, within_s: float) -> Event:
-        found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e),
-                                     self.mark, within_s)
+    def task_fired(self, task: str, within_s: float, trigger: str | tuple[str, ...] | None = None) -> Event:
+        """The task's next start since the mark; with ``trigger``, only a start the probe says came from it
+        (``fetch``, ``bgtask``, ``workmanager``, ``push``, ``test``, …)."""
+        triggers = (trigger,) if isinstance(trigger, str) else trigger
+        found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e)
+                                     and (triggers is None or e.reason in triggers), self.mark, within_s)
         if found is None:
-            self._fail(f"task {task!r} did not fire within {_span(within_s)} of device time", task)
+            via = f" (trigger {'/'.join(triggers)})" if triggers else ""
+            self._fail(f"task {task!r} did not fire{via} within {_span(within_s)} of device time", task)
         assert found is not None
         return found
 
