@@ -7,6 +7,7 @@ asyncio, ppadb, pymobiledevice3) are translated at the boundary and kept as ``__
 from __future__ import annotations
 
 __all__ = [
+    "AppiumUnreachable",
     "CommandFailed",
     "ConfigError",
     "DeviceError",
@@ -21,6 +22,7 @@ __all__ = [
     "LeaseTimeout",
     "PackageNotFound",
     "PoolError",
+    "UiError",
 ]
 
 
@@ -76,6 +78,19 @@ class CommandFailed(DeviceError):
     ) -> None:
         self.exit_code = exit_code
         super().__init__(device, command, problem, fix)
+
+
+class AppiumUnreachable(DeviceUnreachable):
+    """The Appium server a device is driven through does not answer (down, wrong URL, firewall) or is not
+    an Appium server; ``url`` is the address that was tried."""
+
+    def __init__(self, device: str, url: str, problem: str, fix: str) -> None:
+        self.url = url
+        super().__init__(device, f"appium {url}", problem, fix)
+
+
+class UiError(CommandFailed):
+    """An Appium command failed, or the screen was not what a harness.ui verb expected (no prompt, no card)."""
 
 
 class JobNotFound(CommandFailed):

@@ -31,7 +31,8 @@ def free_port() -> int:
 def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None) -> Config:
     """The shipped devices.toml with free ports, a private adb server and a fast clock."""
     cfg = load_config(ROOT / "devices.toml")
-    lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate)
+    lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate,
+                              appium_port=free_port())
     devices = []
     for entry in cfg.devices:
         if names is not None and entry.name not in names:
@@ -40,6 +41,8 @@ def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None)
             port = free_port()
             entry = dataclasses.replace(entry, lab_port=port, serial=f"127.0.0.1:{port}",  # noqa: PLW2901
                                         adb_server=f"127.0.0.1:{lab.adb_server_port}")
+        elif entry.lab and entry.platform == "ios":
+            entry = dataclasses.replace(entry, usbmux=f"127.0.0.1:{lab.usbmuxd_port}")  # noqa: PLW2901
         devices.append(entry)
     return dataclasses.replace(cfg, lab=lab, devices=tuple(devices))
 
@@ -54,9 +57,14 @@ class Shell:
 class RunningLab:
     """A lab on a background thread, with the adb CLI pointed at its private server."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, *, appium_relaxed_security: bool = False) -> None:
         self.cfg = cfg
-        self.thread = LabThread(cfg)
+        self.thread = LabThread(cfg, appium_relaxed_security=appium_relaxed_security)
+
+    @property
+    def appium_url(self) -> str:
+        """The lab's Appium-compatible endpoint (``[lab] appium_port``)."""
+        return f"http://{self.cfg.lab.host}:{self.cfg.lab.appium_port}"
 
     @property
     def adb_port(self) -> int:
@@ -88,3 +96,9 @@ class RunningLab:
 
     def call(self, fn, *args):  # type: ignore[no-untyped-def]
         return self.thread.call(fn, *args)
+
+    def run(self, coro, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]
+        """Run a coroutine on the lab's loop (starting or stopping an extra lab server) and return its result."""
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout_s)

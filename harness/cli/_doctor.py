@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from harness.android.transport import server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
+from harness.config import Config
 from harness.errors import HarnessError
 
 __all__ = ["doctor_cmd"]
@@ -70,9 +71,39 @@ def _usbmuxd(address: str | None) -> Check:
                      "start the lab (`harness lab up --detach`) or expose usbmuxd over TCP on the lab host")
 
 
+def _appium(url: str, names: list[str]) -> Check:
+    """The Appium server the UI verbs use answers ``/status`` (W3C) and says it is ready."""
+    from harness.errors import AppiumUnreachable
+    from harness.ui import appium_status
+
+    try:
+        status = appium_status(url, names[0], timeout_s=3)
+    except AppiumUnreachable as exc:
+        return Check(f"appium {url}", False, exc.problem, exc.fix)
+    version = (status.get("build") or {}).get("version", "?")
+    if not status.get("ready"):
+        return Check(f"appium {url}", False, f"Appium {version} not ready: {status.get('message', '')}",
+                     "wait for it to finish starting, or restart it")
+    return Check(f"appium {url}", True, f"Appium {version} ready (for {', '.join(names)})")
+
+
+def _appium_urls(cfg: Config) -> dict[str, list[str]]:
+    """Appium URL → the devices that use it (``appium_url``, or the lab's endpoint for lab phones)."""
+    from harness.errors import ConfigError
+    from harness.ui import appium_url_for
+
+    urls: dict[str, list[str]] = {}
+    for dev in cfg.devices:
+        try:
+            urls.setdefault(appium_url_for(cfg, dev), []).append(dev.name)
+        except ConfigError:
+            continue  # a real phone without appium_url: the UI verbs are not used on it
+    return urls
+
+
 @exits
 def doctor_cmd(devices: str = DevicesOpt) -> None:
-    """Check adb, the adb servers, usbmuxd and the client libraries; print the fix for each problem."""
+    """Check adb, the adb servers, usbmuxd, the Appium servers and the client libraries; print each fix."""
     cfg = load(devices)
     checks = [
         _binary("adb", ["version"], "adb"),
@@ -85,6 +116,7 @@ def doctor_cmd(devices: str = DevicesOpt) -> None:
     # The lab does not serve iPhones yet: its usbmuxd address is a known gap, not a broken machine.
     real_ios = {d.usbmux or "" for d in cfg.devices if d.platform == "ios" and not d.lab}
     checks += [_usbmuxd(a or None) for a in sorted(real_ios)]
+    checks += [_appium(url, names) for url, names in sorted(_appium_urls(cfg).items())]
     if any(d.platform == "ios" and d.lab for d in cfg.devices):
         console.print("note: lab iPhones are listed but the virtual iPhone is not served yet; their cells are skipped")
     problems = 0

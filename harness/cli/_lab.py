@@ -23,6 +23,8 @@ _READY_TIMEOUT_S = 60.0
 
 def _print_status(status: dict[str, object]) -> None:
     console.print(f"lab pid {status['pid']}  adb server {status['adb_server']}")
+    if status.get("appium"):
+        console.print(f"appium endpoint {status['appium']}  (WebDriver; UiAutomator2 / XCUITest sessions by udid)")
     for dev in status["devices"]:  # type: ignore[attr-defined]
         where = dev.get("serial") or dev.get("udid") or ""
         note = "" if dev.get("served") else f"  ({dev.get('note', 'not served')})"
@@ -94,7 +96,7 @@ def down(devices: str = DevicesOpt) -> None:
 @lab_app.command("status")
 @exits
 def status(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Endpoints of the running lab: adb server, each phone's serial (later usbmuxd and Appium)."""
+    """Endpoints of the running lab: adb server, usbmuxd, the Appium endpoint, each phone's serial/UDID."""
     cfg = load(devices)
     state = lab_state(cfg)
     if as_json:

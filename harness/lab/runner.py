@@ -26,7 +26,8 @@ from harness.lab.android.os import model as android_model
 from harness.lab.clock import Clock, RealtimeClock
 
 if TYPE_CHECKING:
-    from harness.lab.ios import UsbmuxdServer
+    from harness.lab.appium import AppiumServer
+    from harness.lab.ios import UsbmuxdServer, VirtualIPhone
 
 __all__ = ["Lab", "LabThread", "build_android"]
 
@@ -56,9 +57,11 @@ class _Served:
 
 
 class Lab:
-    def __init__(self, cfg: Config, *, connect_adb: bool = True) -> None:
+    def __init__(self, cfg: Config, *, connect_adb: bool = True, appium_relaxed_security: bool = False) -> None:
         self.cfg = cfg
         self.connect_adb = connect_adb
+        self.appium_relaxed_security = appium_relaxed_security  # `mobile: shell` allowed (Appium's adb_shell)
+        self.appium: AppiumServer | None = None
         self.android: dict[str, _Served] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._own_adb_server = False
@@ -87,6 +90,7 @@ class Lab:
         if self.connect_adb and self.android:
             await asyncio.to_thread(self._connect_all)
         await self._start_ios()
+        await self._start_appium()
 
     async def _start_ios(self) -> None:
         from harness.lab.ios import UsbmuxdServer, build_iphone
@@ -97,7 +101,8 @@ class Lab:
             if dev_cfg.lab and dev_cfg.platform == "ios":
                 clock = RealtimeClock(self.cfg.clock_rate(dev_cfg))
                 clock.start(self.loop)
-                phones.append(build_iphone(dev_cfg, self.cfg.app, clock))
+                seed = dev_cfg.seed if dev_cfg.seed is not None else self.cfg.lab.seed
+                phones.append(build_iphone(dev_cfg, self.cfg.app, clock, seed=seed))
         if not phones:
             return
         server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)
@@ -108,6 +113,27 @@ class Lab:
             raise LabError(f"virtual usbmuxd: cannot listen on {server.address}: {exc.strerror} "
                            "(is the lab already running? change [lab] usbmuxd_port)") from exc
         self.usbmuxd = server
+        for phone in phones:
+            _follow_power(phone, server, self.cfg.lab.boot_delay_s)
+
+    async def _start_appium(self) -> None:
+        """The Appium-compatible endpoint on ``[lab] appium_port`` over every served phone's UI model."""
+        from harness.lab.appium import AppiumServer, phone_uis
+
+        android = [(served.device, served.server.serial) for served in self.android.values()]
+        iphones = self.usbmuxd.devices if self.usbmuxd is not None else []
+        if not android and not iphones:
+            return
+        server = AppiumServer(phone_uis(android, iphones, self.cfg.app), self.cfg.lab.host, self.cfg.lab.appium_port,
+                              relaxed_security=self.appium_relaxed_security)
+        try:
+            await server.start()
+        except OSError as exc:
+            await self.stop()
+            raise LabError(f"appium endpoint: cannot listen on {self.cfg.lab.host}:{self.cfg.lab.appium_port}: "
+                           f"{exc.strerror} (is the lab or an Appium server already running? change [lab] "
+                           "appium_port)") from exc
+        self.appium = server
 
     def _connect_all(self) -> None:
         # A server the lab started is the lab's to stop; one that was already there is not.
@@ -123,6 +149,9 @@ class Lab:
             self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
 
     async def stop(self) -> None:
+        if self.appium is not None:
+            await self.appium.stop()
+            self.appium = None
         if self.usbmuxd is not None:
             await self.usbmuxd.stop()
             self.usbmuxd = None
@@ -153,9 +182,10 @@ class Lab:
                              note="iOS lab not served yet" if dev_cfg.platform == "ios" else "not started")
             devices.append(entry)
         mux = self.usbmuxd.address if self.usbmuxd is not None else None
+        appium = self.appium.url if self.appium is not None else None
         return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
-                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "config": self.cfg.path,
-                "devices": devices}
+                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "appium": appium,
+                "config": self.cfg.path, "devices": devices}
 
     def device(self, name: str) -> AndroidDevice:
         return self.android[name].device
@@ -164,8 +194,8 @@ class Lab:
 class LabThread:
     """A ``Lab`` on its own event loop in a daemon thread; ``call`` runs a function on that loop."""
 
-    def __init__(self, cfg: Config, *, connect_adb: bool = True) -> None:
-        self.lab = Lab(cfg, connect_adb=connect_adb)
+    def __init__(self, cfg: Config, *, connect_adb: bool = True, appium_relaxed_security: bool = False) -> None:
+        self.lab = Lab(cfg, connect_adb=connect_adb, appium_relaxed_security=appium_relaxed_security)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="virtual-lab", daemon=True)
 
@@ -199,3 +229,20 @@ def write_state(state_dir: Path, status: dict[str, Any]) -> None:
     tmp = state_dir / "lab.json.tmp"
     tmp.write_text(json.dumps(status, indent=2))
     tmp.replace(state_dir / "lab.json")
+
+
+def _follow_power(phone: VirtualIPhone, server: UsbmuxdServer, boot_delay_s: float) -> None:
+    """A rebooting iPhone leaves usbmuxd's list (``Detached``) and comes back (``Attached``), as on a cable."""
+    from harness.lab.ios.os import IOSModel
+
+    system = phone.system
+    if isinstance(system, IOSModel):
+        system.boot_s = boot_delay_s
+
+        def on_power(up: bool) -> None:
+            if up:
+                server.attach(phone)
+            else:
+                server.detach(phone)
+
+        system.add_power_listener(on_power)

@@ -25,6 +25,7 @@ def config(tmp_path: Path) -> Iterator[Path]:
     adb_port = free_port()
     text = text.replace("adb_server_port = 5137", f"adb_server_port = {adb_port}")
     text = text.replace("usbmuxd_port = 27115", f"usbmuxd_port = {free_port()}")
+    text = text.replace("appium_port = 4724", f"appium_port = {free_port()}")
     text = text.replace('state_dir = ".lab"', f'state_dir = "{tmp_path / "state"}"')
     for port in (6521, 6522, 6523, 6524):
         text = text.replace(f"lab_port = {port}", f"lab_port = {free_port()}")

@@ -180,8 +180,11 @@ class ActivityService:
         return 0
 
     def _resolve(self, intent: Intent) -> tuple[str, str] | None:
-        """An implicit MAIN/LAUNCHER intent limited to a package resolves to its launcher activity."""
-        if intent.package is None or intent.action not in (None, "android.intent.action.MAIN"):
+        """An implicit MAIN/LAUNCHER intent limited to a package resolves to its launcher activity; so does a
+        VIEW intent with a ``scheme://`` URI limited to a package (a deep link: Expo puts the intent filter
+        for the app's scheme on MainActivity, its launcher activity)."""
+        deep_link = intent.action == "android.intent.action.VIEW" and "://" in (intent.data or "")
+        if intent.package is None or not (deep_link or intent.action in (None, "android.intent.action.MAIN")):
             return None
         found = sorted(self.am.activities(intent.package))
         return (intent.package, found[0]) if found else None
