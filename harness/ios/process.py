@@ -120,6 +120,31 @@ class TunnelControl(_DtxControl):
 PROCESS_CONTROLS = ("dvt", "tunnel", "appium")
 
 
+class _NoAppiumSession:
+    """``process_control = "appium"`` with no UI session handed over: every verb says how to get one."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+
+    def _refuse(self, what: str) -> CommandFailed:
+        return CommandFailed(self.device, what, 'process_control = "appium" needs an Appium session',
+                             "use the `ui` fixture (the `ios` fixture does), or pass "
+                             "appium=AppiumProcessControl(UiDriver(cfg, dev)) to IOSDriver.for_device")
+
+    def launch(self, bundle_id: str, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None,
+               kill_existing: bool = True) -> int:
+        raise self._refuse(f"launch {bundle_id}")
+
+    def kill(self, pid: int) -> None:
+        raise self._refuse(f"kill {pid}")
+
+    def pid_of(self, bundle_id: str) -> int:
+        raise self._refuse(f"pid of {bundle_id}")
+
+    def home(self) -> None:
+        raise self._refuse("home")
+
+
 def process_control_for(kind: str | None, transport: IOSTransport, appium: ProcessControl | None = None,
                         ) -> ProcessControl:
     """The process-control path ``devices.toml`` chose for this phone."""
@@ -128,9 +153,6 @@ def process_control_for(kind: str | None, transport: IOSTransport, appium: Proce
     if kind == "tunnel":
         return TunnelControl(transport)
     if kind == "appium":
-        if appium is None:
-            raise CommandFailed(transport.name, "process control", "process_control = \"appium\" needs an Appium "
-                                "session and none was given", "set appium_url for the device (or use the lab's)")
-        return appium
+        return appium if appium is not None else _NoAppiumSession(transport.name)
     raise CommandFailed(transport.name, "process control", f"process_control = {kind!r} is not one of "
                         f"{', '.join(PROCESS_CONTROLS)}", "set it in the device's devices.toml entry")

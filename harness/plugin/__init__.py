@@ -14,14 +14,14 @@ import pytest
 
 from harness.errors import DeviceTimeout, DeviceUnreachable
 from harness.plugin import _report
-from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline
+from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline, ui
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
 from harness.plugin._options import MARKERS, add_options
 from harness.plugin._run import RUN_KEY, Run
 from harness.reporting import Run as ReportRun
 
-__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline"]
+__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

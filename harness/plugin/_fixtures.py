@@ -1,4 +1,4 @@
-"""The fixtures scenarios use: ``device``, ``android``, ``ios``, ``timeline``, ``app``.
+"""The fixtures scenarios use: ``device``, ``android``, ``ios``, ``ui``, ``timeline``, ``app``.
 
 ``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
 for the test and releases it at teardown, whatever happens. Everything heavy (the lab, the pool, the
@@ -25,8 +25,9 @@ from harness.logs.expect import Expect
 from harness.logs.stream import EventStream
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
+from harness.ui import AppiumProcessControl, UiDriver
 
-__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline"]
+__all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
 
 log = logging.getLogger("harness.plugin")
 ACQUIRE_TIMEOUT_S = 900.0
@@ -147,7 +148,10 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
     """The iOS driver for the leased iPhone, with its log captured for the whole test."""
     if device.config.platform != "ios":
         pytest.skip(f"{device.name} is not an iPhone")
-    drv = IOSDriver.for_device(device.run.config, device.config)
+    appium = None
+    if device.config.process_control == "appium":  # launch and kill through the device's XCUITest session
+        appium = AppiumProcessControl(request.getfixturevalue("ui"))
+    drv = IOSDriver.for_device(device.run.config, device.config, appium=appium)
     capture, stream = drv.capture(device.artifacts / "syslog.txt")
     device.ios, device.stream = drv, stream
     device.captures.append(capture)
@@ -157,6 +161,17 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
         if getattr(request.node, "bgh_failed", False):
             _ios_snapshots(drv, device)
         capture.stop()
+
+
+@pytest.fixture
+def ui(device: DeviceSession) -> Iterator[UiDriver]:
+    """Appium on the leased phone (UiAutomator2 / XCUITest): the switcher swipe, permission dialogs, deep
+    links, the diagnostics screen. The session opens on first use and closes at teardown."""
+    driver = UiDriver(device.run.config, device.config)
+    try:
+        yield driver
+    finally:
+        driver.close()
 
 
 def _ios_snapshots(drv: IOSDriver, session: DeviceSession) -> None:

@@ -1,0 +1,69 @@
+"""The user's force-quit: the app's card swiped away in the app switcher, through Appium as a user does it.
+
+A swipe is not `am force-stop` and not a process kill, and what it does depends on the phone:
+
+- iOS: the app is terminated and flagged. Until the user opens it again, iOS launches it in the
+  background for nothing — no BGTask, no background fetch, no silent push (Apple's
+  `application(_:didReceiveRemoteNotification:fetchCompletionHandler:)` documentation).
+- Pixel (stock Android): the task leaves Recents; the process may go, but scheduled jobs stay and run.
+- MIUI: the swipe kills the process ("OneKeyClean", unless the card is locked); jobs and alarms survive
+  the kill (it is not a force-stop), so the periodic job comes back on its own.
+
+A failure on the iPhone means background work survived a user force-quit (the app would be misreported
+as working in the field); on Android it means the periodic job dies with a swipe a user makes every day.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.android import AndroidDriver
+from harness.ios import IOSDriver
+from harness.logs.expect import Expect
+from harness.plugin import App
+from harness.ui import UiDriver
+
+TASK = "sync-orders"
+FETCH = "refresh-feed"
+HOUR = 3600.0
+
+
+def test_iphone_user_force_quit_stops_background_launches_until_opened(ios: IOSDriver, ui: UiDriver,
+                                                                        timeline: Expect) -> None:
+    ui.open_app()
+    ios.home()
+    timeline.reset()
+    ui.force_quit_like_user()
+    quit_event = timeline.killed(by="user", within_s=600)
+    assert "app switcher" in (quit_event.reason or ""), f"{ios.name}: not a switcher force-quit: {quit_event}"
+    timeline.reset()
+    timeline.task_not_fired(FETCH, during_s=6 * HOUR)  # a used app gets a fetch within ~1 h otherwise
+
+    timeline.reset()
+    ui.open_app()  # the user opens it: iOS may launch it in the background again
+    ios.home()
+    timeline.task_fired(FETCH, within_s=12 * HOUR, trigger=("fetch", "bgtask"))
+
+
+def test_periodic_job_survives_a_recents_swipe(android: AndroidDriver, ui: UiDriver, app: App,
+                                               timeline: Expect) -> None:
+    ui.open_app()
+    android.home()
+    ui.force_quit_like_user()
+    assert android.find_job(TASK) is not None, f"{android.name}: the swipe cancelled the periodic job"
+    timeline.reset()
+    timeline.task_fired(TASK, within_s=2 * app.interval_s(TASK))
+
+
+@pytest.mark.oem("xiaomi")
+def test_miui_recents_swipe_kills_the_app_with_its_signature(android: AndroidDriver, ui: UiDriver,
+                                                            timeline: Expect) -> None:
+    """MIUI's recents clean-up kills the app's process at once (logged as ``OneKeyClean``); the harness must
+    attribute that kill to MIUI, not to Android's low-memory killer, or kill reports from the field mislead."""
+    ui.open_app()
+    android.home()
+    timeline.reset()
+    ui.force_quit_like_user()
+    killed = timeline.killed(within_s=600)
+    assert killed.killer == "miui", f"{android.name}: the swipe kill was attributed to {killed.killer!r}"
+    assert not android.process().running
