@@ -55,6 +55,7 @@ class IOSDriver:
         self.debuggable = debuggable
         self.tasks: dict[str, TaskConfig] = {}
         self.history: list[str] = []
+        self._executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0,
@@ -137,7 +138,18 @@ class IOSDriver:
         self.history.append("home")
 
     def pid(self) -> int:
-        return self._control().pid_of(self._bundle())
+        """The app's pid, 0 when not running: from the process-control path, else from os_trace's PidList by
+        the app's executable (XCUITest cannot name a background app's pid; the process list can)."""
+        pid = self._control().pid_of(self._bundle()) if self.control is not None else 0
+        return pid or self._pid_from_process_list()
+
+    def _pid_from_process_list(self) -> int:
+        if self._executable is None:
+            info = self.apps().get(self._bundle(), {})
+            self._executable = str(info.get("CFBundleExecutable") or "")
+        if not self._executable:
+            return 0
+        return next((pid for pid, name in self.processes().items() if name == self._executable), 0)
 
     def process(self) -> IOSProcess:
         pid = self.pid()
@@ -186,8 +198,7 @@ class IOSDriver:
     def snapshot(self, task: str | None = None) -> Snapshot:
         """What the phone lets a tool read now; iOS shows far less than dumpsys."""
         try:
-            running = self.pid() > 0 if self.control is not None else None
-            return Snapshot(process_running=running)
+            return Snapshot(process_running=self.pid() > 0)
         except HarnessError as exc:
             return Snapshot(notes=(f"could not read the device state: {exc}",))
 
