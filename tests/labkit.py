@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,16 @@ def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None)
     """The shipped devices.toml with free ports, a private adb server and a fast clock."""
     cfg = load_config(ROOT / "devices.toml")
     lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate,
-                              appium_port=free_port())
+                              appium_port=free_port(), push_port=free_port())
+    # A private state dir: the lab writes its push credentials there, and parallel test labs must not share them.
+    state = Path(tempfile.mkdtemp(prefix="bgh-lab-"))
+    lab = dataclasses.replace(lab, state_dir=str(state))
+    push = cfg.push
+    if push is not None:  # the senders talk to this lab's gateway with this lab's keys
+        gateway = f"http://{lab.host}:{lab.push_port}"
+        push = dataclasses.replace(push, apns_url=gateway, fcm_url=gateway,
+                                   apns_key_path=str(state / "push" / Path(push.apns_key_path or "k.p8").name),
+                                   fcm_service_account_path=str(state / "push" / "fcm-service-account.json"))
     devices = []
     for entry in cfg.devices:
         if names is not None and entry.name not in names:
@@ -44,7 +54,7 @@ def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None)
         elif entry.lab and entry.platform == "ios":
             entry = dataclasses.replace(entry, usbmux=f"127.0.0.1:{lab.usbmuxd_port}")  # noqa: PLW2901
         devices.append(entry)
-    return dataclasses.replace(cfg, lab=lab, devices=tuple(devices))
+    return dataclasses.replace(cfg, lab=lab, devices=tuple(devices), push=push)
 
 
 @dataclass

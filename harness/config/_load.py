@@ -17,6 +17,7 @@ from harness.config._model import (
     LabConfig,
     TaskConfig,
 )
+from harness.config._push import parse_collector, parse_push
 from harness.errors import ConfigError
 
 __all__ = ["load_config"]
@@ -70,7 +71,7 @@ def load_config(path: str | Path = "devices.toml") -> Config:
         raise ConfigError(text_path, "file", "not found", "pass --devices PATH or create devices.toml") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(text_path, "syntax", str(exc)) from exc
-    top = _Table(text_path, "top level", raw, {"lab", "app", "device"})
+    top = _Table(text_path, "top level", raw, {"lab", "app", "device", "push", "collector"})
     lab = _lab(_Table(text_path, "[lab]", top.data.get("lab", {}), _LAB_KEYS))
     app = _app(_Table(text_path, "[app]", top.data.get("app", {}), _APP_KEYS))
     entries = top.data.get("device", [])
@@ -78,7 +79,9 @@ def load_config(path: str | Path = "devices.toml") -> Config:
         raise ConfigError(text_path, "[[device]]", "must be an array of tables ([[device]])")
     devices = tuple(_device(text_path, i, entry, lab) for i, entry in enumerate(entries))
     _check_unique(text_path, devices)
-    return Config(text_path, devices, app, lab)
+    push = parse_push(text_path, top.data.get("push"))
+    collector = parse_collector(text_path, top.data.get("collector"))
+    return Config(text_path, devices, app, lab, push, collector)
 
 
 def _lab(t: _Table) -> LabConfig:
@@ -90,6 +93,7 @@ def _lab(t: _Table) -> LabConfig:
         clock_rate=float(t.get("clock_rate", "float", d.clock_rate)), seed=t.get("seed", "int", d.seed),
         state_dir=t.get("state_dir", "str", d.state_dir),
         boot_delay_s=float(t.get("boot_delay_s", "float", d.boot_delay_s)),
+        push_port=t.get("push_port", "int", d.push_port),
     )
     if lab.clock_rate <= 0:
         raise ConfigError(t.path, t.where, f"clock_rate must be positive, got {lab.clock_rate}")
@@ -164,7 +168,8 @@ def _device(path: str, index: int, raw: Any, lab: LabConfig) -> DeviceConfig:
         usbmux=t.get("usbmux", "str", default_usbmux), tags=t.str_list("tags"), lab=is_lab, lab_port=lab_port,
         oem_profile=t.get("oem_profile", "str"), clock_rate=t.get("clock_rate", "float"), seed=t.get("seed", "int"),
         process_control=t.get("process_control", "str"), appium_url=t.get("appium_url", "str"),
-        settings=t.str_map("settings"),
+        settings=t.str_map("settings"), push_token=t.get("push_token", "str"),
+        push_token_env=t.get("push_token_env", "str"),
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["AppConfig", "Config", "DeviceConfig", "LabConfig", "TaskConfig"]
+from harness.config._push import CollectorConfig, PushConfig
+
+__all__ = ["AppConfig", "CollectorConfig", "Config", "DeviceConfig", "LabConfig", "PushConfig", "TaskConfig"]
 
 Platform = Literal["android", "ios"]
 PLATFORMS: tuple[str, ...] = ("android", "ios")
@@ -56,6 +58,7 @@ class LabConfig:
     seed: int = 1
     state_dir: str = ".lab"
     boot_delay_s: float = 30.0
+    push_port: int = 2197  # the lab's push gateway: APNs provider API (h2c), FCM v1 REST and its OAuth token URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ class DeviceConfig:
     process_control: str | None = None  # iOS: dvt | tunnel | appium
     appium_url: str | None = None
     settings: dict[str, str] = field(default_factory=dict)  # lab: initial OEM/user settings
+    push_token: str | None = None  # the app's APNs device token / FCM registration token on this phone
+    push_token_env: str | None = None  # or: an environment variable holding it (tokens stay out of the file)
 
     @property
     def adb_host_port(self) -> tuple[str, int]:
@@ -100,6 +105,8 @@ class Config:
     devices: tuple[DeviceConfig, ...]
     app: AppConfig
     lab: LabConfig
+    push: PushConfig | None = None  # [push]; None when silent pushes are not configured
+    collector: CollectorConfig = field(default_factory=CollectorConfig)  # [collector]
 
     def device(self, name: str) -> DeviceConfig:
         for dev in self.devices:

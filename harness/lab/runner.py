@@ -28,6 +28,7 @@ from harness.lab.clock import Clock, RealtimeClock
 if TYPE_CHECKING:
     from harness.lab.appium import AppiumServer
     from harness.lab.ios import UsbmuxdServer, VirtualIPhone
+    from harness.lab.push import PushGateway
 
 __all__ = ["Lab", "LabThread", "build_android"]
 
@@ -62,6 +63,7 @@ class Lab:
         self.connect_adb = connect_adb
         self.appium_relaxed_security = appium_relaxed_security  # `mobile: shell` allowed (Appium's adb_shell)
         self.appium: AppiumServer | None = None
+        self.push: PushGateway | None = None
         self.android: dict[str, _Served] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._own_adb_server = False
@@ -91,6 +93,7 @@ class Lab:
             await asyncio.to_thread(self._connect_all)
         await self._start_ios()
         await self._start_appium()
+        await self._start_push()
 
     async def _start_ios(self) -> None:
         from harness.lab.ios import UsbmuxdServer, build_iphone
@@ -148,7 +151,27 @@ class Lab:
         if self.connect_adb and self.loop is not None:
             self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
 
+    async def _start_push(self) -> None:
+        """APNs- and FCM-shaped endpoints on ``[lab] push_port``, delivering to the served phones by token."""
+        from harness.lab.push import PushGateway
+
+        gateway = PushGateway(self.cfg)
+        for served in self.android.values():
+            gateway.add_android(served.cfg, served.device)
+        for phone in (self.usbmuxd.devices if self.usbmuxd is not None else []):
+            gateway.add_iphone(self.cfg.device(phone.name), phone)
+        try:
+            await gateway.start()
+        except OSError as exc:
+            await self.stop()
+            raise LabError(f"push gateway: cannot listen on {self.cfg.lab.host}:{self.cfg.lab.push_port}: "
+                           f"{exc.strerror} (is the lab already running? change [lab] push_port)") from exc
+        self.push = gateway
+
     async def stop(self) -> None:
+        if self.push is not None:
+            await self.push.stop()
+            self.push = None
         if self.appium is not None:
             await self.appium.stop()
             self.appium = None
@@ -174,7 +197,7 @@ class Lab:
                                      "model": dev_cfg.model, "os_version": dev_cfg.os_version}
             if dev_cfg.platform == "ios" and self.usbmuxd is not None:
                 entry.update(udid=dev_cfg.udid, served=True, usbmuxd=self.usbmuxd.address,
-                             note="virtual usbmuxd + lockdownd; the iOS driver comes next")
+                             clock_rate=self.cfg.clock_rate(dev_cfg))
             elif served is not None:
                 entry.update(serial=served.server.serial, served=True, clock_rate=served.device.clock.rate)
             else:
@@ -185,6 +208,7 @@ class Lab:
         appium = self.appium.url if self.appium is not None else None
         return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
                 "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "appium": appium,
+                "push": self.push.status() if self.push is not None else None,
                 "config": self.cfg.path, "devices": devices}
 
     def device(self, name: str) -> AndroidDevice:

@@ -152,6 +152,20 @@ class Expect:
         assert found is not None
         return found
 
+    def woke(self, reason: str | None = None, within_s: float = 60.0) -> Event:
+        """The app's next wake since the mark (the probe's ``wake`` line: push, fetch, boot, geofence, …)."""
+        found = self.stream.wait_for(lambda e: e.kind == "wake" and self._mine(e)
+                                     and (reason is None or e.reason == reason), self.mark, within_s)
+        if found is None:
+            self._fail(f"no{f' {reason}' if reason else ''} wake within {_span(within_s)} of device time", None)
+        assert found is not None
+        return found
+
+    def wakes(self, reason: str | None = None) -> list[Event]:
+        """Every wake of the app since the mark, without waiting."""
+        return [e for e in self.stream.since(self.mark) if e.kind == "wake" and self._mine(e)
+                and (reason is None or e.reason == reason)]
+
     def task_not_fired(self, task: str, during_s: float) -> None:
         found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e),
                                      self.mark, during_s)

@@ -31,9 +31,11 @@ _KINDS: dict[str, tuple[EventKind, str | None]] = {
     "task_error": ("task_end", "error"),
     # The OS took the time away (iOS expiration, Android job stop): the run ended unfinished.
     "task_expired": ("task_end", "expired"),
+    # The app was woken (push, boot, geofence, fetch): the reason is the ``reason`` key.
+    "wake": ("wake", None),
 }
 # task_start's reason is what triggered it; task_end's is its result.
-_REASON_KEY = {"task_start": "trigger", "task_end": "result"}
+_REASON_KEY = {"task_start": "trigger", "task_end": "result", "wake": "reason"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ def parse_probe(text: str) -> ProbeRecord | None:
 def probe_event(record: ProbeRecord, *, time: float | None = None, time_text: str | None = None,
                 package: str | None = None, pid: int | None = None, line: int | None = None,
                 raw: str = "") -> Event | None:
-    """The ``Event`` for a probe record; None for records with no event kind (``wake``)."""
+    """The ``Event`` for a probe record; None for records of an event this version does not know."""
     mapping = _KINDS.get(record.event)
     if mapping is None:
         return None

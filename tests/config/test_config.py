@@ -33,7 +33,7 @@ serial = "ABC123"
 def test_shipped_devices_toml_describes_the_default_lab() -> None:
     cfg = load_config(ROOT / "devices.toml")
     names = [d.name for d in cfg.devices]
-    assert names[:5] == ["pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "iphone-15"]
+    assert names[:6] == ["pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "iphone-12", "iphone-15"]
     pixel = cfg.device("pixel-8")
     assert (pixel.platform, pixel.oem, pixel.os_version, pixel.lab) == ("android", "google", "15", True)
     assert pixel.serial == f"127.0.0.1:{pixel.lab_port}"

@@ -251,7 +251,8 @@ def test_probe_lines_anywhere() -> None:
     assert [(e.kind, e.package, e.pid, e.task, e.reason, e.line) for e in found] == [
         ("task_start", "com.example.app", 4321, "sync-orders", "workmanager", 2),
         ("task_end", "com.example.app", 4321, "sync-orders", "success", 3),
-        ("task_end", "com.example.app", 4321, "a b", "error", 4)]
+        ("task_end", "com.example.app", 4321, "a b", "error", 4),
+        ("wake", "com.example.app", 4321, None, "push", 5)]
     assert found[1].extra == {"run": "3", "result": "success", "duration_ms": "840", "event": "task_end"}
     assert found[2].extra["error"] == 'boom "x" \\ y' and found[2].extra["new"] == "1"
     assert found[0].time == pytest.approx(T0 + 0.3)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, ProtocolError, encode
 from harness.lab.android.device import AndroidDevice
+from harness.lab.android.reverse import ReverseTable, reverse_service, wait_open
 from harness.lab.android.services import RebootRequest, open_service
 from harness.lab.android.streams import Stream
 
@@ -42,6 +44,9 @@ class _Connection:
         self.online = False
         self._next_id = 1
         self._checksum = False
+        # adbd names a TCP host transport "host-<fd>" (daemon/transport_local.cpp); list-forward shows it
+        self.serial = f"host-{next(server.fds)}"
+        self._opening: dict[int, asyncio.Future[Stream]] = {}  # device-side OPENs awaiting the host's answer
 
     def transmit(self, msg: Message) -> None:
         if not self.writer.is_closing():
@@ -60,6 +65,11 @@ class _Connection:
             self.drop()
 
     def drop(self) -> None:
+        self.server.reverse.drop_link(self)
+        for future in self._opening.values():
+            if not future.done():
+                future.set_exception(ConnectionRefusedError("the adb connection went away"))
+        self._opening.clear()
         for stream in self.streams.values():
             stream.on_peer_close()
         for task in self.tasks.values():
@@ -94,7 +104,11 @@ class _Connection:
         local_id = self._next_id
         self._next_id += 1
         stream = Stream(local_id, remote_id, self.max_payload, self.transmit)
-        runner = open_service(self.dev, service, stream) if self.dev.booted else None
+        runner: Callable[[], Awaitable[None]] | None
+        if service.startswith("reverse:") and self.dev.booted:
+            runner = reverse_service(self.server.reverse, self, service[len("reverse:"):], stream)
+        else:
+            runner = open_service(self.dev, service, stream) if self.dev.booted else None
         if runner is None:
             log.info("[%s] refusing service %r", self.dev.name, service)
             self.transmit(Message(Command.CLSE, 0, remote_id))
@@ -119,7 +133,46 @@ class _Connection:
             self.streams.pop(stream.local_id, None)
             self.tasks.pop(stream.local_id, None)
 
+    async def open_to_host(self, destination: str, timeout_s: float) -> Stream:
+        """A stream the device opens to the host (a reverse listener accepted a connection)."""
+        if not self.online:
+            raise ConnectionRefusedError("the adb connection is not online")
+        local_id = self._next_id
+        self._next_id += 1
+        stream = Stream(local_id, 0, self.max_payload, self.transmit)
+        future: asyncio.Future[Stream] = asyncio.get_running_loop().create_future()
+        self._opening[local_id] = future
+        self.streams[local_id] = stream
+        self.transmit(Message(Command.OPEN, local_id, 0, destination.encode() + b"\x00"))
+        try:
+            return await wait_open(future, timeout_s, destination)
+        except BaseException:
+            self.streams.pop(local_id, None)
+            raise
+        finally:
+            self._opening.pop(local_id, None)
+
+    def _answer_open(self, msg: Message) -> bool:
+        """The host's OKAY / CLSE for a device-side OPEN; False when ``msg`` is about another stream."""
+        future = self._opening.get(msg.arg1)
+        if future is None:
+            return False
+        stream = self.streams[msg.arg1]
+        if msg.command == Command.OKAY:
+            stream.remote_id = msg.arg0
+            if not future.done():
+                future.set_result(stream)
+        else:
+            self.streams.pop(msg.arg1, None)
+            stream.on_peer_close()
+            if not future.done():
+                future.set_exception(ConnectionRefusedError("the adb server refused the connection (nothing "
+                                                            "listens on the host side of the reverse)"))
+        return True
+
     def _stream_message(self, msg: Message) -> None:
+        if msg.command != Command.WRTE and self._answer_open(msg):
+            return
         stream = self.streams.get(msg.arg1)
         if stream is None:
             if msg.command == Command.WRTE:
@@ -150,6 +203,9 @@ class AdbdServer:
         self._server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
         self._reboot_task: asyncio.Task[None] | None = None
+        self.fds = itertools.count(19)
+        self.reverse = ReverseTable()
+        dev.adb_reverse = self.reverse  # type: ignore[attr-defined]  # the OS model reaches it via reverse_of(dev)
 
     def banner(self) -> str:
         props = self.dev.props

@@ -17,6 +17,10 @@ Public API (for tests and the UI/Appium layer), all taking the device:
 - ``set_geofence_regions(dev, count)``: how many regions the app's JS registers (default 3; Play
   services rejects more than 100).
 - ``trigger_geofence(dev, region)``: Play services reports a transition for ``<task>-<n>``.
+- ``deliver_fcm(dev, package, data, high=…)``: an FCM data message reached the phone (the lab's push
+  gateway calls it): Play services broadcasts it unless the app is force-stopped or Doze holds a
+  normal-priority one; the app logs ``wake reason=push``, reports to the collector and runs its
+  ``push`` tasks (``_push.py``, ``_collector.py``).
 
 The package is installed in the stopped state, as a fresh install is: nothing runs until the
 first launch (``monkey -p <pkg> -c android.intent.category.LAUNCHER 1`` or ``am start``).
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 from harness.lab.android.os.apps._app import CourierApp
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer
 from harness.lab.android.os.apps._probe import Probe, format_probe_line
+from harness.lab.android.os.apps._push import deliver_fcm
 from harness.lab.android.os.apps._workmanager import WM_NAMESPACE, WorkManager, WorkSpec
 
 if TYPE_CHECKING:
@@ -42,6 +47,7 @@ __all__ = [
     "WorkManager",
     "WorkSpec",
     "app_of",
+    "deliver_fcm",
     "format_probe_line",
     "grant_background_location",
     "install",

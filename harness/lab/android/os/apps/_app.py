@@ -27,6 +27,7 @@ from harness.lab.android.os.apps._expo import (
 from harness.lab.android.os.apps._host import THREAD_TIDS, Thread
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer, LocationConsumer
 from harness.lab.android.os.apps._probe import Probe
+from harness.lab.android.os.apps._push import PushReceiver
 from harness.lab.android.os.apps._workmanager import SYSTEM_JOB_SERVICE, Constraints, WorkManager, WorkSpec
 from harness.lab.android.os.contracts import JobInfo, JobModel
 from harness.lab.clock import Timer
@@ -58,6 +59,7 @@ class CourierApp:
         self.probe = Probe(self)
         self.runner = TaskRunner(self, self.probe)
         self.tasks = TaskService(self, self.runner, self.wm, _FACTORIES)
+        self.push = PushReceiver(self, self.probe, self.runner, lambda: [t for t in cfg.tasks if t.kind == "push"])
         self.wm.workers[BG_TASK_WORK] = background_task_worker(self.tasks)
         self.wm.workers[PROCESSING_WORKER] = self._processing_worker
         self.pid: int | None = None

@@ -1,0 +1,78 @@
+"""Expectations on the wakes a device reported: ``WakeExpect(...).woke(reason="push", within_s=60)``.
+
+Windows are device time, as in ``harness.logs.expect``: the wait on the host lasts ``within_s / clock_rate``
+(plus ``grace_s`` for the report's trip through adb), and when the phone's clock is known
+(``device_now``) the record's own device time must fall inside the window too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness.collector._records import WakeRecord
+from harness.collector._server import Collector
+
+__all__ = ["WakeExpect", "WakeExpectationFailed"]
+
+_HINT = ("no wake report reached the collector: did the app wake (see the timeline)? is `adb reverse` in place "
+         "(Android) or [collector] ios_url reachable (iOS)? did the app get the collector config?")
+
+
+class WakeExpectationFailed(AssertionError):
+    def __init__(self, device: str, summary: str, reason: str, seen: list[WakeRecord]) -> None:
+        self.device, self.summary, self.reason, self.seen = device, summary, reason, seen
+        lines = [f"[{device}] {summary}", f"most likely: {reason}"]
+        if seen:
+            lines += ["wakes reported since the mark:",
+                      *(f"  device ms {r.time_ms}: {r.reason} {r.task or '-'}" for r in seen[-20:])]
+        super().__init__("\n".join(lines))
+
+
+class WakeExpect:
+    """Wakes of one device, from a mark on."""
+
+    def __init__(self, collector: Collector, device: str, *, clock_rate: float = 1.0,
+                 device_now: Callable[[], float] | None = None, grace_s: float = 5.0) -> None:
+        self.collector, self.device, self.clock_rate = collector, device, clock_rate
+        self.device_now, self.grace_s = device_now, grace_s
+        self.mark = 0
+        self.mark_time: float | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Mark now: later expectations look only at wakes reported after this point."""
+        self.mark = self.collector.store.mark()
+        self.mark_time = self.device_now() if self.device_now is not None else None
+
+    def _matches(self, reason: str | None, task: str | None) -> Callable[[WakeRecord], bool]:
+        return lambda r: (r.device == self.device and (reason is None or r.reason == reason)
+                          and (task is None or r.task == task))
+
+    def since(self) -> list[WakeRecord]:
+        return self.collector.store.since(self.mark, self.device)
+
+    def woke(self, reason: str | None = None, within_s: float = 60.0, task: str | None = None) -> WakeRecord:
+        """The first wake (of ``reason``/``task``) reported within ``within_s`` device seconds of the mark."""
+        wait_s = within_s / self.clock_rate + self.grace_s
+        found = self.collector.store.wait_for(self._matches(reason, task), self.mark, wait_s)
+        what = f"wake{f' (reason {reason})' if reason else ''}{f' for {task}' if task else ''}"
+        if found is None:
+            raise WakeExpectationFailed(self.device, f"no {what} within {within_s:g} s of device time", _HINT,
+                                        self.since())
+        if self.mark_time is not None and found.time - self.mark_time > within_s:
+            late = found.time - self.mark_time
+            raise WakeExpectationFailed(self.device, f"{what} came {late:.0f} s after the mark, over {within_s:g} s",
+                                        "the phone delayed it (Doze, a budget, a frozen process)", self.since())
+        return found
+
+    def not_woke(self, reason: str | None = None, during_s: float = 60.0) -> None:
+        """No wake (of ``reason``) is reported for ``during_s`` device seconds."""
+        found = self.collector.store.wait_for(self._matches(reason, None), self.mark,
+                                              during_s / self.clock_rate + self.grace_s)
+        if found is not None:
+            raise WakeExpectationFailed(self.device, f"woke ({found.reason}) when it should not have",
+                                        "the platform did not drop it", self.since())
+
+    def count(self, reason: str | None = None) -> int:
+        match = self._matches(reason, None)
+        return sum(1 for r in self.since() if match(r))

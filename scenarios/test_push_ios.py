@@ -1,0 +1,100 @@
+"""Silent pushes on iPhone: APNs `content-available` pushes, and the rules iOS applies to them.
+
+Requirements:
+- a silent push wakes a backgrounded app within a minute, and the app gets to run (`wake reason=push`);
+- iOS rations them: a burst of pushes is throttled to a budget (Apple: "don't send more than two or
+  three per hour"), so the counts show what was sent and what arrived;
+- after the user force-quits the app in the app switcher, pushes are dropped until the user opens the
+  app again (Apple's `didReceiveRemoteNotification` documentation).
+
+A failure in the first means pushes do not reach the app at all (check the APNs topic, `apns-push-type:
+background`, `UIBackgroundModes` remote-notification); in the second, that the team can count on more
+pushes than iOS delivers; in the third, that the lab no longer matches iOS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from harness.ios import IOSDriver
+from harness.logs.expect import Expect
+from harness.plugin import DeviceSession
+from harness.push import Pusher
+from harness.ui import UiDriver
+
+pytestmark = pytest.mark.platform("ios")
+
+WINDOW_S = 300.0  # device seconds; the lab iPhones run at 720x, so this is well under a second of wall time
+
+
+class Sender:
+    """Silent pushes to the leased iPhone; what was sent and what woke the app go in wake-counts.json."""
+
+    def __init__(self, pusher: Pusher, device: DeviceSession) -> None:
+        self.pusher, self.device, self.sent = pusher, device, 0
+
+    def send(self, **data: object) -> None:
+        self.pusher.send(self.device.config, data)
+        self.sent += 1
+
+
+@pytest.fixture
+def sender(device: DeviceSession, timeline: Expect) -> Iterator[Sender]:
+    cfg = device.run.config
+    if cfg.push is None or not cfg.push.has_apns:
+        pytest.skip(f"{cfg.path} has no APNs settings in [push] (docs/push.md)")
+    if not (device.config.push_token or device.config.push_token_env):
+        pytest.skip(f"{device.name} has no push_token in {cfg.path}")
+    start = timeline.mark
+    with Pusher(cfg) as pusher:
+        sender = Sender(pusher, device)
+        try:
+            yield sender
+        finally:
+            woke = sum(1 for e in timeline.stream.since(start) if e.kind == "wake" and e.reason == "push")
+            rows = [{"device": device.name, "reason": "push", "sent": sender.sent, "wakes": woke,
+                     "missing": max(0, sender.sent - woke)}]
+            (device.artifacts / "wake-counts.json").write_text(json.dumps(rows, indent=1))
+
+
+def test_iphone_silent_push_wakes_the_app(ios: IOSDriver, sender: Sender, timeline: Expect) -> None:
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    sender.send(kind="orders-changed")
+    timeline.woke("push", within_s=WINDOW_S)
+    timeline.task_fired("on-push", within_s=WINDOW_S, trigger="push")
+
+
+def test_iphone_throttles_a_burst_of_pushes_to_its_budget(ios: IOSDriver, sender: Sender,
+                                                          timeline: Expect) -> None:
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    for n in range(8):
+        sender.send(kind="orders-changed", n=n)
+    timeline.woke("push", within_s=WINDOW_S)
+    timeline.stream.wait_quiet_until((timeline.mark.device_time or 0) + 10 * 60)
+    woke = len(timeline.wakes("push"))
+    assert 1 <= woke < sender.sent, f"{ios.name}: {woke} of {sender.sent} pushes woke the app within 10 minutes"
+
+
+def test_iphone_drops_pushes_after_a_user_force_quit(ios: IOSDriver, ui: UiDriver, sender: Sender,
+                                                     timeline: Expect) -> None:
+    ui.open_app()
+    ios.home()
+    ui.force_quit_like_user()
+    timeline.killed(by="user", within_s=600)
+    timeline.reset()
+    sender.send(kind="orders-changed")
+    with pytest.raises(AssertionError):
+        timeline.woke("push", within_s=10 * 60)
+
+    ui.open_app()  # the user opens the app: pushes are delivered again
+    ios.home()
+    timeline.reset()
+    sender.send(kind="orders-changed")
+    timeline.woke("push", within_s=WINDOW_S)
