@@ -8,6 +8,7 @@ text that came from a test or a device goes through ``esc``.
 from __future__ import annotations
 
 import html
+import json
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -34,7 +35,7 @@ def write_html(run: Run, run_dir: Path) -> Path:
     for s in run.not_run():
         write_atomic(tests / f"{slug(s.nodeid)}.html", not_run_html(run, s))
     index = run_dir / INDEX
-    write_atomic(index, index_html(run))  # last: its links point at the pages above
+    write_atomic(index, index_html(run, wake_counts(run, run_dir)))  # last: its links point at the pages above
     return index
 
 
@@ -103,9 +104,40 @@ def detail_href(nodeid: str) -> str:
     return f"{TESTS}/{slug(nodeid)}.html"
 
 
-def index_html(run: Run) -> str:
+def wake_counts(run: Run, run_dir: Path) -> list[dict[str, object]]:
+    """Per device and reason: pushes sent and wakes counted, summed over the run's ``wake-counts.json``
+    artifacts (written by the push scenarios as they end)."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for r in run.results:
+        rel = r.artifacts.get("wake-counts.json")
+        if rel is None:
+            continue
+        try:
+            rows = json.loads((run_dir / rel).read_text())
+        except (OSError, ValueError):
+            continue
+        for row in rows if isinstance(rows, list) else []:
+            key = (str(row.get("device", r.device)), str(row.get("reason", "?")))
+            acc = totals.setdefault(key, [0, 0])
+            acc[0] += int(row.get("sent") or 0)
+            acc[1] += int(row.get("wakes") or 0)
+    return [{"device": d, "reason": reason, "sent": sent, "wakes": wakes, "missing": max(0, sent - wakes)}
+            for (d, reason), (sent, wakes) in sorted(totals.items())]
+
+
+def _wake_table(rows: list[dict[str, object]]) -> str:
+    head = "<tr><th>device</th><th>reason</th><th>sent</th><th>wakes counted</th><th>missing</th></tr>"
+    body = "".join(f"<tr><td>{esc(r['device'])}</td><td>{esc(r['reason'])}</td><td>{esc(r['sent'])}</td>"
+                   f"<td>{esc(r['wakes'])}</td><td>{esc(r['missing'])}</td></tr>" for r in rows)
+    return ("<h2>Wake counts</h2><p>Silent pushes sent to each phone and the wakes the app reported "
+            f"(throttled or dropped pushes show as missing).</p><table>{head}{body}</table>")
+
+
+def index_html(run: Run, wakes: list[dict[str, object]] | None = None) -> str:
     matrix = survival_matrix(run)
     parts = [f"<h1>Run {esc(run.run_id)}</h1>", _summary(run), _matrix_table(run, matrix)]
+    if wakes:
+        parts.append(_wake_table(wakes))
     if matrix.unplaced:
         items = "".join(f"<li>{link(detail_href(s.nodeid), s.nodeid)}</li>" for s in matrix.unplaced)
         parts.append(f"<h2>Not run, device not yet chosen ({len(matrix.unplaced)})</h2><ul>{items}</ul>")

@@ -4,6 +4,7 @@ read back the way their readers read them (xml.etree, an HTML parser, the PNG he
 from __future__ import annotations
 
 import io
+import json
 import struct
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -189,3 +190,21 @@ def test_a_cell_with_several_parametrizations_shows_the_worst_and_links_each(tmp
     cls, links = Page((w.run_dir / "index.html").read_text(encoding="utf-8")).cells[("test_periodic_fetch", "pixel-8")]
     assert cls == "failed" and len(links) == 2
     assert all((w.run_dir / unquote(link)).is_file() for link in links)
+
+
+def test_index_sums_the_push_scenarios_wake_counts_per_device(tmp_path: Path) -> None:
+    w = RunWriter(tmp_path, "wakes", lab_seed=1)
+    rows = {"pixel-8": [{"device": "pixel-8", "reason": "push", "sent": 3, "wakes": 3}],
+            "redmi-note-12": [{"device": "redmi-note-12", "reason": "push", "sent": 4, "wakes": 1}]}
+    for n, (device, counts) in enumerate(rows.items()):
+        for test in ("test_push_a", "test_push_b"):
+            folder = w.artifact_dir(f"scenarios/test_push.py::{test}[{device}]")
+            path = folder / "wake-counts.json"
+            path.write_text(json.dumps(counts))
+            w.add(replace(result(test, device, at=n), nodeid=f"scenarios/test_push.py::{test}[{device}]",
+                          artifacts={"wake-counts.json": str(path.relative_to(w.run_dir))}))
+    w.finish()
+    index = (w.run_dir / "index.html").read_text()
+    assert "<h2>Wake counts</h2>" in index
+    assert "<td>pixel-8</td><td>push</td><td>6</td><td>6</td><td>0</td>" in index
+    assert "<td>redmi-note-12</td><td>push</td><td>8</td><td>2</td><td>6</td>" in index
