@@ -277,7 +277,8 @@ def test_probe_event_mapping() -> None:
     assert expired is not None and wake is not None
     event = probe_event(expired)
     assert event is not None and (event.kind, event.reason, event.task) == ("task_end", "expired", "t")
-    assert probe_event(wake) is None
+    woke = probe_event(wake)
+    assert woke is not None and (woke.kind, woke.reason, woke.task) == ("wake", "push", None)
     assert parse_probe("no probe here") is None and parse_probe("BgProbe v1 ") is None
 
 

@@ -53,7 +53,8 @@ def test_device_is_parametrized_over_matching_devices(project: pytest.Pytester) 
     assert "test_scenarios.py::test_any[iphone-15]" in ids
     assert [i for i in ids if "test_oem_only" in i] == ["test_scenarios.py::test_oem_only[xiaomi-13]",
                                                         "test_scenarios.py::test_oem_only[samsung-s23]"]
-    assert [i for i in ids if "test_ios_only" in i] == ["test_scenarios.py::test_ios_only[iphone-15]"]
+    assert [i for i in ids if "test_ios_only" in i] == ["test_scenarios.py::test_ios_only[iphone-12]",
+                                                        "test_scenarios.py::test_ios_only[iphone-15]"]
     assert len([i for i in ids if "test_android_fixture" in i]) == 4  # android implies platform android
     assert "test_scenarios.py::test_plain" in ids
 
@@ -61,6 +62,7 @@ def test_device_is_parametrized_over_matching_devices(project: pytest.Pytester) 
 def test_options_filter_devices(project: pytest.Pytester) -> None:
     ids = collected(project.runpytest("--co", "-q", "--oem", "google", "--oem", "apple"))
     assert [i for i in ids if "test_any" in i] == ["test_scenarios.py::test_any[pixel-8]",
+                                                   "test_scenarios.py::test_any[iphone-12]",
                                                    "test_scenarios.py::test_any[iphone-15]"]
     ids = collected(project.runpytest("--co", "-q", "--device", "oppo-find-x6"))
     assert [i for i in ids if "test_any" in i] == ["test_scenarios.py::test_any[oppo-find-x6]"]

@@ -178,6 +178,7 @@ def test_app_lines_parse_to_the_lab_events(app_run: tuple[list[str], Path]) -> N
         ("task_start", "sync-orders", "workmanager"), ("task_end", "sync-orders", "failed"),
         ("task_start", "nightly backup", "workmanager"), ("task_end", "nightly backup", "error"),
         ("task_start", "geo fence", "geofence"), ("task_end", "geo fence", "success"),
+        ("wake", "sync-orders", "push"), ("wake", None, "boot"),
         ("task_start", "long", "workmanager"), ("task_end", "long", "expired"),
     ]
 
