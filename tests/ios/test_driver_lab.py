@@ -113,7 +113,7 @@ DAY_S = 86_400.0
 def _fast_lab(rate: float) -> Config:
     """iphone-12 and a second iOS 16 phone ("iphone-12b"), on a clock fast enough to watch days pass."""
     cfg = lab_config(clock_rate=rate, names=("iphone-12",))
-    first = cfg.devices[0]
+    first = dataclasses.replace(cfg.devices[0], clock_rate=None)  # the lab's rate, not devices.toml's
     second = dataclasses.replace(first, name="iphone-12b", udid="00008101-000A1D2C3E4F002E")
     return dataclasses.replace(cfg, devices=(first, second))
 
