@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 import subprocess
 import tempfile
@@ -27,6 +28,22 @@ def free_port() -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+_PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port")
+
+
+def private_devices_toml(state_dir: Path, text: str | None = None) -> str:
+    """The shipped devices.toml (or ``text``) with every listening port made free and the lab's state (pidfile,
+    log, push keys) under ``state_dir``, so parallel test labs never share a port or a key file."""
+    text = (ROOT / "devices.toml").read_text() if text is None else text
+    ports = {key: free_port() for key in _PORT_KEYS}
+    for key, port in ports.items():
+        text = re.sub(rf"(?m)^{key} = \d+", f"{key} = {port}", text)
+    text = re.sub(r"(?m)^lab_port = (\d{4,})", lambda _m: f"lab_port = {free_port()}", text)  # adbd ports, not ECIDs
+    text = re.sub(r"http://127\.0\.0\.1:2197", f"http://127.0.0.1:{ports['push_port']}", text)
+    text = text.replace('state_dir = ".lab"', f'state_dir = "{state_dir}"')
+    return text.replace('".lab/push/', f'"{state_dir}/push/')
 
 
 def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None) -> Config:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.labkit import ROOT, free_port
+from tests.labkit import ROOT, private_devices_toml
 
 
 def harness(*args: str, timeout_s: float = 90) -> subprocess.CompletedProcess[str]:
@@ -21,14 +21,8 @@ def harness(*args: str, timeout_s: float = 90) -> subprocess.CompletedProcess[st
 
 @pytest.fixture
 def config(tmp_path: Path) -> Iterator[Path]:
-    text = (ROOT / "devices.toml").read_text()
-    adb_port = free_port()
-    text = text.replace("adb_server_port = 5137", f"adb_server_port = {adb_port}")
-    text = text.replace("usbmuxd_port = 27115", f"usbmuxd_port = {free_port()}")
-    text = text.replace("appium_port = 4724", f"appium_port = {free_port()}")
-    text = text.replace('state_dir = ".lab"', f'state_dir = "{tmp_path / "state"}"')
-    for port in (6521, 6522, 6523, 6524):
-        text = text.replace(f"lab_port = {port}", f"lab_port = {free_port()}")
+    text = private_devices_toml(tmp_path / "state")
+    adb_port = int(re.search(r"(?m)^adb_server_port = (\d+)", text).group(1))  # type: ignore[union-attr]
     path = tmp_path / "devices.toml"
     path.write_text(text)
     yield path

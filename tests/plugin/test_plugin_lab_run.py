@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.labkit import ROOT, free_port
+from tests.labkit import private_devices_toml
 
 pytest_plugins = ["pytester"]
 
@@ -41,13 +41,7 @@ def test_zzz_after_unplug(android: AndroidDriver) -> None:
 
 
 def private_config(path: Path) -> str:
-    text = (ROOT / "devices.toml").read_text()
-    text = text.replace("adb_server_port = 5137", f"adb_server_port = {free_port()}")
-    text = text.replace("usbmuxd_port = 27115", f"usbmuxd_port = {free_port()}")
-    text = text.replace('state_dir = ".lab"', f'state_dir = "{path / "state"}"')
-    for port in (6521, 6522, 6523, 6524):
-        text = text.replace(f"lab_port = {port}", f"lab_port = {free_port()}")
-    return text
+    return private_devices_toml(path / "state")
 
 
 @pytest.fixture

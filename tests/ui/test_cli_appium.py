@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from harness.lab.runner import write_state
-from tests.labkit import ROOT, RunningLab
+from tests.labkit import ROOT, RunningLab, private_devices_toml
 
 DEVICES = """
 [[device]]
@@ -60,7 +60,7 @@ def test_lab_status_reports_the_appium_endpoint(lab: RunningLab, tmp_path: Path)
     status = lab.call(lab.thread.lab.status)
     assert status["appium"] == lab.appium_url
     write_state(tmp_path / "state", status)  # what `harness lab up` writes once the lab is up
-    toml = (ROOT / "devices.toml").read_text().replace('state_dir = ".lab"', f'state_dir = "{tmp_path / "state"}"')
+    toml = private_devices_toml(tmp_path / "state")
     (tmp_path / "devices.toml").write_text(toml)
     shown = harness("lab", "status", "--json", "--devices", str(tmp_path / "devices.toml"))
     assert json.loads(shown.stdout)["appium"] == lab.appium_url
