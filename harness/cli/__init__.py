@@ -1,4 +1,4 @@
-"""The ``harness`` command: ``devices``, ``doctor``, ``lab``, ``logs``, ``demo`` (and later ``repro``, ``report``)."""
+"""The ``harness`` command: ``devices``, ``doctor``, ``lab``, ``logs``, ``demo``, ``report``, ``repro``, ``nightly``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from harness.cli._devices import devices_cmd
 from harness.cli._doctor import doctor_cmd
 from harness.cli._lab import lab_app
 from harness.cli._report import report_app
+from harness.cli.nightly import nightly_cmd
+from harness.cli.repro import repro_cmd
 
 __all__ = ["app", "main"]
 
@@ -20,6 +22,8 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(report_app, name="report")
 app.command("devices")(devices_cmd)
 app.command("doctor")(doctor_cmd)
+app.command("repro")(repro_cmd)
+app.command("nightly")(nightly_cmd)
 
 
 @app.command("logs")

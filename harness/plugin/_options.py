@@ -32,3 +32,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--reports", default="reports", help="where run reports go (default: reports/)")
     group.addoption("--lease-timeout", type=float, default=60.0,
                     help="seconds without a heartbeat after which another run may take a device (default 60)")
+    group.addoption("--lab-seed", type=int, default=None,
+                    help="seed every lab Android phone's OEM policy randomness with this number at the start of "
+                         "each test (setprop lab.seed), and record it in the results: the same seed reproduces "
+                         "the same kills (default: the devices.toml seed, set when the lab starts)")

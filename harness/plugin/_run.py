@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from harness.config import Config, DeviceConfig, load_config
+from harness.errors import DeviceError
 from harness.labctl import state_dir
 from harness.pool import Pool, select
 from harness.reporting import RunWriter
 from harness.reporting import new_run_id as _report_run_id
 
-__all__ = ["RUN_KEY", "Run", "new_run_id"]
+__all__ = ["LAB_SEED_COMMAND", "RUN_KEY", "LabSeeder", "Run", "new_run_id"]
 
 
 def new_run_id() -> str:
@@ -31,6 +32,12 @@ class Run:
     filters: dict[str, list[str]]
     _pool: Pool | None = field(default=None, repr=False)
     _writer: RunWriter | None = field(default=None, repr=False)
+    lab_seed: int | None = None  # --lab-seed: given to each lab Android phone when a test starts
+
+    @property
+    def recorded_seed(self) -> int | None:
+        """The seed the results name: --lab-seed when given, else the one the lab started with."""
+        return self.lab_seed if self.lab_seed is not None else self.config.lab.seed
 
     @property
     def run_dir(self) -> Path:
@@ -47,7 +54,7 @@ class Run:
     def writer(self) -> RunWriter:
         """Opened on first use: a session with no device test (the harness's own tests) writes no report."""
         if self._writer is None:
-            self._writer = RunWriter(self.reports, self.run_id, lab_seed=self.config.lab.seed)
+            self._writer = RunWriter(self.reports, self.run_id, lab_seed=self.recorded_seed)
         return self._writer
 
     @property
@@ -73,9 +80,43 @@ class Run:
     def from_config(cls, config: pytest.Config) -> Run:
         run_id = getattr(config, "workerinput", {}).get("bgh_run_id") or os.environ.get("BGH_RUN_ID") or new_run_id()
         cfg = load_config(config.getoption("--devices"))
-        return cls(cfg, run_id, Path(config.getoption("--reports")), config.getoption("lab"),
-                   config.getoption("--lease-timeout"),
-                   {k: list(config.getoption(f"--{k}")) for k in ("device", "platform", "oem", "tag")})
+        run = cls(cfg, run_id, Path(config.getoption("--reports")), config.getoption("lab"),
+                  config.getoption("--lease-timeout"),
+                  {k: list(config.getoption(f"--{k}")) for k in ("device", "platform", "oem", "tag")},
+                  lab_seed=config.getoption("--lab-seed", None))
+        if run.lab_seed is not None and not config.pluginmanager.has_plugin(LabSeeder.NAME):
+            config.pluginmanager.register(LabSeeder(run), LabSeeder.NAME)
+        return run
+
+
+# The lab's own property (harness/lab/android/shell/builtins.py): reseeds the phone's policy randomness.
+LAB_SEED_COMMAND = "setprop lab.seed {seed} && getprop lab.seed"
+
+
+class LabSeeder:
+    """``--lab-seed N``: just before each test body runs (its fixtures are up: the phone is leased, the
+    log captured), give the test's lab Android phone the seed, so every test starts its OEM policy
+    draws from N whatever ran before it on that phone. Real phones and lab iPhones are left alone."""
+
+    NAME = "bgharness-lab-seed"
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        callspec = getattr(item, "callspec", None)
+        dev = callspec.params.get("device") if callspec is not None else None
+        if not isinstance(dev, DeviceConfig) or not dev.lab or dev.platform != "android":
+            return
+        from harness.android import AndroidDriver
+
+        seed = self.run.lab_seed
+        command = LAB_SEED_COMMAND.format(seed=seed)
+        answer = AndroidDriver.for_device(self.run.config, dev, timeout_s=10).transport.shell(command).strip()
+        if answer != str(seed):
+            raise DeviceError(dev.name, command, f"the lab phone did not take the seed (it answered {answer!r})",
+                              "is this phone served by an older lab? restart it with `harness lab down` / `up`")
 
 
 RUN_KEY = pytest.StashKey[Run]()

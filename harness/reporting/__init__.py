@@ -5,7 +5,8 @@ The pytest plugin opens a ``RunWriter`` at session start, ``select``s the collec
 ``index.html`` (the survival matrix) and a page per test with its timeline picture under
 ``reports/<run-id>/``. ``load_run`` reads a run back, even one cut short; ``write_reports`` renders
 it again. ``print_summary`` shows the matrix in the terminal; ``append_history``, ``render_trends``
-and ``compare_runs`` keep and read ``reports/history.sqlite`` across runs.
+and ``compare_runs`` keep and read ``reports/history.sqlite`` across runs; ``record_quarantines`` and
+``nightly_comparison`` add what a nightly job reports (changed cells, newly quarantined devices).
 
 Everything here is independent of pytest: the model is plain frozen dataclasses.
 """
@@ -39,9 +40,10 @@ from harness.reporting._model import (
     scenario_of,
     timeline_from_events,
 )
+from harness.reporting._nightly import NightlyComparison, nightly_comparison, quarantined_in, record_quarantines
 from harness.reporting._stream import RunWriter, load_run, write_reports
 from harness.reporting._timeline import draw_timeline
-from harness.reporting._trends import render_trends
+from harness.reporting._trends import oem_survival, render_trends
 
 __all__ = [
     "DEVICE_PROPS",
@@ -56,6 +58,7 @@ __all__ = [
     "Entry",
     "HistoryRun",
     "Matrix",
+    "NightlyComparison",
     "Outcome",
     "ReportError",
     "Result",
@@ -73,8 +76,12 @@ __all__ = [
     "load_run",
     "matrix_table",
     "new_run_id",
+    "nightly_comparison",
+    "oem_survival",
     "print_summary",
+    "quarantined_in",
     "read_history",
+    "record_quarantines",
     "render_trends",
     "scenario_of",
     "survival_matrix",

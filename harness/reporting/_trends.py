@@ -18,7 +18,7 @@ from harness.reporting._model import STATUSES
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["render_trends"]
+__all__ = ["oem_survival", "render_trends"]
 
 
 def render_trends(db_path: Path, out_html: Path, last_n: int = 30) -> Path:
@@ -34,7 +34,7 @@ def render_trends(db_path: Path, out_html: Path, last_n: int = 30) -> Path:
         _save(_oems_figure(runs, cells), oems_png)
         body += [f'<h2>Per scenario × device</h2><p><img src="{esc(cells_png.name)}" alt="outcome per run"></p>',
                  f'<h2>Per OEM</h2><p><img src="{esc(oems_png.name)}" alt="survival rate per OEM"></p>',
-                 _table(runs, cells)]
+                 _oem_table(runs, cells), _table(runs, cells)]
     write_atomic(out_html, page("bgharness trends", "\n".join(body)))
     return out_html
 
@@ -124,3 +124,26 @@ def _mark(run: HistoryRun, cell: CellHistory) -> str:
         return '<span title="not run">·</span>'
     title = f"{run.run_id}: {LABELS[status]}"
     return f'<span class="badge {status}" title="{esc(title)}">{esc(LABELS[status][:1].upper())}</span>'
+
+
+def oem_survival(runs: list[HistoryRun], cells: list[CellHistory]) -> dict[str, list[tuple[int, int]]]:
+    """OEM → per run (oldest first): (cells where the work survived, cells that said either way)."""
+    table: dict[str, list[tuple[int, int]]] = {}
+    for oem in sorted({c.oem for c in cells}):
+        per_run = []
+        for run in runs:
+            said = [c.statuses[run.run_id] for c in cells if c.oem == oem and c.statuses.get(run.run_id) in _COUNTED]
+            per_run.append((sum(s in SURVIVED for s in said), len(said)))
+        table[oem] = per_run
+    return table
+
+
+def _oem_table(runs: list[HistoryRun], cells: list[CellHistory]) -> str:
+    """The OEM picture's numbers as text: survival rate per OEM for each run, oldest first."""
+    head = "".join(f"<th>{esc(_run_label(r))}</th>" for r in runs)
+    rows = []
+    for oem, per_run in oem_survival(runs, cells).items():
+        tds = "".join(f'<td title="{alive}/{said}">{100 * alive / said:.0f}%</td>' if said else "<td>—</td>"
+                      for alive, said in per_run)
+        rows.append(f"<tr><td>{esc(oem or '(no oem)')}</td>{tds}</tr>")
+    return f"<h3>Survival rate per OEM</h3><table><tr><th>oem</th>{head}</tr>{''.join(rows)}</table>"

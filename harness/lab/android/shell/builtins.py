@@ -11,13 +11,14 @@ import time
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.processes import user_name
+from harness.lab.android.shell.bugreportz import bugreportz
 from harness.lab.android.shell.runtime import SH, Invocation, run_script
 from harness.lab.clock import sleep_device
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
-__all__ = ["install"]
+__all__ = ["LAB_SEED_PROP", "install"]
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
@@ -201,15 +202,27 @@ def getprop(inv: Invocation) -> int:
     return 0
 
 
+# The lab's own property: ``setprop lab.seed N`` reseeds the phone's policy randomness (``dev.rng``: OEM
+# kill delays, the modelled app's failures) at once, so a harness run can give each test its own
+# recorded seed without restarting the lab (``pytest --lab-seed``, ``harness repro --seed``).
+LAB_SEED_PROP = "lab.seed"
+
+
 def setprop(inv: Invocation) -> int:
     if len(inv.argv) != 3:
         inv.err("setprop: Need 2 arguments\n")
         return 1
     key, value = inv.argv[1], inv.argv[2]
-    if key.startswith("ro.") or key.startswith("sys.boot"):
+    refused = key.startswith("ro.") or key.startswith("sys.boot")
+    if key == LAB_SEED_PROP:
+        refused = refused or not value.lstrip("-").isdigit()
+    if refused:
         inv.err(f"Failed to set property '{key}' to '{value}'.\nSee dmesg for error reason.\n")
         return 1
-    _dev(inv).props[key] = value
+    dev = _dev(inv)
+    dev.props[key] = value
+    if key == LAB_SEED_PROP:
+        dev.rng.seed(int(value))
     return 0
 
 
@@ -417,7 +430,7 @@ def install(dev: AndroidDevice) -> None:
     for name, fn in simple.items():
         reg.add(name, fn)
     for name, afn in {"sh": sh, "sleep": sleep, "cat": cat, "run-as": run_as, "grep": grep,
-                      "head": head_tail, "tail": head_tail, "exec": exec_}.items():
+                      "head": head_tail, "tail": head_tail, "exec": exec_, "bugreportz": bugreportz}.items():
         reg.add(name, afn)
     reg.add("mksh", sh)
     _ = SH

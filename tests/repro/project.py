@@ -1,0 +1,46 @@
+"""A throw-away project for driving the `harness` command end to end: a private devices.toml (free ports,
+its own state folder, a fast clock, only some phones) and a copy of some scenarios."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.labkit import ROOT
+from tests.plugin.test_plugin_lab_run import private_config
+
+HARNESS = [sys.executable, "-m", "harness.cli"]
+
+
+def make_project(path: Path, names: tuple[str, ...], scenarios: tuple[str, ...], clock_rate: int = 600) -> Path:
+    text = private_config(path).replace("clock_rate = 120", f"clock_rate = {clock_rate}")
+    head, *devices = text.split("[[device]]")
+    kept = [d for d in devices if any(f'name = "{n}"' in d for n in names)]
+    (path / "devices.toml").write_text(head + "".join("[[device]]" + d for d in kept))
+    (path / "scenarios").mkdir(exist_ok=True)
+    for name in scenarios:
+        shutil.copy(ROOT / "scenarios" / name, path / "scenarios" / name)
+    return path
+
+
+def set_device_settings(path: Path, device: str, settings: dict[str, str]) -> None:
+    """Give a device a devices.toml ``settings`` table (applied when the lab starts)."""
+    table = ", ".join(f'"{k}" = "{v}"' for k, v in settings.items())
+    toml = path / "devices.toml"
+    text = toml.read_text()
+    marker = f'name = "{device}"\n'
+    assert marker in text
+    toml.write_text(text.replace(marker, f"{marker}settings = {{ {table} }}\n"))
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
+
+
+def harness(path: Path, *args: str, timeout_s: float = 600.0) -> subprocess.CompletedProcess[str]:
+    """The real `harness` command, run in the project folder."""
+    return subprocess.run([*HARNESS, *args], cwd=path, capture_output=True, text=True, timeout=timeout_s,
+                          env=env(), check=False)
