@@ -27,7 +27,7 @@ from harness.ui import UiDriver
 
 pytestmark = pytest.mark.platform("ios")
 
-WINDOW_S = 300.0  # device seconds; the lab iPhones run at 720x, so this is well under a second of wall time
+WINDOW_S = 300.0  # device seconds; well under a second of wall time at the lab iPhones' clock rate
 
 
 class Sender:

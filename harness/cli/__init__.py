@@ -38,11 +38,13 @@ def logs_cmd(path: str = typer.Argument(..., help="A logcat capture or a dumpsys
 
 @app.command("demo")
 @exits
-def demo_cmd(devices: str = DevicesOpt) -> None:
-    """Bring up the virtual lab (if needed) and show the device pool with live state."""
+def demo_cmd(devices: str = DevicesOpt,
+             workers: int | None = typer.Option(None, "--workers", "-n", min=1,
+                                                help="Phones tested in parallel (default: one per phone)")) -> None:
+    """Bring up the virtual lab (if needed), run the scenario catalogue on every phone and print the survival matrix."""
     from harness.cli._demo import run_demo
 
-    raise typer.Exit(run_demo(devices))
+    raise typer.Exit(run_demo(devices, workers))
 
 
 def main() -> None:

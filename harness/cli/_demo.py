@@ -15,8 +15,18 @@ __all__ = ["run_demo"]
 console = make_console()
 
 
-def run_demo(devices: str, workers: int = 4) -> int:
+MAX_WORKERS = 8  # xdist workers mostly wait on device time; more than this only costs memory
+
+
+def default_workers(device_count: int) -> int:
+    """One xdist worker per phone: a phone runs its tests one after another (it is leased), so the run takes
+    as long as the busiest phone's share, and fewer workers than phones would queue whole phones behind others."""
+    return max(1, min(MAX_WORKERS, device_count))
+
+
+def run_demo(devices: str, workers: int | None = None) -> int:
     cfg = load(devices)
+    workers = workers if workers is not None else default_workers(len(cfg.devices))
     state = lab_state(cfg)
     if state is None:
         console.print("[bold]starting the virtual lab[/]")

@@ -3,6 +3,8 @@ as a lab technician would), the expected-kill cell becomes a failure."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.labkit import ROOT
@@ -25,7 +27,7 @@ def miui_exempts_the_app(android):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    config = private_config(pytester.path).replace("clock_rate = 120", "clock_rate = 600")
+    config = re.sub(r"(?m)^clock_rate = \d+", "clock_rate = 600", private_config(pytester.path), count=1)  # [lab]
     (pytester.path / "devices.toml").write_text(config)
     (pytester.path / "scenarios").mkdir()
     scenario = (ROOT / "scenarios" / "test_periodic_sync.py").read_text()

@@ -4,6 +4,7 @@ its own state folder, a fast clock, only some phones) and a copy of some scenari
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ HARNESS = [sys.executable, "-m", "harness.cli"]
 
 
 def make_project(path: Path, names: tuple[str, ...], scenarios: tuple[str, ...], clock_rate: int = 600) -> Path:
-    text = private_config(path).replace("clock_rate = 120", f"clock_rate = {clock_rate}")
+    text = re.sub(r"(?m)^clock_rate = \d+", f"clock_rate = {clock_rate}", private_config(path), count=1)  # [lab]
     head, *devices = text.split("[[device]]")
     kept = [d for d in devices if any(f'name = "{n}"' in d for n in names)]
     (path / "devices.toml").write_text(head + "".join("[[device]]" + d for d in kept))

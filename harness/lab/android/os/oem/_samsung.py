@@ -10,7 +10,8 @@ lab's plausible text [no capture].
 
 Model: an app unused for ``unused_days`` (3) goes to the Sleeping apps list and the RESTRICTED
 standby bucket; some minutes after the screen goes off MARs force-stops sleeping apps. Freecess
-freezes a background app a minute after its uid goes idle, keeping the pid but stopping its work,
+freezes a background app a minute after its uid goes idle (not while the system runs a job, receiver or
+service in it: its uid is then active), keeping the pid but stopping its work,
 until the app comes to the foreground. "Never sleeping apps" are exempt from all three.
 """
 
@@ -118,6 +119,9 @@ class SamsungProfile(OemProfile):
         if rec is None or package == self.am.top or rec.has_foreground_service or self.exempt(package):
             return
         if not self.freecess_on() or rec.proc.frozen:
+            return
+        if rec.work > 0:  # running a job, receiver or service: the uid is not idle; look again after the settle time
+            self.later(package, UID_IDLE_S, lambda: self._freeze(package))
             return
         self.dev.syslog("D", "FreecessController", f"{package}(state: Initial -> Freezeable, Reason: uidIdle)")
         self.am.set_frozen(package, True)
