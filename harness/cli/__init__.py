@@ -27,7 +27,8 @@ app.command("nightly")(nightly_cmd)
 
 
 @app.command("logs")
-def logs_cmd(path: str = typer.Argument(..., help="A logcat capture or a dumpsys jobscheduler/deviceidle dump."),
+def logs_cmd(path: str = typer.Argument(..., help="A logcat capture, a dumpsys jobscheduler/deviceidle dump, or an "
+                                               "iPhone log (idevicesyslog, pymobiledevice3 syslog, Console export)."),
              package: str | None = typer.Option(None, "--package", help="Only events of this package."),
              as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
     """Print the timeline of background-relevant events in a capture (offline; no phone needed)."""
