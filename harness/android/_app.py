@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from harness.android._base import DriverBase
+from harness.config import TaskConfig
 from harness.errors import (
     CommandFailed,
     DeviceTimeout,
@@ -24,6 +25,13 @@ WORKMANAGER_SERVICE = "androidx.work.impl.background.systemjob.SystemJobService"
 EXPO_TASK_SERVICE = "expo.modules.taskManager.TaskJobService"
 _SKIN_PROPS = (("ro.mi.os.version.name", "HyperOS"), ("ro.miui.ui.version.name", "MIUI"),
                ("ro.build.version.oplusrom", "ColorOS"), ("ro.build.version.oneui", "One UI"))
+
+
+def _asks_like(task: TaskConfig, job: Job) -> bool:
+    """The job requires charging and device idle exactly when the task does (WorkManager maps its
+    ``Constraints`` onto the JobInfo one for one: SystemJobInfoConverter)."""
+    required = set(job.required)
+    return ("CHARGING" in required) == task.requires_charging and ("IDLE" in required) == task.requires_idle
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,9 @@ class AppVerbs(DriverBase):
                     "background-fetch": (EXPO_TASK_SERVICE,)}.get(kind or "", (WORKMANAGER_SERVICE, EXPO_TASK_SERVICE))
         for service in services:
             match = [j for j in jobs if (j.service or "").endswith(service)]
+            if task in self.tasks:  # one WorkManager serves several tasks: tell their jobs apart by constraints
+                fitting = [j for j in match if _asks_like(self.tasks[task], j)]
+                match = fitting if fitting or kind == "processing" else match
             if match:
                 return match[0]
         return None

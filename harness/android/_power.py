@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from harness.android._base import DriverBase
@@ -12,6 +13,7 @@ __all__ = ["BUCKETS", "DozeStates", "PowerVerbs"]
 
 BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45, "never": 50}
 _BUCKET_NAMES = {v: k for k, v in BUCKETS.items()}
+_STATE_LINE = re.compile(r"Light state: (\w+), deep state: (\w+)")  # force-inactive, unforce, motion (android.md §1.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,14 @@ class PowerVerbs(DriverBase):
     def screen_on(self) -> None:
         self._check("screen_on", "input keyevent 224")
 
+    def idle_maintenance(self) -> None:
+        """``cmd activity idle-maintenance``: JobScheduler's IDLE constraint holds from now, instead of
+        31 min after the screen went off. Only with the screen off (``screen_off``), as on a phone; the
+        screen coming on ends it. Not Doze: ``force_idle`` does not make the device idle for jobs."""
+        out = self._check("idle_maintenance", "cmd activity idle-maintenance").strip()
+        if not out.startswith("Performing idle maintenance"):
+            raise CommandFailed(self.name, "cmd activity idle-maintenance", out)
+
     # -- Doze -----------------------------------------------------------------------------------
     def doze_states(self) -> DozeStates:
         out = self._check("doze_states", "dumpsys deviceidle get deep; dumpsys deviceidle get light").split()
@@ -68,6 +78,17 @@ class PowerVerbs(DriverBase):
 
     def unforce(self) -> None:
         self._check("unforce", "dumpsys deviceidle unforce")
+
+    def motion(self) -> DozeStates:
+        """``dumpsys deviceidle motion``: the significant-motion sensor fired (the phone is being carried).
+
+        Deep Doze starts over from INACTIVE; light Doze carries on unless deep Doze had taken it over
+        (OVERRIDE). Returns the states printed (``Light state: <LIGHT>, deep state: <DEEP>``)."""
+        out = self._check("motion", "dumpsys deviceidle motion")
+        match = _STATE_LINE.search(out)
+        if match is None:
+            raise CommandFailed(self.name, "dumpsys deviceidle motion", out.strip(), "expected the Doze state line")
+        return DozeStates(deep=match.group(2), light=match.group(1))
 
     def whitelist_add(self, package: str | None = None) -> None:
         pkg = self._pkg(package)
@@ -96,6 +117,11 @@ class PowerVerbs(DriverBase):
         self._check("set_standby_bucket", f"am set-standby-bucket {pkg} {bucket}")
         restore = f"am set-standby-bucket {pkg} {before}"
         self.on_teardown(f"bucket {pkg}", lambda: self._check("restore_bucket", restore))
+
+    def reset_job_quota(self, package: str | None = None) -> None:
+        """``cmd jobscheduler reset-execution-quota``: forget the app's job runs counted against its bucket's
+        quota, so a test starts from a fresh daily allowance."""
+        self._check("reset_job_quota", f"cmd jobscheduler reset-execution-quota {self._pkg(package)}")
 
     def set_inactive(self, inactive: bool = True, package: str | None = None) -> None:
         pkg = self._pkg(package)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.android._app import AppVerbs, ProcessState
+from harness.android._location import LocationVerbs
 from harness.android._power import DozeStates, PowerVerbs
+from harness.android._services import ServiceVerbs
 from harness.android.logcat import LogcatCapture
 from harness.android.transport import AdbTransport
 from harness.config import Config, DeviceConfig
@@ -16,7 +18,7 @@ from harness.logs.stream import EventStream
 __all__ = ["AndroidDriver", "DozeStates", "ProcessState"]
 
 
-class AndroidDriver(AppVerbs, PowerVerbs):
+class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs):
     clock_rate: float = 1.0
 
     @classmethod

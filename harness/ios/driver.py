@@ -23,6 +23,7 @@ from pymobiledevice3.services.os_trace import OsTraceService
 
 from harness.config import Config, DeviceConfig, TaskConfig
 from harness.errors import CommandFailed, HarnessError, PackageNotFound
+from harness.ios._location import LocationVerbs
 from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
@@ -42,7 +43,7 @@ class IOSProcess:
         return bool(self.pid)
 
 
-class IOSDriver:
+class IOSDriver(LocationVerbs):
     clock_rate: float = 1.0
 
     def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,
@@ -203,8 +204,8 @@ class IOSDriver:
             return Snapshot(notes=(f"could not read the device state: {exc}",))
 
     def restore(self) -> list[str]:
-        """Nothing to undo: the driver changes no setting on an iPhone (kept for symmetry with Android)."""
-        return []
+        """Undo what the driver changed: a simulated location (the other verbs change no setting)."""
+        return self._restore_location()
 
     def _bundle(self) -> str:
         if not self.bundle_id:

@@ -307,6 +307,8 @@ _LMKD = re.compile(r"Kill(?:ing)? '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom
                    r"(?:.*?reason:? (.*))?")
 _OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+)(?:.*?reason:(.*))?")
 _FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
+# ColorOS hans: no capture is known (§8.2, §10); this is the lab's wording (docs/oem-profiles.md) [unverified].
+_HANS_FREEZE = re.compile(r"^freeze uid: (\d+) package: (\S+)(?: reason: (.*))?$")
 
 
 def _zygote(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -343,6 +345,13 @@ def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
                extra={"from": m.group(2), "to": m.group(3)})
 
 
+def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _HANS_FREEZE.match(row)
+    if m is not None:
+        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=(m.group(3) or "").strip() or None,
+               killer="oppo", extra={"uid": m.group(1)})
+
+
 _BY_TAG: dict[str, tuple[Handler, ...]] = {
     "ActivityManager": (_am,),
     "am_proc_start": (_am_proc_start,),
@@ -362,6 +371,7 @@ _BY_TAG: dict[str, tuple[Handler, ...]] = {
     "lmkd": (_lmkd,),
     "OPBF": (_opbf,),
     "FreecessController": (_freecess,),
+    "OplusHansManager": (_hans,),
 }
 _BY_PREFIX: tuple[tuple[str, Handler], ...] = (
     ("JobS", _jobs),  # JobScheduler, JobSchedulerService, JobServiceContext

@@ -174,6 +174,15 @@ class Expect:
                                     f"within {_span(during_s)} when it should not have", "it ran",
                                     [found.raw], self._timeline())
 
+    def logged(self, needle: str, within_s: float = 60.0) -> str:
+        """The first log line since the mark that contains ``needle`` (a system's own message that no event
+        stands for, e.g. a refused geofence registration)."""
+        found = self.stream.wait_for_line(needle, self.mark, within_s)
+        if found is None:
+            raise ExpectationFailed(self.stream.device, f"no log line with {needle!r} within {_span(within_s)} "
+                                    "of device time", "the phone did not log it", [], self._timeline())
+        return found
+
     def job_ran(self, job_id: int | None = None, within_s: float = 900.0) -> Event:
         found = self.stream.wait_for(
             lambda e: e.kind == "job_start" and self._mine(e) and (job_id is None or e.job_id == job_id),

@@ -127,6 +127,22 @@ class EventStream:
                     return None
                 self._cond.wait(remaining)
 
+    def wait_for_line(self, needle: str, since: Mark, within_s: float) -> str | None:
+        """The first raw line since ``since`` containing ``needle``, waiting up to ``within_s`` of device time
+        (as wall time over the clock rate: a raw line has no parsed time)."""
+        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
+        scanned = since.line
+        with self._cond:
+            while True:
+                for number, text in self.lines:
+                    if number > scanned and needle in text:
+                        return text
+                scanned = max(scanned, self._line_count)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed:
+                    return None
+                self._cond.wait(remaining)
+
     def wait_quiet_until(self, device_time: float) -> None:
         """Block until the device's log clock has passed ``device_time`` (or the wall equivalent)."""
         now = self.last_time

@@ -160,6 +160,9 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
     finally:
         if getattr(request.node, "bgh_failed", False):
             _ios_snapshots(drv, device)
+        problems = drv.restore()  # e.g. a simulated location
+        if problems:
+            log.warning("[%s] state not fully restored: %s", device.name, "; ".join(problems))
         capture.stop()
 
 

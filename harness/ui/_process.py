@@ -55,3 +55,11 @@ class AppiumProcessControl:
 
     def home(self) -> None:
         self.session.execute("pressButton", {"name": "home"})
+
+    # -- location simulation (harness.ios's LocationSimulator) -------------------------------------------
+    def set_simulated_location(self, latitude: float, longitude: float) -> None:
+        """``mobile: setSimulatedLocation``: XCUIDevice.location (iOS 16.4+ with Xcode 14.3+)."""
+        self.session.execute("setSimulatedLocation", {"latitude": latitude, "longitude": longitude})
+
+    def reset_simulated_location(self) -> None:
+        self.session.execute("resetSimulatedLocation")

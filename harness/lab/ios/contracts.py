@@ -74,6 +74,11 @@ class IOSSystem(Protocol):
         """The user's answer in the system dialog or Settings; logs what locationd logs."""
         ...
 
+    # -- location simulation (DVT LocationSimulation, com.apple.dt.simulatelocation, XCUITest) --------
+    def simulate_location(self, latitude: float | None, longitude: float | None = None) -> None:
+        """Set the phone's reported location (None: stop simulating); region monitoring follows it."""
+        ...
+
     # -- silent push (the lab's APNs gateway hands over what APNs would deliver) -----------------------
     def deliver_silent_push(self, bundle_id: str, payload: Mapping[str, object], *, priority: int = 5) -> str:
         """A background (``content-available``) push reached the phone. Returns what the phone did with it:

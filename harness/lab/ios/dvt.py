@@ -15,7 +15,8 @@ What pymobiledevice3's ``DvtProvider`` and ``ProcessControl`` do, and what the p
    raises ``UnrecognizedSelectorError`` on that suffix (``pmd3:dtx/channel.py:_unwrap_reply``).
 
 Services: ``processcontrol`` (launch, kill, signal, pid lookup; the OS model ``VirtualIPhone.system``
-does the work) and ``deviceinfo`` (``runningProcesses``, ``isRunningPid:``, ``execnameForPid:``).
+does the work), ``deviceinfo`` (``runningProcesses``, ``isRunningPid:``, ``execnameForPid:``) and
+``LocationSimulation`` (``simulateLocationWithLatitude:longitude:``, ``stopLocationSimulation``).
 """
 
 from __future__ import annotations
@@ -44,16 +45,17 @@ from harness.lab.ios.nskeyed import NSError
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
 
-__all__ = ["DEVICE_INFO", "PROCESS_CONTROL", "DvtSession", "serve_dvt"]
+__all__ = ["DEVICE_INFO", "LOCATION_SIMULATION", "PROCESS_CONTROL", "DvtSession", "serve_dvt"]
 
 log = logging.getLogger("harness.lab.ios.dvt")
 
 PROCESS_CONTROL = "com.apple.instruments.server.services.processcontrol"
 DEVICE_INFO = "com.apple.instruments.server.services.deviceinfo"
+LOCATION_SIMULATION = "com.apple.instruments.server.services.LocationSimulation"
 SIGKILL, SIGSTOP, SIGCONT = 9, 17, 19  # Darwin <sys/signal.h>
 # The versions are what the lab publishes; pymobiledevice3 reads only the keys (supported_identifiers).
 CAPABILITIES = {"com.apple.private.DTXBlockCompression": 0, "com.apple.private.DTXConnection": 1,
-                PROCESS_CONTROL: 107, DEVICE_INFO: 113}
+                PROCESS_CONTROL: 107, DEVICE_INFO: 113, LOCATION_SIMULATION: 1}
 # Real paths of the lab's base daemons (runningProcesses' realAppName).
 _DAEMON_PATHS = {"launchd": "/sbin/launchd", "SpringBoard": "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
                  "apsd": "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd"}
@@ -185,7 +187,31 @@ class DeviceInfoService(_Service):
         return out
 
 
-_SERVICES: dict[str, type[_Service]] = {PROCESS_CONTROL: ProcessControlService, DEVICE_INFO: DeviceInfoService}
+class LocationSimulationService(_Service):
+    """The ``LocationSimulation`` channel (``pmd3:services/dvt/instruments/location_simulation.py``): Xcode's
+    "Simulate Location"; the phone reports the given coordinate until ``stopLocationSimulation``. The class
+    name the phone reports in errors is the lab's [unverified]."""
+
+    objc_class = "DTLocationSimulationService"
+
+    def __init__(self, device: VirtualIPhone, address: int) -> None:
+        super().__init__(device, address)
+        self.methods = {"simulateLocationWithLatitude:longitude:": self.simulate,
+                        "stopLocationSimulation": self.stop}
+
+    def simulate(self, latitude: Any, longitude: Any) -> Reply:
+        if self.device.system is not None:
+            self.device.system.simulate_location(float(latitude), float(longitude))
+        return None
+
+    def stop(self) -> Reply:
+        if self.device.system is not None:
+            self.device.system.simulate_location(None)
+        return None
+
+
+_SERVICES: dict[str, type[_Service]] = {PROCESS_CONTROL: ProcessControlService, DEVICE_INFO: DeviceInfoService,
+                                         LOCATION_SIMULATION: LocationSimulationService}
 
 
 class DvtSession:

@@ -14,6 +14,8 @@
   asks for (``pmd3:dtx_service_provider.py:DtxServiceProvider.service_name_for``). They come with the
   DeveloperDiskImage, so they exist only while it is mounted; iOS 17 moved them behind RemoteXPC
   (``com.apple.instruments.dtservicehub``), and lockdownd no longer knows them.
+- ``com.apple.dt.simulatelocation``: the developer image's location override (``simulate_location.py``),
+  offered with the image mounted below iOS 17.
 
 ``SERVICES`` maps a lockdown service name to a factory of port handlers; ``offered`` says whether this
 phone's lockdownd starts it. ``StartService`` for any other name answers ``InvalidService``.
@@ -32,6 +34,7 @@ from harness.lab.ios.house_arrest import serve_house_arrest
 from harness.lab.ios.image_mounter import ios_version, serve_image_mounter
 from harness.lab.ios.link import Link, PortHandler
 from harness.lab.ios.ostrace import serve_os_trace_relay
+from harness.lab.ios.simulate_location import SIMULATE_LOCATION, serve_simulate_location
 from harness.lab.ios.syslog import SyslogEntry
 
 if TYPE_CHECKING:
@@ -108,9 +111,10 @@ SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     IMAGE_MOUNTER: _factory(serve_image_mounter),
     DVT_LEGACY: _factory(serve_dvt),
     DVT_SECURE: _factory(serve_dvt),
+    SIMULATE_LOCATION: _factory(serve_simulate_location),
 }
 # Developer services: the iOS major versions whose lockdownd offers them (with the image mounted).
-_DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17)}
+_DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17), SIMULATE_LOCATION: range(0, 17)}
 
 
 def offered(device: VirtualIPhone, name: str) -> bool:

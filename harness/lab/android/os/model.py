@@ -13,10 +13,11 @@ __all__ = ["install"]
 
 def install(dev: AndroidDevice, app: AppConfig | None) -> None:
     """Called once per device after ``install_base``; the order is the order of dependencies."""
-    from harness.lab.android.os import activity, apps, jobs, oem, power
+    from harness.lab.android.os import activity, apps, jobs, location, oem, power
 
     power.install(dev)  # dev.power; services "battery", "deviceidle", "power"; screen keys
     jobs.install(dev)  # dev.jobs, dev.alarms, dev.standby, dev.appops; "jobscheduler", "alarm", "usagestats", "appops"
     activity.install(dev)  # dev.activity; "activity", "notification"; monkey
+    location.install(dev)  # "location": cmd location (the switch, test providers)
     apps.install(dev, app)  # the modelled app under test (Expo background task/fetch, location, geofences)
     oem.install(dev)  # the OEM policy profile named by dev.ident.profile

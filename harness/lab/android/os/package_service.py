@@ -94,6 +94,16 @@ class PackageService:
         perms = self.granted.setdefault(name, set())
         if verb == "grant":
             perms.add(perm)
-        else:
+        elif perm in perms:
             perms.discard(perm)
+            self._kill_for_revoke(name)
         return 0
+
+    def _kill_for_revoke(self, package: str) -> None:
+        """Revoking a granted runtime permission kills the app (PermissionManager
+        ``KILL_APP_REASON_PERMISSIONS_REVOKED``; ApplicationExitInfo REASON_PERMISSION_CHANGE, 8)."""
+        from harness.lab.android.os.activity import ActivityManager, _kills
+
+        am = getattr(self.dev, "activity", None)
+        if isinstance(am, ActivityManager):
+            _kills.kill(am, package, "permissions revoked", exit_reason=8)

@@ -14,6 +14,10 @@ As appium-xcuitest-driver implements them over WebDriverAgent (``XCUIApplication
 - ``deepLink {url, bundleId}``: the URL opened as a tap on a link does (``IOSSystem.open_url``).
 - ``activeAppInfo``: the foreground app's ``{pid, bundleId, name, processArguments}`` (SpringBoard when
   no app is in front).
+- ``setSimulatedLocation {latitude, longitude}``, ``getSimulatedLocation`` (``{latitude, longitude,
+  altitude}``, nulls when none is set), ``resetSimulatedLocation``: ``XCUIDevice.location`` (iOS 16.4+,
+  Xcode 14.3+); the phone reports that location to every app until reset [the argument error's wording is
+  the lab's].
 A refused launch reaches the client as ``unknown error`` with the phone's NSError text.
 """
 
@@ -40,6 +44,7 @@ class IOSCommands:
     def __init__(self, ui: IOSPhoneUI) -> None:
         self.ui = ui
         self.launched_with: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.simulated: tuple[float, float] | None = None  # XCUIDevice.location (iOS 16.4+, Xcode 14.3+)
 
     def names(self) -> list[str]:
         return sorted(self._table())
@@ -47,7 +52,10 @@ class IOSCommands:
     def _table(self) -> dict[str, Any]:
         return {"launchApp": self.launch_app, "activateApp": self.activate_app, "terminateApp": self.terminate_app,
                 "queryAppState": self.query_app_state, "backgroundApp": self.background_app,
-                "pressButton": self.press_button, "deepLink": self.deep_link, "activeAppInfo": self.active_app_info}
+                "pressButton": self.press_button, "deepLink": self.deep_link, "activeAppInfo": self.active_app_info,
+                "setSimulatedLocation": self.set_simulated_location,
+                "getSimulatedLocation": self.get_simulated_location,
+                "resetSimulatedLocation": self.reset_simulated_location}
 
     async def run(self, command: str, args: dict[str, Any]) -> Any:
         handler = self._table().get(command)
@@ -121,6 +129,21 @@ class IOSCommands:
         except LaunchRefused as exc:
             raise WebDriverError("unknown error", str(exc)) from exc
         self.ui.switcher = False
+
+    async def set_simulated_location(self, args: dict[str, Any]) -> None:
+        latitude, longitude = args.get("latitude"), args.get("longitude")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (latitude, longitude)):
+            raise WebDriverError("invalid argument", "Both 'latitude' and 'longitude' arguments must be numbers")
+        self.simulated = (float(latitude), float(longitude))  # type: ignore[arg-type]
+        self.ui.system.simulate_location(*self.simulated)
+
+    async def get_simulated_location(self, _args: dict[str, Any]) -> dict[str, Any]:
+        latitude, longitude = self.simulated if self.simulated is not None else (None, None)
+        return {"latitude": latitude, "longitude": longitude, "altitude": None}
+
+    async def reset_simulated_location(self, _args: dict[str, Any]) -> None:
+        self.simulated = None
+        self.ui.system.simulate_location(None)
 
     async def active_app_info(self, _args: dict[str, Any]) -> dict[str, Any]:
         front = self.ui.foreground()

@@ -30,6 +30,7 @@ from harness.lab.ios.os import texts
 from harness.lab.ios.os.probe import RN_CATEGORY, RN_SUBSYSTEM, Container, Probe
 from harness.lab.ios.os.runs import Runner, Window
 from harness.lab.ios.os.scheduler import TaskRequest
+from harness.logs.geofence import GEOFENCE_ARGUMENT, region
 
 if TYPE_CHECKING:
     from harness.lab.ios.os.processes import AppProcess
@@ -42,7 +43,6 @@ REFRESH_LIMIT_S = 30.0
 FETCH_LIMIT_S = 30.0
 PUSH_LIMIT_S = 30.0
 REGION_WINDOW_S = 10.0
-GEOFENCE_ARGUMENT = "--bgprobe-geofence-regions"  # the probe app's launch argument: how many regions to watch
 
 
 class ExpoApp:
@@ -293,7 +293,7 @@ class ExpoApp:
             self.foregrounded()
 
     def _start_geofencing(self, task: TaskConfig) -> None:
-        regions = [f"{task.name}-{i}" for i in range(self.geofence_regions)]
+        regions = [region(task.name, i) for i in range(self.geofence_regions)]
         for region_id in self.sys.location.start_monitoring(self.bundle_id, regions):
             self._log(texts.region_monitoring_failed(region_id), level="Error", image="CoreLocation")
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from harness.lab.ios.apps import InstalledApp, user_app
 from harness.lab.ios.contracts import ContainerFile, LaunchRefused
 from harness.lab.ios.os import texts
 from harness.lab.ios.os.app import ExpoApp
-from harness.lab.ios.os.location import LocationService
+from harness.lab.ios.os.location import CROSSING_DWELL_S, LocationService
 from harness.lab.ios.os.power import PhoneState
 from harness.lab.ios.os.probe import Container
 from harness.lab.ios.os.processes import AppProcess, ProcessTable
@@ -267,6 +268,20 @@ class IOSModel:
             return False
         app.region_event(region_id)
         return True
+
+    def simulate_location(self, latitude: float | None, longitude: float | None = None) -> None:
+        """A developer tool sets the phone's location (None: simulation stopped). Each monitored region whose
+        boundary it crossed is reported after the 20 s dwell if the phone is still on the new side."""
+        if latitude is None or longitude is None:
+            self.location.clear_position()
+            return
+        for bundle_id, region_id in self.location.move(latitude, longitude):
+            inside = self.location.is_inside(bundle_id, region_id)
+            self.phone.clock.call_later(CROSSING_DWELL_S, partial(self._report_crossing, bundle_id, region_id, inside))
+
+    def _report_crossing(self, bundle_id: str, region_id: str, inside: bool) -> None:
+        if self.location.settle(bundle_id, region_id, inside):
+            self.cross_region(bundle_id, region_id)
 
     # -- silent push ---------------------------------------------------------------------------------
     def deliver_silent_push(self, bundle_id: str, payload: Mapping[str, object], *, priority: int = 5) -> str:

@@ -2,9 +2,16 @@
 
 Layouts: the process section follows a real Android 12 dump (captures §26, header, ``OOM levels:``,
 ``Process OOM control``, ``mHomeProcess``) with the ``*APP*`` record lines of reference §3.3. The
-service record line is ServiceRecord.dump's `` isForeground=true foregroundId=N types=%08X
-foregroundNoti=Notification(...)`` [IDX]; NotificationRecord.toString's format is AOSP's. Row
-columns of the OOM list and the activities dump are abridged [unverified beyond the quoted keys].
+service records follow ActiveServices.ServiceDumper (``dumpsys activity services`` dumps every record
+in full) and ServiceRecord.dump of the Android 14 tree (read through the code index): no
+``permission=`` line for a service without one, ``baseDir=``/``dataDir=``, the FGS start-reason lines,
+`` isForeground=true foregroundId=N types=%08X foregroundNoti=Notification(...)`` (no ``0x``: an
+Android 15 ColorOS build prints ``types=0x%08X``, a later AOSP-derived one ``%08X`` again, so the lab
+keeps AOSP's form), and ``startCommandResult=`` on its own line with one leading space (the
+source's missing prefix). Android 15 adds WIU/BFSL reason-code lines (``mAllowWiu_*``,
+``getFgsAllowStart*``) and the Bindings/Connections blocks of a bound service follow; the lab leaves
+those out [abridged]. NotificationRecord.toString's format is AOSP's. Row columns of the OOM list
+and the activities dump are abridged [unverified beyond the quoted keys].
 """
 
 from __future__ import annotations
@@ -134,18 +141,24 @@ def _services(am: ActivityManager, inv: Invocation, package: str | None) -> None
         inv.out("  (nothing)\n")
         return
     inv.out("  User 0 active services:\n")
-    for rec, svc in services:
+    for index, (rec, svc) in enumerate(services):
         age = format_duration(svc.created - now)
-        inv.out(f"  * {svc}\n    intent={{cmp={svc.short_component}}}\n    packageName={svc.package}\n"
-                f"    processName={rec.package}\n    permission=null\n    app={rec}\n"
-                f"    allowWhileInUsePermissionInFgs=true\n    startForegroundCount=1\n"
-                f"    recentCallingPackage={svc.package}\n")
+        pkg = am.dev.packages.get(rec.package)
+        reason = "PROC_STATE_TOP"  # started from the app's resumed activity (the only start the lab models)
+        inv.out(("\n" if index else "")
+                + f"  * {svc}\n    intent={{cmp={svc.short_component}}}\n    packageName={svc.package}\n"
+                f"    processName={rec.package}\n    baseDir={pkg.path if pkg is not None else ''}\n"
+                f"    dataDir=/data/user/0/{rec.package}\n    app={rec}\n"
+                f"    mAllowWhileInUsePermissionInFgsReason={reason}\n    allowUiJobScheduling=false\n"
+                f"    recentCallingPackage={svc.package}\n    recentCallingUid={rec.uid}\n"
+                f"    allowStartForeground={reason}\n    startForegroundCount=1\n    infoAllowStartForeground=null\n")
         if svc.notification is not None:
             inv.out(f"    isForeground=true foregroundId={svc.foreground_id} types={svc.foreground_types:08X} "
                     f"foregroundNoti={svc.notification.notification_text()}\n")
+        # START_REDELIVER_INTENT (3): what expo-location's LocationTaskService.onStartCommand returns
         inv.out(f"    createTime={age} startingBgTimeout=--\n    lastActivity={age} restartTime={age} "
                 f"createdFromFg=true\n    startRequested=true delayedStop=false stopIfKilled=false callStart=true "
-                f"lastStartId=1\n")
+                f"lastStartId=1\n startCommandResult=3\n")
 
 
 def _activities(am: ActivityManager, inv: Invocation) -> None:

@@ -103,6 +103,7 @@ class ActivityManager:
         self._on_background = _listeners()
         self._on_start = _listeners()
         self._on_thaw = _listeners()
+        self._on_start_intent = _listeners()
         self._power_hooked = False
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -131,9 +132,15 @@ class ActivityManager:
     def on_process_start(self, listener: Callable[[str, int], None]) -> None:
         self._on_start.append(listener)
 
+    def on_start_intent(self, listener: Callable[[str, Intent], None]) -> None:
+        """``listener(package, intent)`` just before ``am start`` launches the package's activity with it
+        (the app reads its launch intent's extras and data when its process starts)."""
+        self._on_start_intent.append(listener)
+
     def fire(self, which: str, *args: object) -> None:
         table = {"force_stop": self._on_force_stop, "died": self._on_died, "launch": self._on_launch,
-                 "background": self._on_background, "start": self._on_start, "thaw": self._on_thaw}
+                 "background": self._on_background, "start": self._on_start, "thaw": self._on_thaw,
+                 "start_intent": self._on_start_intent}
         for listener in list(table[which]):
             listener(*args)
 

@@ -1,8 +1,8 @@
 """``cmd activity`` / ``am``: the verbs a harness uses, with ActivityManagerShellCommand's texts.
 
 Texts and result codes were read in AMSC (15-era tree, ``runStartActivity``, ``runForceStop``,
-``runStopApp``, ``runKill``, ``runKillAll``, ``runCrash``, ``runSendBroadcast``, the standby verbs)
-and BasicShellCommandHandler (``Unknown command: X`` on stdout; a missing argument throws
+``runStopApp``, ``runKill``, ``runKillAll``, ``runCrash``, ``runSendBroadcast``, ``runIdleMaintenance``,
+the standby verbs) and BasicShellCommandHandler (``Unknown command: X`` on stdout; a missing argument throws
 ``Argument expected after "<prev>"``, printed after a blank line as ``Exception occurred while
 executing '<verb>':``). Results are ``rc & 0xff``: -1 → 255.
 """
@@ -114,7 +114,7 @@ class ActivityService:
             "kill": self._kill, "kill-all": self._kill_all, "crash": self._crash, "broadcast": self._broadcast,
             "set-standby-bucket": self._set_bucket, "get-standby-bucket": self._get_bucket,
             "set-inactive": self._set_inactive, "get-inactive": self._get_inactive,
-            "clear-recent-apps": self._clear_recents,
+            "clear-recent-apps": self._clear_recents, "idle-maintenance": self._idle_maintenance,
         }
         # `stop-app` is in the 15-era AMSC; the lab's 14 phones answer Unknown command (the brief's rule;
         # one secondary source dates stopAppForUser to API 34 [unverified]).
@@ -164,6 +164,7 @@ class ActivityService:
         if component is None:
             out(f"Error: Activity not started, unable to resolve {intent}\n")
             return 1
+        self.am.fire("start_intent", component[0], intent)
         outcome = self.am.launch(component[0], component[1])
         if outcome.result == "class_not_found":
             out(f"Error type 3\nError: Activity class {{{component[0]}/{component[1]}}} does not exist.\n")
@@ -231,6 +232,18 @@ class ActivityService:
     def _clear_recents(self, inv: Invocation, a: _Args) -> int:
         for package in list(self.am.recents):
             self.am.clear_recents(package)
+        return 0
+
+    def _idle_maintenance(self, inv: Invocation, a: _Args) -> int:
+        """``runIdleMaintenance``: AMS.sendIdleJobTrigger broadcasts ACTION_TRIGGER_IDLE, which only
+        JobScheduler's DeviceIdlenessTracker receives (it sets IDLE at once while the screen is off)."""
+        if a.args and a.args[0].startswith("-"):
+            inv.err(f"Error: Unknown option: {a.args[0]}\n")
+            return 255
+        inv.out("Performing idle maintenance...\n")
+        trigger = getattr(getattr(self.am.dev, "jobs", None), "trigger_idle", None)
+        if trigger is not None:
+            trigger()
         return 0
 
     # -- broadcasts -----------------------------------------------------------------------------

@@ -16,7 +16,10 @@ Public API (for tests and the UI/Appium layer), all taking the device:
   permissions granted and the app in the foreground, the location task and geofences register now.
 - ``set_geofence_regions(dev, count)``: how many regions the app's JS registers (default 3; Play
   services rejects more than 100).
-- ``trigger_geofence(dev, region)``: Play services reports a transition for ``<task>-<n>``.
+- ``trigger_geofence(dev, region)``: Play services reports a transition for ``<task>-<n>`` (a shortcut:
+  over the wire the phone crosses a region when a mock provider's fix lands in it, ``cmd location
+  providers set-test-provider-location``; a debug build registers as many regions as the launch extra
+  ``--ei bgprobe-geofence-regions N`` of ``am start`` says, ``harness.logs.geofence``).
 - ``deliver_fcm(dev, package, data, high=…)``: an FCM data message reached the phone (the lab's push
   gateway calls it): Play services broadcasts it unless the app is force-stopped or Doze holds a
   normal-priority one; the app logs ``wake reason=push``, reports to the collector and runs its
@@ -31,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.apps._app import CourierApp
+from harness.lab.android.os.apps._geofencer import Geofencer
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer
 from harness.lab.android.os.apps._probe import Probe, format_probe_line
 from harness.lab.android.os.apps._push import deliver_fcm
@@ -64,7 +68,9 @@ def install(dev: AndroidDevice, app: AppConfig | None) -> None:
     pkg = dev.packages.install(name, debuggable=app.debuggable, launcher_activity=app.launcher_activity,
                                receives_boot_completed=True, stopped=True, version_name="1.0.0")
     dev.fs.mkdirs(f"/data/user/0/{name}/files", uid=pkg.uid)
-    CourierApp(dev, app, name, pkg.uid).attach()
+    geofencer = Geofencer(dev)
+    geofencer.connect_activity()
+    CourierApp(dev, app, name, pkg.uid, geofencer).attach()
 
 
 def app_of(dev: AndroidDevice, package: str | None = None) -> CourierApp:

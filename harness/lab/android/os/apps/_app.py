@@ -24,6 +24,7 @@ from harness.lab.android.os.apps._expo import (
     TaskService,
     background_task_worker,
 )
+from harness.lab.android.os.apps._geofencer import Geofencer
 from harness.lab.android.os.apps._host import THREAD_TIDS, Thread
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer, LocationConsumer
 from harness.lab.android.os.apps._probe import Probe
@@ -31,6 +32,7 @@ from harness.lab.android.os.apps._push import PushReceiver
 from harness.lab.android.os.apps._workmanager import SYSTEM_JOB_SERVICE, Constraints, WorkManager, WorkSpec
 from harness.lab.android.os.contracts import JobInfo, JobModel
 from harness.lab.clock import Timer
+from harness.logs.geofence import GEOFENCE_EXTRA
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
@@ -48,13 +50,16 @@ _FACTORIES: dict[str, type[Consumer]] = {
 
 
 class CourierApp:
-    def __init__(self, dev: AndroidDevice, cfg: AppConfig, package: str, uid: int) -> None:
+    def __init__(self, dev: AndroidDevice, cfg: AppConfig, package: str, uid: int,
+                 geofencer: Geofencer | None = None) -> None:
         self.dev = dev
         self.cfg = cfg
         self.package = package
         self.uid = uid
         self.scope_key = package
-        self.geofence_regions = 3
+        self.geofence_regions = 3  # persisted with the task's options (Expo restores them with the task)
+        self.geofencer = geofencer if geofencer is not None else Geofencer(dev)
+        self._launch_extras: dict[str, str] = {}  # the launch intent's extras, read when the JS starts
         self.wm = WorkManager(self)
         self.probe = Probe(self)
         self.runner = TaskRunner(self, self.probe)
@@ -78,7 +83,14 @@ class CourierApp:
                               exported=False)
         register_receiver(self.dev, self.package, DIAGNOSTICS_ACTION, DIAGNOSTICS_RECEIVER,
                           lambda _i: self.wm.run_diagnostics())
+        am.on_start_intent(self._start_intent)
         self._jobs()
+
+    def _start_intent(self, package: str, intent: Intent) -> None:
+        """``am start`` of our activity: a JS bundle that has not started yet will read these extras
+        (react-native-launch-arguments reads the launch intent once); a running one never sees them."""
+        if package == self.package and (self.pid is None or not self._js_started):
+            self._launch_extras = dict(intent.extras)
 
     # -- AppHost --------------------------------------------------------------------------------
     @property
@@ -165,11 +177,19 @@ class CourierApp:
         self.pid = None
 
     def _start_js(self) -> None:
-        """The JS bundle's top level: defineTask + register calls for each configured task."""
+        """The JS bundle's top level: defineTask + register calls for each configured task. A debug build
+        reads the probe's geofence input from its launch arguments first (``harness.logs.geofence``)."""
+        extras, self._launch_extras = self._launch_extras, {}
+        count = extras.get(GEOFENCE_EXTRA, "")
+        if self.cfg.debuggable and count.isdigit():
+            self.geofence_regions = int(count)
         for task in self.cfg.tasks:
             if task.kind in ("location", "geofence") and not (self.granted(FINE) and self.granted(BACKGROUND)):
                 continue  # start*Async rejects without background location; the JS asks again next launch
-            if task.kind in _FACTORIES:
+            known = self.tasks.consumers.get(task.name)
+            if task.kind == "geofence" and known is not None:
+                known.did_register()  # startGeofencingAsync on a known task: setOptions restarts geofencing
+            elif task.kind in _FACTORIES:
                 self.tasks.register(task)
             elif task.kind == "processing" and self.wm.unique(task.name) is None:
                 constraints = Constraints(network=task.requires_network, charging=task.requires_charging,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
     from harness.lab.android.os.activity import ActivityManager
+    from harness.lab.android.os.apps._geofencer import Geofencer
     from harness.lab.android.os.contracts import JobInfo
 
 __all__ = ["AppHost", "Thread"]
@@ -25,6 +26,7 @@ class AppHost(Protocol):
     uid: int
     scope_key: str  # expo-task-manager's appScopeKey (the package name in a bare app)
     geofence_regions: int  # how many regions the app's JS passes to startGeofencingAsync
+    geofencer: Geofencer  # Play services' geofencing on this phone
 
     @property
     def am(self) -> ActivityManager: ...

@@ -70,6 +70,9 @@ class DeviceState:
         self._dev = dev
         self.standby = standby
         self.appops = appops
+        # DeviceIdlenessTracker's mIdle set early by ACTION_TRIGGER_IDLE (``am idle-maintenance``) while the
+        # screen is off; the screen coming on clears it (the tracker's 31-min screen-off timer is power's).
+        self.idle_triggered = False
 
     @property
     def power(self) -> PowerModel | None:
@@ -88,7 +91,10 @@ class DeviceState:
         return self.power.battery_not_low() if self.power is not None else True
 
     def device_idle(self) -> bool:
-        return self.power.device_idle() if self.power is not None else False
+        """IdleController's IDLE: the screen has been off for the inactivity threshold, or idle was triggered."""
+        if self.power is None:
+            return False
+        return self.power.device_idle() or (self.idle_triggered and not self.power.screen_on)
 
     def network(self) -> bool:
         return bool(self.power.network_connected) if self.power is not None else True

@@ -178,6 +178,15 @@ class JobScheduler:
         self.evaluate()
         return 0
 
+    def trigger_idle(self) -> bool:
+        """ACTION_TRIGGER_IDLE (``am idle-maintenance``): DeviceIdlenessTracker.handleIdleTrigger marks the
+        device idle at once, but only while the screen is off; returns whether it is idle now."""
+        power = self.state.power
+        if power is not None and not power.screen_on and not self.state.idle_triggered:
+            self.state.idle_triggered = True
+            self.evaluate()
+        return self.state.device_idle()
+
     def stop_command(self, package: str | None, user: int, namespace: str | None, job_id: int | None,
                      internal: str) -> list[JobStatus]:
         """``executeStopCommand``: stop matching executing jobs; the namespace must match exactly."""
@@ -352,6 +361,9 @@ class JobScheduler:
     def _on_power(self, what: str) -> None:
         if self.battery_monitoring and what in ("battery", "charging"):
             self.battery_seq += 1
+        power = self.state.power
+        if what == "screen" and power is not None and power.screen_on:
+            self.state.idle_triggered = False  # ACTION_SCREEN_ON: the tracker leaves idle
         self.evaluate()
 
     def _on_process_died(self, package: str, _pid: int) -> None:
@@ -364,6 +376,7 @@ class JobScheduler:
             if timer is not None:
                 timer.cancel()
         self._wake = self._kick = None
+        self.state.idle_triggered = False
         self.pool.clear()
         self.pending.clear()
         self.completed.clear()

@@ -1,0 +1,115 @@
+"""Location on an iPhone: a simulated position (what Xcode's "Simulate Location" does) and the probe's
+geofence test input.
+
+Which door moves the phone depends on how ``devices.toml`` reaches it (``process_control``):
+
+- ``dvt`` / ``tunnel``: DVT's ``LocationSimulation`` channel (``simulateLocationWithLatitude:longitude:``,
+  ``stopLocationSimulation``), over lockdown with the developer image mounted (iOS ≤ 16) or over the
+  RemoteXPC tunnel (iOS 17+), the same server that launches the app;
+- ``appium``: XCUITest's ``mobile: setSimulatedLocation`` / ``resetSimulatedLocation`` (iOS 16.4+);
+- none: the developer image's lockdown service ``com.apple.dt.simulatelocation`` (iOS ≤ 16).
+
+The simulation is stopped at teardown (``restore``). The geofence input is the probe's launch argument
+(``harness.logs.geofence``): a debug build launched with ``--bgprobe-geofence-regions N`` monitors N
+regions laid out on a known grid, so ``enter_region(i)`` puts the phone in region ``i``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from pymobiledevice3.lockdown_service_provider import LockdownServiceProvider
+from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
+from pymobiledevice3.services.dvt.instruments.location_simulation import LocationSimulation
+from pymobiledevice3.services.simulate_location import DtSimulateLocation
+
+from harness.errors import HarnessError
+from harness.ios.process import DvtControl, ProcessControl, TunnelControl
+from harness.ios.transport import IOSTransport
+from harness.logs.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
+
+__all__ = ["LocationSimulator", "LocationVerbs"]
+
+
+@runtime_checkable
+class LocationSimulator(Protocol):
+    """A process-control path that can also simulate the phone's location (XCUITest's does)."""
+
+    def set_simulated_location(self, latitude: float, longitude: float) -> None: ...
+
+    def reset_simulated_location(self) -> None: ...
+
+
+class LocationVerbs:
+    transport: IOSTransport
+    control: ProcessControl | None
+    name: str
+    history: list[str]
+    _simulating = False
+
+    def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
+        raise NotImplementedError  # IOSDriver's
+
+    def launch_with_geofences(self, regions: int) -> int:
+        """Launch the debug build afresh with the probe's geofence argument: it monitors ``regions`` regions."""
+        return self.launch([GEOFENCE_ARGUMENT, str(int(regions))])
+
+    def simulate_location(self, latitude: float, longitude: float) -> None:
+        """Report ``latitude, longitude`` as the phone's location until ``stop_simulating_location``."""
+        control = self.control
+        if isinstance(control, LocationSimulator):
+            control.set_simulated_location(latitude, longitude)
+        elif isinstance(control, DvtControl | TunnelControl):
+            self._dvt(control, f"LocationSimulation set {latitude:.6f},{longitude:.6f}", latitude, longitude)
+        else:
+            async def set_location(lockdown: LockdownServiceProvider) -> None:
+                await DtSimulateLocation(lockdown).set(latitude, longitude)
+
+            self.transport.call(f"simulatelocation set {latitude:.6f},{longitude:.6f}", set_location)
+        self._simulating = True
+        self.history.append(f"simulate_location {latitude:.6f},{longitude:.6f}")
+
+    def stop_simulating_location(self) -> None:
+        """The phone reports its real location again."""
+        control = self.control
+        if isinstance(control, LocationSimulator):
+            control.reset_simulated_location()
+        elif isinstance(control, DvtControl | TunnelControl):
+            self._dvt(control, "LocationSimulation stop", None, None)
+        else:
+            async def clear(lockdown: LockdownServiceProvider) -> None:
+                await DtSimulateLocation(lockdown).clear()
+
+            self.transport.call("simulatelocation clear", clear)
+        self._simulating = False
+        self.history.append("stop_simulating_location")
+
+    def enter_region(self, index: int) -> None:
+        """Move into region ``index`` of the probe's geofence layout (its centre)."""
+        self.simulate_location(*region_center(index))
+
+    def leave_regions(self) -> None:
+        """Move outside every region of the probe's geofence layout."""
+        self.simulate_location(*AWAY)
+
+    def _dvt(self, control: DvtControl | TunnelControl, what: str, latitude: float | None,
+             longitude: float | None) -> None:
+        async def action(lockdown: LockdownServiceProvider) -> None:
+            source = await control.provider_source(lockdown)
+            async with DvtProvider(source) as dvt, LocationSimulation(dvt) as simulation:
+                if latitude is None or longitude is None:
+                    await simulation.clear()
+                else:
+                    await simulation.set(latitude, longitude)
+
+        self.transport.call(f"{control.label} {what}", action)
+
+    def _restore_location(self) -> list[str]:
+        if not self._simulating:
+            return []
+        try:
+            self.stop_simulating_location()
+        except HarnessError as exc:
+            return [f"location simulation: {exc}"]
+        return []

@@ -1,0 +1,95 @@
+"""Depot geofences: the platform's region limit is visible, and the regions within it fire (issue 8).
+
+Requirement: when the app registers more regions than the platform allows — 100 per app on Android
+(Play services, GEOFENCE_TOO_MANY_GEOFENCES) and 20 per app on iOS (Core Location) — the refusal shows
+in the phone's log, and the regions that were accepted run the `depot-geofence` task when the phone
+crosses them with the app in the background.
+
+The app's debug build registers as many regions as the harness asks for at launch, on a grid the harness
+knows (`harness.logs.geofence`); the phone is moved with a mock GPS provider on Android and with location
+simulation on iOS. The platforms differ in what "too many" does: Android refuses the whole request, so
+not one region fires; iOS monitors the first 20 and refuses the rest one by one.
+
+A failure means depots silently stop triggering: no rejection line means the refusal cannot be diagnosed
+in the field; no run after a crossing within the limit means geofencing itself is broken (permissions,
+the background location grant, the task not registered, or an OEM killing the app).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from harness.android import AndroidDriver
+from harness.errors import UiError
+from harness.ios import IOSDriver
+from harness.logs.expect import Expect
+from harness.logs.geofence import LIMITS, REJECTION
+from harness.ui import UiDriver
+
+TASK = "depot-geofence"
+# Play services reports a crossing to a background app "every couple of minutes"; iOS waits 20 s on the
+# new side of the boundary first, then launches or wakes the app.
+ANDROID_DELIVERY_S = 5 * 60
+IOS_DELIVERY_S = 2 * 60
+
+
+def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect) -> None:
+    """Exactly 100 regions are accepted; entering the last, leaving it and entering the first each run the
+    task from the background."""
+    limit = LIMITS["android"]
+    android.grant_location()
+    android.leave_regions()
+    android.launch_with_geofences(limit)
+    android.home()
+
+    timeline.reset()
+    android.enter_region(limit - 1)
+    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+
+    timeline.reset()
+    android.leave_regions()  # the exit is a transition too
+    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+
+    timeline.reset()
+    android.enter_region(0)
+    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+
+
+def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidDriver, timeline: Expect) -> None:
+    """101 regions: Play services logs GEOFENCE_TOO_MANY_GEOFENCES and registers none of them."""
+    limit = LIMITS["android"]
+    android.grant_location()
+    android.leave_regions()
+    timeline.reset()
+    android.launch_with_geofences(limit + 1)
+    timeline.logged(REJECTION["android"], within_s=60)
+    android.home()
+
+    timeline.reset()
+    android.enter_region(0)
+    timeline.task_not_fired(TASK, during_s=ANDROID_DELIVERY_S)
+
+
+def test_iphone_monitors_the_first_20_regions_and_refuses_the_rest(ios: IOSDriver, ui: UiDriver,
+                                                                  timeline: Expect) -> None:
+    """25 regions: Core Location reports a monitoring failure; region 19 fires, region 24 never does."""
+    limit = LIMITS["ios"]
+    with contextlib.suppress(UiError):  # a phone that answered "Always" in an earlier run shows no prompt
+        ui.grant_background_location()
+    ios.leave_regions()
+    timeline.reset()
+    ios.launch_with_geofences(limit + 5)
+    timeline.logged(REJECTION["ios"], within_s=60)
+    ios.home()
+
+    timeline.reset()
+    ios.enter_region(limit - 1)
+    timeline.task_fired(TASK, within_s=IOS_DELIVERY_S, trigger="geofence")
+
+    timeline.reset()
+    ios.leave_regions()  # the exit is reported too
+    timeline.task_fired(TASK, within_s=IOS_DELIVERY_S, trigger="geofence")
+
+    timeline.reset()
+    ios.enter_region(limit + 4)
+    timeline.task_not_fired(TASK, during_s=IOS_DELIVERY_S)

@@ -1,0 +1,131 @@
+"""App Standby buckets: an app the user stops opening gets a small daily allowance of background work.
+
+Requirement: `sync-orders` (one periodic WorkManager job) gets what Android documents per bucket, on battery
+(android.md §4.2; bucket limits do not apply while charging, except RESTRICTED's):
+- RARE (`am set-inactive PKG true`, where an unused app ends up): 10 min of jobs per rolling 24 h, and
+  JobScheduler's quota also caps the runs in that window (android.md §2.4: 3 sessions, 48 jobs), which is what a
+  short task meets first. Once the allowance is used, the periodic task does not run again even though it is due;
+  back in ACTIVE it runs at once.
+- RESTRICTED: jobs once per day, on the charger too; back in ACTIVE the task runs at once.
+
+Each test starts from a fresh allowance (`cmd jobscheduler reset-execution-quota`) and uses it up with
+on-demand runs (`cmd jobscheduler run -f`, which JobScheduler counts like any run and refuses out of quota),
+one timing session each, so the throttle shows within minutes of device time instead of a day.
+A failure in a "did not run" half means the app escapes its bucket (an exact alarm or a foreground service the
+team did not intend); in the last half, that the task does not recover when the app is in use again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.android import AndroidDriver
+from harness.logs import Event
+from harness.logs.expect import Expect
+from harness.logs.stream import Mark
+from harness.plugin import App
+
+TASK = "sync-orders"
+MAX_ON_DEMAND_RUNS = 48  # QuotaController's largest job count per window outside ACTIVE (RARE; android.md §2.4)
+SESSION_GAP_S = 6.0  # QuotaController joins jobs less than 5 s apart into one timing session (§2.4)
+SAMSUNG_FREEZE = ("One UI's FreecessController freezes the app once it idles in the background, so the task "
+                  "does not come back when the app is active again")
+
+
+def wait_for_run_end(android: AndroidDriver, timeline: Expect, since: Mark) -> float:
+    """The device time the task's run in progress at ``since`` (or started after it) ended."""
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, since, 600)
+    assert ended is not None and ended.time is not None, f"{android.name}: the run of {TASK!r} did not finish"
+    return ended.time
+
+
+def runs_since(timeline: Expect, since: Mark) -> list[Event]:
+    return [e for e in timeline.stream.since(since) if e.task == TASK and e.kind in ("task_start", "task_end")]
+
+
+def runs_started(timeline: Expect, since: Mark) -> int:
+    """The task's runs since the mark: the probe numbers each run (Expo's own start line, logged alongside,
+    counts only for an app without the probe)."""
+    starts = [e for e in runs_since(timeline, since) if e.kind == "task_start"]
+    numbered = {e.extra["run"] for e in starts if "run" in e.extra}
+    return len(numbered) if numbered else len(starts)
+
+
+def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
+    """Reset the app's job quota, then run the task's job on demand, one timing session at a time, until
+    JobScheduler reports it out of quota; returns the runs the fresh allowance gave (scheduled ones count too)."""
+    before = timeline.reset()
+    events = runs_since(timeline, timeline.start)
+    if events and events[-1].kind == "task_start":  # let a run in progress end first
+        wait_for_run_end(android, timeline, before)
+    allowance = timeline.reset()
+    android.reset_job_quota()
+    for _ in range(MAX_ON_DEMAND_RUNS + 1):
+        job = android.find_job(TASK)
+        assert job is not None, f"{android.name}: no job for {TASK!r} in dumpsys jobscheduler"
+        if "WITHIN_QUOTA" not in job.satisfied:
+            return runs_started(timeline, allowance)
+        mark = timeline.reset()
+        android.run_job(job)
+        timeline.task_fired(TASK, within_s=60)  # within quota, so JobScheduler starts it at once
+        ended = wait_for_run_end(android, timeline, mark)
+        while (now := android.device_time()) is not None and now < ended + SESSION_GAP_S:
+            continue  # nothing is logged meanwhile to wait on: read the phone's clock
+    pytest.fail(f"{android.name}: {TASK!r} ran on demand {MAX_ON_DEMAND_RUNS + 1} times in bucket "
+                f"{android.standby_bucket()!r} and is still within quota")
+
+
+def assert_held_by_quota(android: AndroidDriver) -> None:
+    job = android.find_job(TASK)
+    assert job is not None and "WITHIN_QUOTA" in job.unsatisfied, \
+        f"{android.name}: the task did not run, but its job is not out of quota: {job}"
+
+
+def start_in_background(android: AndroidDriver) -> None:
+    """Open the app (it schedules the job) and leave it, on battery: bucket limits apply on battery only."""
+    android.unplug()
+    android.launch()
+    android.home()
+
+
+@pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
+def test_rare_bucket_holds_the_task_to_a_daily_allowance(android: AndroidDriver, app: App,
+                                                         timeline: Expect) -> None:
+    period = app.interval_s(TASK)
+    start_in_background(android)
+    android.set_inactive(True)
+    assert android.standby_bucket() == "rare"
+
+    assert use_up_allowance(android, timeline) >= 1, f"{android.name}: RARE left the task no run at all"
+    timeline.reset()
+    timeline.task_not_fired(TASK, during_s=2 * period)
+    assert_held_by_quota(android)
+
+    timeline.reset()
+    android.set_inactive(False)  # what opening the app does to its bucket
+    assert android.standby_bucket() == "active"
+    timeline.task_fired(TASK, within_s=5 * 60)
+
+
+@pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
+def test_restricted_bucket_runs_the_task_once_a_day_even_on_the_charger(android: AndroidDriver, app: App,
+                                                                       timeline: Expect) -> None:
+    period = app.interval_s(TASK)
+    start_in_background(android)
+    android.set_standby_bucket("restricted")
+    assert android.standby_bucket() == "restricted"
+
+    runs = use_up_allowance(android, timeline)
+    assert runs == 1, f"{android.name}: {runs} runs of {TASK!r} in RESTRICTED, where jobs run once per day"
+    timeline.reset()
+    timeline.task_not_fired(TASK, during_s=2 * period)
+    assert_held_by_quota(android)
+
+    android.reset_battery()  # back on the charger: it lifts every bucket's limits but RESTRICTED's
+    assert android.battery().plugged
+    timeline.reset()
+    timeline.task_not_fired(TASK, during_s=5 * 60)  # the task is overdue: were it lifted, it would run at once
+
+    timeline.reset()
+    android.set_standby_bucket("active")
+    timeline.task_fired(TASK, within_s=5 * 60)
