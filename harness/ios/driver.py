@@ -24,6 +24,7 @@ from pymobiledevice3.services.os_trace import OsTraceService
 from harness.config import Config, DeviceConfig, TaskConfig
 from harness.errors import CommandFailed, HarnessError, PackageNotFound
 from harness.ios._location import LocationVerbs
+from harness.ios._power import PowerVerbs
 from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
@@ -43,7 +44,7 @@ class IOSProcess:
         return bool(self.pid)
 
 
-class IOSDriver(LocationVerbs):
+class IOSDriver(LocationVerbs, PowerVerbs):
     clock_rate: float = 1.0
 
     def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,

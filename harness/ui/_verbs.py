@@ -136,6 +136,16 @@ class UiDriver:
         key = "package" if self.platform == "android" else "bundleId"
         self.session.execute("deepLink", {"url": url, key: self.app_id})
 
+    # -- the lock screen ----------------------------------------------------------------------------
+    def unlock(self) -> None:
+        """Dismiss the lock screen as the phone's user does (``mobile: unlock``; on an iPhone, WebDriverAgent's
+        unlock, which works only without a passcode). After a reboot this is the first unlock, after which iOS
+        lets the data-protected app run in the background again."""
+        self.session.execute("unlock", {})
+
+    def is_locked(self) -> bool:
+        return bool(self.session.execute("isLocked", {}))
+
     # -- the app switcher -------------------------------------------------------------------------
     def force_quit_like_user(self) -> None:
         """Swipe the app's card away in the app switcher, as its user does."""

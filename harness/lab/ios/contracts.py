@@ -60,6 +60,18 @@ class IOSSystem(Protocol):
 
     def press_home(self) -> None: ...
 
+    # -- power and lock (diagnostics_relay Restart; XCUITest mobile: unlock / isLocked) ----------------
+    def reboot(self) -> None:
+        """Restart: every app process ends, the phone leaves usbmuxd and comes back locked, before first unlock."""
+        ...
+
+    @property
+    def locked(self) -> bool: ...
+
+    def unlock(self) -> None:
+        """The user unlocks the phone (the first unlock after a boot lets data-protected apps run)."""
+        ...
+
     def open_url(self, url: str) -> int:
         """Open a deep link (``scheme://…``) like a tap on a link: the app that claims the scheme comes to the
         foreground (a user open) and gets the URL; returns its pid. Raises ``LaunchRefused`` for no handler."""

@@ -16,6 +16,7 @@
   (``com.apple.instruments.dtservicehub``), and lockdownd no longer knows them.
 - ``com.apple.dt.simulatelocation``: the developer image's location override (``simulate_location.py``),
   offered with the image mounted below iOS 17.
+- ``com.apple.mobile.diagnostics_relay``: ``Restart`` reboots the phone (``diagnostics_relay.py``).
 
 ``SERVICES`` maps a lockdown service name to a factory of port handlers; ``offered`` says whether this
 phone's lockdownd starts it. ``StartService`` for any other name answers ``InvalidService``.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from harness.lab.ios.apps import InstallationProxy
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame, encode_syslog_record
+from harness.lab.ios.diagnostics_relay import DIAGNOSTICS_RELAY, serve_diagnostics_relay
 from harness.lab.ios.dvt import serve_dvt
 from harness.lab.ios.house_arrest import serve_house_arrest
 from harness.lab.ios.image_mounter import ios_version, serve_image_mounter
@@ -112,6 +114,7 @@ SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     DVT_LEGACY: _factory(serve_dvt),
     DVT_SECURE: _factory(serve_dvt),
     SIMULATE_LOCATION: _factory(serve_simulate_location),
+    DIAGNOSTICS_RELAY: _factory(serve_diagnostics_relay),
 }
 # Developer services: the iOS major versions whose lockdownd offers them (with the image mounted).
 _DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17), SIMULATE_LOCATION: range(0, 17)}

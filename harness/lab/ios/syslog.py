@@ -125,6 +125,10 @@ class SyslogBuffer:
             listener(entry)
         self._listeners.append(listener)
 
+    def clear(self) -> None:
+        """A reboot: the in-memory buffer a relay client's backlog comes from starts empty again."""
+        self._ring.clear()
+
     def unsubscribe(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)

@@ -18,6 +18,10 @@ As appium-xcuitest-driver implements them over WebDriverAgent (``XCUIApplication
   altitude}``, nulls when none is set), ``resetSimulatedLocation``: ``XCUIDevice.location`` (iOS 16.4+,
   Xcode 14.3+); the phone reports that location to every app until reset [the argument error's wording is
   the lab's].
+- ``unlock``, ``isLocked``: WebDriverAgent's ``/wda/unlock`` and ``/wda/locked`` (``XCUIDevice``): the lock
+  screen dismissed as its user does, and whether the phone is locked. WDA can only unlock a phone without a
+  passcode [unverified: a lab iPhone is assumed to have none]; the model's unlock is the user's first unlock
+  after a boot (``IOSSystem.unlock``).
 A refused launch reaches the client as ``unknown error`` with the phone's NSError text.
 """
 
@@ -55,7 +59,8 @@ class IOSCommands:
                 "pressButton": self.press_button, "deepLink": self.deep_link, "activeAppInfo": self.active_app_info,
                 "setSimulatedLocation": self.set_simulated_location,
                 "getSimulatedLocation": self.get_simulated_location,
-                "resetSimulatedLocation": self.reset_simulated_location}
+                "resetSimulatedLocation": self.reset_simulated_location,
+                "unlock": self.unlock, "isLocked": self.is_locked}
 
     async def run(self, command: str, args: dict[str, Any]) -> Any:
         handler = self._table().get(command)
@@ -144,6 +149,12 @@ class IOSCommands:
     async def reset_simulated_location(self, _args: dict[str, Any]) -> None:
         self.simulated = None
         self.ui.system.simulate_location(None)
+
+    async def unlock(self, _args: dict[str, Any]) -> None:
+        self.ui.system.unlock()
+
+    async def is_locked(self, _args: dict[str, Any]) -> bool:
+        return self.ui.system.locked
 
     async def active_app_info(self, _args: dict[str, Any]) -> dict[str, Any]:
         front = self.ui.foreground()

@@ -1,0 +1,48 @@
+"""Reboot on an iPhone: no background work before the first unlock, background work again after it.
+
+After a restart an iPhone is locked and its apps' data containers are still encrypted (data protection: the
+class keys are unavailable until the user unlocks once), so iOS launches no data-protected app in the background
+— no BGTask, no background fetch — until the user unlocks it; from then on the app's scheduled work is granted
+again without the user opening it.
+
+A failure before the unlock means the app ran with its container locked (on a real phone it would crash or
+read nothing: plan for that in the app). A failure after the unlock means a restart silently ends the app's
+background refresh until the user happens to open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.ios import IOSDriver
+from harness.logs.expect import Expect
+from harness.ui import UiDriver
+
+FETCH = "refresh-feed"
+HOUR = 3600.0
+
+
+@pytest.fixture
+def unlocked_afterwards(ui: UiDriver) -> Iterator[None]:
+    """Leave the phone unlocked whatever the test did, as the next test on it expects."""
+    yield
+    if ui.is_locked():
+        ui.unlock()
+
+
+@pytest.mark.usefixtures("unlocked_afterwards")
+def test_iphone_runs_background_work_only_after_the_first_unlock(ios: IOSDriver, ui: UiDriver,
+                                                                 timeline: Expect) -> None:
+    ios.launch()  # a used app: iOS grants it background time (a fetch within ~1 h otherwise)
+    ios.home()
+
+    ios.reboot()
+    assert ui.is_locked(), f"{ios.name} came back from the restart unlocked"
+    timeline.reset()
+    timeline.task_not_fired(FETCH, during_s=3 * HOUR)
+
+    ui.unlock()
+    timeline.reset()
+    timeline.task_fired(FETCH, within_s=12 * HOUR, trigger=("fetch", "bgtask"))
