@@ -119,7 +119,9 @@ def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver,
     android.home()
     before = _location_service(android)
 
+    timeline.reset()
     android.force_stop()
+    timeline.killed(by="user", within_s=60)  # the stop's own log line: every line before it is in the stream now
     timeline.reset()  # after the stop: a batch that began just before it is not the app escaping it
     state = android.process()
     assert not state.running and state.stopped, f"{android.name}: still running after force-stop: {state}"

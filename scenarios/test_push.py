@@ -130,7 +130,9 @@ def test_force_stopped_app_gets_no_push_until_opened(android: AndroidDriver, app
     task = _push_task(app)
     android.launch()
     android.home()
+    timeline.reset()
     android.force_stop()
+    timeline.killed(by="user", within_s=60)  # the stop's own log line: every line before it is in the stream now
     timeline.reset()
     wakes.reset()
     sender.send(kind="orders-changed")
