@@ -98,8 +98,10 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
         if run.time - off >= LIGHT_DOZE_WATCH_S:
             break
 
+    timeline.reset()
     android.force_idle()
     assert android.doze_states().deep == "IDLE"
+    timeline.dozed("IDLE", within_s=60)  # a batch logged just before the idle is read before the mark below
     idle = timeline.reset().device_time
     assert idle is not None
     # Deep IDLE until the screen has been off SCREEN_OFF_S: the batches' jobs wait for the window.

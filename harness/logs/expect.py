@@ -192,6 +192,17 @@ class Expect:
         assert found is not None
         return found
 
+    def dozed(self, state: str = "IDLE", within_s: float = 600.0) -> Event:
+        """The phone's log says deep Doze entered ``state``: once seen, every line logged before it is in the
+        stream, so a ``reset()`` after this marks "from the Doze state on" without a race with the log."""
+        found = self.stream.wait_for(
+            lambda e: e.kind == "doze" and e.reason == state and (e.extra or {}).get("mode", "deep") == "deep",
+            self.mark, within_s)
+        if found is None:
+            raise ExpectationFailed(self.stream.device, f"deep Doze did not log {state} within {_span(within_s)}",
+                                    "no such Doze transition in the log", [], self._timeline())
+        return found
+
     def killed(self, by: str | None = None, within_s: float = 3600.0) -> Event:
         found = self.stream.wait_for(
             lambda e: e.kind in _STOPPERS and e.package == self.package and (by is None or e.killer == by),

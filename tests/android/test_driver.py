@@ -170,3 +170,23 @@ def test_find_job_uses_the_job_id_given_in_devices_toml(lab: RunningLab) -> None
     assert found is not None and found.job_id == worker.job_id
     drv.tasks = {"nightly": TaskConfig("nightly", "job", job_id=987_654)}
     assert drv.find_job("nightly") is None
+
+
+def test_dozed_waits_for_the_deep_idle_line_and_fails_without_it(lab: RunningLab, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from harness.logs.expect import ExpectationFailed
+
+    drv = driver(lab, "pixel-8")
+    capture, stream = drv.capture(tmp_path / "doze.logcat")
+    try:
+        drv.unplug()
+        drv.screen_off()
+        expect = drv.expect(stream)
+        with pytest.raises(ExpectationFailed, match="deep Doze did not log IDLE"):
+            expect.dozed("IDLE", within_s=30)  # nothing forced it yet: the phone is still ACTIVE or INACTIVE
+        expect.reset()
+        drv.force_idle()
+        found = expect.dozed("IDLE", within_s=60)
+        assert found.kind == "doze" and found.reason == "IDLE"
+    finally:
+        capture.stop()
+        drv.restore()
