@@ -21,16 +21,6 @@ BUNDLE = "com.example.courier"
 TASK = "sync-orders"
 
 
-@pytest.fixture(scope="module")
-def ios_lab() -> Iterator[RunningLab]:
-    running = RunningLab(lab_config(clock_rate=600, names=("iphone-12", "iphone-15")))
-    running.thread.start()
-    try:
-        yield running
-    finally:
-        running.thread.stop()
-
-
 @pytest.fixture
 def iphone12(ios_lab: RunningLab, tmp_path: Path) -> Iterator[tuple[IOSDriver, Expect, EventStream]]:
     driver = IOSDriver.for_device(ios_lab.cfg, ios_lab.cfg.device("iphone-12"))

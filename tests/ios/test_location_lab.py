@@ -5,6 +5,7 @@ and the probe's geofence launch argument with a crossing that runs the geofence 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,17 @@ def _model(lab: RunningLab, name: str) -> IOSModel:
 def _position(lab: RunningLab, name: str) -> tuple[float, float] | None:
     system = _model(lab, name)
     position: tuple[float, float] | None = lab.call(lambda: system.location.position)
+    return position
+
+
+def _settled_position(lab: RunningLab, name: str, expected: tuple[float, float] | None,
+                      timeout_s: float = 5.0) -> tuple[float, float] | None:
+    """The service has no reply (the client writes and hangs up), so the phone applies it a moment later."""
+    deadline = time.monotonic() + timeout_s
+    position = _position(lab, name)
+    while position != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+        position = _position(lab, name)
     return position
 
 
@@ -88,9 +100,9 @@ def test_the_lockdown_simulatelocation_service_without_process_control(lab: Runn
     dev = dataclasses.replace(lab.cfg.device("iphone-12"), process_control=None)
     driver = IOSDriver.for_device(lab.cfg, dev)
     driver.simulate_location(*AWAY)
-    assert _position(lab, "iphone-12") == AWAY
+    assert _settled_position(lab, "iphone-12", AWAY) == AWAY
     driver.stop_simulating_location()
-    assert _position(lab, "iphone-12") is None
+    assert _settled_position(lab, "iphone-12", None) is None
 
 
 def test_ios_18_has_no_lockdown_simulatelocation_and_says_so(lab: RunningLab) -> None:

@@ -5,7 +5,6 @@ client (``UiDriver.unlock``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,8 @@ from harness.ios import IOSDriver
 from harness.lab.ios.os import IOSModel
 from harness.ui import UiDriver
 from tests.labkit import RunningLab
-from tests.labkit import test_config as lab_config
 
 TASK = "sync-orders"
-
-
-@pytest.fixture(scope="module")
-def ios_lab() -> Iterator[RunningLab]:
-    running = RunningLab(lab_config(clock_rate=600, names=("iphone-12", "iphone-15")))
-    running.thread.start()
-    try:
-        yield running
-    finally:
-        running.thread.stop()
 
 
 def _model(lab: RunningLab, name: str) -> IOSModel:
