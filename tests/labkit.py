@@ -30,7 +30,7 @@ def free_port() -> int:
             return port
 
 
-_PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port")
+_PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port")
 
 
 def private_devices_toml(state_dir: Path, text: str | None = None) -> str:
@@ -50,7 +50,7 @@ def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None)
     """The shipped devices.toml with free ports, a private adb server and a fast clock."""
     cfg = load_config(ROOT / "devices.toml")
     lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate,
-                              appium_port=free_port(), push_port=free_port())
+                              appium_port=free_port(), push_port=free_port(), hub_port=free_port())
     # A private state dir: the lab writes its push credentials there, and parallel test labs must not share them.
     state = Path(tempfile.mkdtemp(prefix="bgh-lab-"))
     lab = dataclasses.replace(lab, state_dir=str(state))
@@ -69,7 +69,8 @@ def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None)
             entry = dataclasses.replace(entry, lab_port=port, serial=f"127.0.0.1:{port}",  # noqa: PLW2901
                                         adb_server=f"127.0.0.1:{lab.adb_server_port}")
         elif entry.lab and entry.platform == "ios":
-            entry = dataclasses.replace(entry, usbmux=f"127.0.0.1:{lab.usbmuxd_port}")  # noqa: PLW2901
+            entry = dataclasses.replace(entry, usbmux=f"127.0.0.1:{lab.usbmuxd_port}",  # noqa: PLW2901
+                                        usb_hub=f"127.0.0.1:{lab.hub_port}")
         devices.append(entry)
     return dataclasses.replace(cfg, lab=lab, devices=tuple(devices), push=push)
 

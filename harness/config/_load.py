@@ -93,7 +93,7 @@ def _lab(t: _Table) -> LabConfig:
         clock_rate=float(t.get("clock_rate", "float", d.clock_rate)), seed=t.get("seed", "int", d.seed),
         state_dir=t.get("state_dir", "str", d.state_dir),
         boot_delay_s=float(t.get("boot_delay_s", "float", d.boot_delay_s)),
-        push_port=t.get("push_port", "int", d.push_port),
+        push_port=t.get("push_port", "int", d.push_port), hub_port=t.get("hub_port", "int", d.hub_port),
     )
     if lab.clock_rate <= 0:
         raise ConfigError(t.path, t.where, f"clock_rate must be positive, got {lab.clock_rate}")
@@ -161,6 +161,9 @@ def _device(path: str, index: int, raw: Any, lab: LabConfig) -> DeviceConfig:
     if ":" not in adb_server or not adb_server.rpartition(":")[2].isdigit():
         raise ConfigError(path, label, f"key 'adb_server' must be host:port, got {adb_server!r}")
     default_usbmux = f"{lab.host}:{lab.usbmuxd_port}" if is_lab and platform == "ios" else None
+    default_hub = f"{lab.host}:{lab.hub_port}" if is_lab and platform == "ios" else None  # lab iPhones sit on its hub
+    usb_hub, usb_hub_port = t.get("usb_hub", "str", default_hub), t.get("usb_hub_port", "str")
+    _check_hub(path, label, usb_hub, usb_hub_port)
     return DeviceConfig(
         name=t.get("name", "str", required=True), platform=platform, oem=oem,
         model=t.get("model", "str", required=True), os_version=str(t.get("os_version", "str", required=True)),
@@ -169,8 +172,21 @@ def _device(path: str, index: int, raw: Any, lab: LabConfig) -> DeviceConfig:
         oem_profile=t.get("oem_profile", "str"), clock_rate=t.get("clock_rate", "float"), seed=t.get("seed", "int"),
         process_control=t.get("process_control", "str"), appium_url=t.get("appium_url", "str"),
         settings=t.str_map("settings"), push_token=t.get("push_token", "str"),
-        push_token_env=t.get("push_token_env", "str"),
+        push_token_env=t.get("push_token_env", "str"), usb_hub=usb_hub, usb_hub_port=usb_hub_port,
     )
+
+
+def _check_hub(path: str, label: str, usb_hub: str | None, usb_hub_port: str | None) -> None:
+    if usb_hub is not None and (":" not in usb_hub or not usb_hub.rpartition(":")[2].isdigit()):
+        raise ConfigError(path, label, f"key 'usb_hub' must be host:port, got {usb_hub!r}",
+                          'the address of the hub\'s API service, e.g. "127.0.0.1:43424"')
+    if usb_hub_port is not None:
+        serial, _, number = usb_hub_port.rpartition(":")
+        if not serial or not number.isdigit():
+            raise ConfigError(path, label, f"key 'usb_hub_port' must be HUBSERIAL:N, got {usb_hub_port!r}",
+                              "the hub's serial (cbrx_discover) and the port number, e.g. \"000000897FD0505A:3\"")
+        if usb_hub is None:
+            raise ConfigError(path, label, "key 'usb_hub_port' needs 'usb_hub'", "add usb_hub = \"host:43424\"")
 
 
 def _check_unique(path: str, devices: tuple[DeviceConfig, ...]) -> None:

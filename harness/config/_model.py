@@ -59,6 +59,7 @@ class LabConfig:
     state_dir: str = ".lab"
     boot_delay_s: float = 30.0
     push_port: int = 2197  # the lab's push gateway: APNs provider API (h2c), FCM v1 REST and its OAuth token URL
+    hub_port: int = 43425  # the lab's USB hub API (Cambrionix's CambrionixApiService listens on 43424)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class DeviceConfig:
     seed: int | None = None  # lab: seed of the OEM policy randomness (defaults to [lab] seed)
     process_control: str | None = None  # iOS: dvt | tunnel | appium
     appium_url: str | None = None
+    usb_hub: str | None = None  # "host:port" of the Cambrionix hub API (CambrionixApiService) the phone's port is on
+    usb_hub_port: str | None = None  # "HUBSERIAL:N" when cbrx_find cannot locate the phone (default: found by serial)
     settings: dict[str, str] = field(default_factory=dict)  # lab: initial OEM/user settings
     push_token: str | None = None  # the app's APNs device token / FCM registration token on this phone
     push_token_env: str | None = None  # or: an environment variable holding it (tokens stay out of the file)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,13 @@ from harness.lab.clock import Clock, RealtimeClock
 
 if TYPE_CHECKING:
     from harness.lab.appium import AppiumServer
+    from harness.lab.hub import HubServer
     from harness.lab.ios import UsbmuxdServer, VirtualIPhone
     from harness.lab.push import PushGateway
 
-__all__ = ["Lab", "LabThread", "build_android"]
+__all__ = ["LAB_HUB_SERIAL", "Lab", "LabThread", "build_android"]
+
+LAB_HUB_SERIAL = "000000A1B2C3D4E5"  # the lab hub's serial, shaped like a SuperSync15's (cbrx_discover)
 
 log = logging.getLogger("harness.lab")
 
@@ -68,6 +72,7 @@ class Lab:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._own_adb_server = False
         self.usbmuxd: UsbmuxdServer | None = None
+        self.hub: HubServer | None = None
 
     @property
     def adb_port(self) -> int:
@@ -82,12 +87,8 @@ class Lab:
             assert isinstance(device.clock, RealtimeClock)
             device.clock.start(self.loop)
             server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
-            try:
-                await server.start()
-            except OSError as exc:
-                await self.stop()
-                raise LabError(f"lab device {dev_cfg.name}: cannot listen on {self.cfg.lab.host}:{dev_cfg.lab_port}: "
-                               f"{exc.strerror} (is the lab already running? try `harness lab status`)") from exc
+            await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
+                               "is the lab already running? try `harness lab status`")
             self.android[dev_cfg.name] = _Served(dev_cfg, device, server)
         if self.connect_adb and self.android:
             await asyncio.to_thread(self._connect_all)
@@ -109,15 +110,23 @@ class Lab:
         if not phones:
             return
         server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)
-        try:
-            await server.start()
-        except OSError as exc:
-            await self.stop()
-            raise LabError(f"virtual usbmuxd: cannot listen on {server.address}: {exc.strerror} "
-                           "(is the lab already running? change [lab] usbmuxd_port)") from exc
+        await self._listen(server.start, "virtual usbmuxd", f"{self.cfg.lab.host}:{self.cfg.lab.usbmuxd_port}",
+                           "is the lab already running? change [lab] usbmuxd_port")
         self.usbmuxd = server
-        for phone in phones:
-            _follow_power(phone, server, self.cfg.lab.boot_delay_s)
+        await self._start_hub(phones, server)
+
+    async def _start_hub(self, phones: list[VirtualIPhone], usbmuxd: UsbmuxdServer) -> None:
+        """The iPhones on a Cambrionix hub's ports, its API on ``[lab] hub_port`` (a port off takes the phone off
+        power and off usbmuxd)."""
+        from harness.lab.hub import CambrionixHub, CambrionixService, HubServer
+        from harness.lab.usb import plug_iphones
+
+        hub = CambrionixHub(LAB_HUB_SERIAL)
+        plug_iphones(phones, usbmuxd, hub, self.cfg.lab.boot_delay_s)
+        server = HubServer(CambrionixService([hub]), self.cfg.lab.host, self.cfg.lab.hub_port)
+        await self._listen(server.start, "usb hub API", server.address,
+                           "is the lab already running? change [lab] hub_port")
+        self.hub = server
 
     async def _start_appium(self) -> None:
         """The Appium-compatible endpoint on ``[lab] appium_port`` over every served phone's UI model."""
@@ -129,13 +138,8 @@ class Lab:
             return
         server = AppiumServer(phone_uis(android, iphones, self.cfg.app), self.cfg.lab.host, self.cfg.lab.appium_port,
                               relaxed_security=self.appium_relaxed_security)
-        try:
-            await server.start()
-        except OSError as exc:
-            await self.stop()
-            raise LabError(f"appium endpoint: cannot listen on {self.cfg.lab.host}:{self.cfg.lab.appium_port}: "
-                           f"{exc.strerror} (is the lab or an Appium server already running? change [lab] "
-                           "appium_port)") from exc
+        await self._listen(server.start, "appium endpoint", f"{self.cfg.lab.host}:{self.cfg.lab.appium_port}",
+                           "is the lab or an Appium server already running? change [lab] appium_port")
         self.appium = server
 
     def _connect_all(self) -> None:
@@ -160,13 +164,17 @@ class Lab:
             gateway.add_android(served.cfg, served.device)
         for phone in (self.usbmuxd.devices if self.usbmuxd is not None else []):
             gateway.add_iphone(self.cfg.device(phone.name), phone)
+        await self._listen(gateway.start, "push gateway", f"{self.cfg.lab.host}:{self.cfg.lab.push_port}",
+                           "is the lab already running? change [lab] push_port")
+        self.push = gateway
+
+    async def _listen(self, start: Callable[[], Awaitable[None]], what: str, address: str, fix: str) -> None:
+        """Start one of the lab's servers; a port in use stops the whole lab with the fix in the message."""
         try:
-            await gateway.start()
+            await start()
         except OSError as exc:
             await self.stop()
-            raise LabError(f"push gateway: cannot listen on {self.cfg.lab.host}:{self.cfg.lab.push_port}: "
-                           f"{exc.strerror} (is the lab already running? change [lab] push_port)") from exc
-        self.push = gateway
+            raise LabError(f"{what}: cannot listen on {address}: {exc.strerror} ({fix})") from exc
 
     async def stop(self) -> None:
         if self.push is not None:
@@ -175,6 +183,9 @@ class Lab:
         if self.appium is not None:
             await self.appium.stop()
             self.appium = None
+        if self.hub is not None:
+            await self.hub.stop()
+            self.hub = None
         if self.usbmuxd is not None:
             await self.usbmuxd.stop()
             self.usbmuxd = None
@@ -206,8 +217,9 @@ class Lab:
             devices.append(entry)
         mux = self.usbmuxd.address if self.usbmuxd is not None else None
         appium = self.appium.url if self.appium is not None else None
+        hub = self.hub.address if self.hub is not None else None
         return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
-                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "appium": appium,
+                "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "appium": appium, "usb_hub": hub,
                 "push": self.push.status() if self.push is not None else None,
                 "config": self.cfg.path, "devices": devices}
 
@@ -253,20 +265,3 @@ def write_state(state_dir: Path, status: dict[str, Any]) -> None:
     tmp = state_dir / "lab.json.tmp"
     tmp.write_text(json.dumps(status, indent=2))
     tmp.replace(state_dir / "lab.json")
-
-
-def _follow_power(phone: VirtualIPhone, server: UsbmuxdServer, boot_delay_s: float) -> None:
-    """A rebooting iPhone leaves usbmuxd's list (``Detached``) and comes back (``Attached``), as on a cable."""
-    from harness.lab.ios.os import IOSModel
-
-    system = phone.system
-    if isinstance(system, IOSModel):
-        system.boot_s = boot_delay_s
-
-        def on_power(up: bool) -> None:
-            if up:
-                server.attach(phone)
-            else:
-                server.detach(phone)
-
-        system.add_power_listener(on_power)

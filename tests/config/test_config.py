@@ -39,6 +39,8 @@ def test_shipped_devices_toml_describes_the_default_lab() -> None:
     assert pixel.serial == f"127.0.0.1:{pixel.lab_port}"
     assert pixel.adb_server == f"127.0.0.1:{cfg.lab.adb_server_port}"
     assert cfg.device("iphone-15").udid
+    assert cfg.device("iphone-15").usb_hub == f"127.0.0.1:{cfg.lab.hub_port}"  # lab iPhones sit on the lab's hub
+    assert pixel.usb_hub is None
     assert cfg.app.task("sync-orders").interval_min == 15
 
 
@@ -66,6 +68,12 @@ def test_real_device_defaults_to_the_local_adb_server(tmp_path: Path) -> None:
         (lambda t: t.replace('name = "p8"', 'name = "p8"\ncolour = "red"'), "device 'p8': unknown key 'colour'"),
         (lambda t: t.replace('kind = "background-task"', 'kind = "cron"'), "unknown kind 'cron'"),
         (lambda t: t.replace("[lab]", "[lab"), "syntax"),
+        (lambda t: t.replace('serial = "ABC123"', 'serial = "ABC123"\nusb_hub = "hub.local"'),
+         "device 'p8': key 'usb_hub' must be host:port, got 'hub.local'"),
+        (lambda t: t.replace('serial = "ABC123"', 'serial = "ABC123"\nusb_hub = "h:43424"\nusb_hub_port = "3"'),
+         "device 'p8': key 'usb_hub_port' must be HUBSERIAL:N, got '3'"),
+        (lambda t: t.replace('serial = "ABC123"', 'serial = "ABC123"\nusb_hub_port = "000000897FD0505A:3"'),
+         "device 'p8': key 'usb_hub_port' needs 'usb_hub'"),
     ],
 )
 def test_bad_input_names_file_device_and_key(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -47,6 +47,9 @@ class Sessions:
         session = self.active.get(session_id)
         if session is None:
             raise WebDriverError("invalid session id")
+        if not session.ui.reachable():  # the driver's proxy to the agent fails [unverified: Appium's wording]
+            raise WebDriverError("unknown error", "Could not proxy command to the remote server. "
+                                 "Original error: socket hang up")
         self.touch(session)
         return session
 

@@ -147,7 +147,7 @@ def domain_values(domain: str, *, battery_level: int, charging: bool, disk_total
     if domain == "com.apple.mobile.battery":
         return {
             "BatteryCurrentCapacity": battery_level,
-            "BatteryIsCharging": charging,
+            "BatteryIsCharging": charging and battery_level < 100,  # on the cable at 100 %: connected, full
             "ExternalChargeCapable": charging,
             "ExternalConnected": charging,
             "FullyCharged": battery_level >= 100,

@@ -60,13 +60,17 @@ class IOSSystem(Protocol):
 
     def press_home(self) -> None: ...
 
-    # -- power and lock (diagnostics_relay Restart; XCUITest mobile: unlock / isLocked) ----------------
+    # -- power and lock (diagnostics_relay Restart; XCUITest mobile: lock / unlock / isLocked) ----------------
     def reboot(self) -> None:
         """Restart: every app process ends, the phone leaves usbmuxd and comes back locked, before first unlock."""
         ...
 
     @property
     def locked(self) -> bool: ...
+
+    def lock(self) -> None:
+        """The side button: screen off and locked; the phone counts as idle once it stays locked a while."""
+        ...
 
     def unlock(self) -> None:
         """The user unlocks the phone (the first unlock after a boot lets data-protected apps run)."""

@@ -62,7 +62,8 @@ class VirtualIPhone:
         self.syslog_replay: int | None = None  # buffered lines a new relay client gets first (None = all)
         self.apps: dict[str, InstalledApp] = {app.bundle_id: app for app in (*system_apps(), *apps)}
         self.battery_level = 100
-        self.charging = False
+        self.charging = False  # on USB power: the hub port the lab puts it on says (harness.lab.usb)
+        self.usb_linked = True  # on usbmuxd's list with a data link (WebDriverAgent is reached through it)
         self.disk_total = 128_000_000_000
         self.disk_free = 91_000_000_000
         # pid → process name, what os_trace_relay's PidList reports (the OS model keeps it current)

@@ -11,9 +11,7 @@ per-connection state: the first provider token and its key id).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,8 @@ import h2.connection
 import h2.events
 import h2.exceptions
 import h11
+
+from harness.lab.tcp import TcpServer
 
 __all__ = ["PREFACE", "HttpServer", "Request", "Response"]
 
@@ -59,49 +59,19 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
-class HttpServer:
+class HttpServer(TcpServer):
+    label = "push gateway"
+
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.handler, self.host, self.port = handler, host, port
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        super().__init__(host, port)
+        self.handler = handler
 
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 2)
-        self._server = None
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._writers.add(writer)
-        try:
-            first = await _sniff(reader)
-            if first.startswith(PREFACE):
-                await _serve_h2(self.handler, first, reader, writer)
-            elif first:
-                await _serve_h1(self.handler, first, reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        except Exception:
-            log.exception("push gateway: connection failed")
-        finally:
-            self._writers.discard(writer)
-            with contextlib.suppress(Exception):
-                writer.close()
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await _sniff(reader)
+        if first.startswith(PREFACE):
+            await _serve_h2(self.handler, first, reader, writer)
+        elif first:
+            await _serve_h1(self.handler, first, reader, writer)
 
 
 async def _sniff(reader: asyncio.StreamReader) -> bytes:

@@ -66,6 +66,9 @@ class AndroidPhoneUI:
         self.events: list[dict[str, object]] = []
         self.commands = AndroidCommands(self)
 
+    def reachable(self) -> bool:
+        return True  # the lab's Android phones stay on their adb transport
+
     # -- what the screen shows ----------------------------------------------------------------------
     @property
     def am(self) -> activity.ActivityManager:

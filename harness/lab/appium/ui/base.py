@@ -28,6 +28,11 @@ class PhoneUI(Protocol):
         """The current screen, built from the device model's state now."""
         ...
 
+    def reachable(self) -> bool:
+        """Whether the driver can reach the phone's automation agent now (an iPhone's WebDriverAgent is reached
+        through usbmuxd: not while the phone is off USB)."""
+        ...
+
     def device_info(self) -> dict[str, Any]:
         """Capabilities a driver adds to the new-session reply (deviceName, platformVersion, …)."""
         ...

@@ -60,6 +60,9 @@ class IOSPhoneUI:
         self.events: list[dict[str, object]] = []
         self.commands = IOSCommands(self)
 
+    def reachable(self) -> bool:
+        return self.phone.usb_linked
+
     @property
     def system(self) -> IOSSystem:
         if self.phone.system is None:

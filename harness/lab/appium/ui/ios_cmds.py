@@ -18,8 +18,10 @@ As appium-xcuitest-driver implements them over WebDriverAgent (``XCUIApplication
   altitude}``, nulls when none is set), ``resetSimulatedLocation``: ``XCUIDevice.location`` (iOS 16.4+,
   Xcode 14.3+); the phone reports that location to every app until reset [the argument error's wording is
   the lab's].
-- ``unlock``, ``isLocked``: WebDriverAgent's ``/wda/unlock`` and ``/wda/locked`` (``XCUIDevice``): the lock
-  screen dismissed as its user does, and whether the phone is locked. WDA can only unlock a phone without a
+- ``lock {seconds}``, ``unlock``, ``isLocked``: WebDriverAgent's ``/wda/lock``, ``/wda/unlock`` and ``/wda/locked``
+  (``XCUIDevice``): the side button (screen off, locked; with ``seconds`` > 0 unlocked again after that long, of
+  the phone's time here as for ``backgroundApp``), the lock screen dismissed as its user does, and whether the
+  phone is locked. WDA can only unlock a phone without a
   passcode [unverified: a lab iPhone is assumed to have none]; the model's unlock is the user's first unlock
   after a boot (``IOSSystem.unlock``).
 A refused launch reaches the client as ``unknown error`` with the phone's NSError text.
@@ -60,7 +62,7 @@ class IOSCommands:
                 "setSimulatedLocation": self.set_simulated_location,
                 "getSimulatedLocation": self.get_simulated_location,
                 "resetSimulatedLocation": self.reset_simulated_location,
-                "unlock": self.unlock, "isLocked": self.is_locked}
+                "lock": self.lock, "unlock": self.unlock, "isLocked": self.is_locked}
 
     async def run(self, command: str, args: dict[str, Any]) -> Any:
         handler = self._table().get(command)
@@ -149,6 +151,15 @@ class IOSCommands:
     async def reset_simulated_location(self, _args: dict[str, Any]) -> None:
         self.simulated = None
         self.ui.system.simulate_location(None)
+
+    async def lock(self, args: dict[str, Any]) -> None:
+        seconds = args.get("seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)):
+            raise WebDriverError("invalid argument", "'seconds' must be a number")
+        self.ui.system.lock()
+        if seconds is not None and float(seconds) > 0:
+            await device_delay(self.ui.phone.clock, float(seconds))
+            self.ui.system.unlock()
 
     async def unlock(self, _args: dict[str, Any]) -> None:
         self.ui.system.unlock()
