@@ -57,7 +57,7 @@ def _ios_state(dev: DeviceConfig) -> dict[str, Any]:
         with socket.create_connection((host, int(port)), timeout=2):
             return {"state": "usbmuxd reachable"}
     except OSError:
-        note = "not yet served by the lab" if dev.lab else f"no usbmuxd at {dev.usbmux}"
+        note = "the lab is not running (`harness lab up --detach`)" if dev.lab else f"no usbmuxd at {dev.usbmux}"
         return {"state": "not served" if dev.lab else "unreachable", "detail": note}
 
 

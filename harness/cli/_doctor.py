@@ -71,6 +71,21 @@ def _usbmuxd(address: str | None) -> Check:
                      "start the lab (`harness lab up --detach`) or expose usbmuxd over TCP on the lab host")
 
 
+def _usb_hub(address: str, names: list[str]) -> Check:
+    """The hub API service the power verbs use answers ``cbrx_discover``."""
+    from harness.errors import DeviceError
+    from harness.power import CambrionixClient
+
+    try:
+        hubs = CambrionixClient(address, names[0], timeout_s=3).call("cbrx_discover", ["local"])
+    except DeviceError as exc:
+        return Check(f"usb hub API {address}", False, exc.problem, exc.fix or "check usb_hub in devices.toml")
+    if not hubs:
+        return Check(f"usb hub API {address}", False, "the service sees no hub",
+                     "check the hub's USB cable to this host and its power supply")
+    return Check(f"usb hub API {address}", True, f"hub(s) {', '.join(map(str, hubs))} (for {', '.join(names)})")
+
+
 def _appium(url: str, names: list[str]) -> Check:
     """The Appium server the UI verbs use answers ``/status`` (W3C) and says it is ready."""
     from harness.errors import AppiumUnreachable
@@ -103,7 +118,8 @@ def _appium_urls(cfg: Config) -> dict[str, list[str]]:
 
 @exits
 def doctor_cmd(devices: str = DevicesOpt) -> None:
-    """Check adb, the adb servers, usbmuxd, the Appium servers and the client libraries; print each fix."""
+    """Check adb, the adb servers, usbmuxd, the Appium servers, the USB hubs and the client libraries; print each
+    fix."""
     cfg = load(devices)
     checks = [
         _binary("adb", ["version"], "adb"),
@@ -113,12 +129,14 @@ def doctor_cmd(devices: str = DevicesOpt) -> None:
         _library("Appium-Python-Client", "UI automation"),
     ]
     checks += [_adb_server(a) for a in sorted({d.adb_server for d in cfg.devices if d.platform == "android"})]
-    # The lab does not serve iPhones yet: its usbmuxd address is a known gap, not a broken machine.
-    real_ios = {d.usbmux or "" for d in cfg.devices if d.platform == "ios" and not d.lab}
-    checks += [_usbmuxd(a or None) for a in sorted(real_ios)]
+    ios = {d.usbmux or "" for d in cfg.devices if d.platform == "ios"}
+    checks += [_usbmuxd(a or None) for a in sorted(ios)]
     checks += [_appium(url, names) for url, names in sorted(_appium_urls(cfg).items())]
-    if any(d.platform == "ios" and d.lab for d in cfg.devices):
-        console.print("note: lab iPhones are listed but the virtual iPhone is not served yet; their cells are skipped")
+    hubs: dict[str, list[str]] = {}
+    for dev in cfg.devices:
+        if dev.usb_hub:
+            hubs.setdefault(dev.usb_hub, []).append(dev.name)
+    checks += [_usb_hub(address, names) for address, names in sorted(hubs.items())]
     problems = 0
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"

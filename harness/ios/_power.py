@@ -1,16 +1,22 @@
-"""Reboot an iPhone: ``com.apple.mobile.diagnostics_relay``'s ``Restart`` (what ``pymobiledevice3 diagnostics
-restart`` and ``idevicediagnostics restart`` send), then wait until the phone is back.
+"""Power on an iPhone: reboot it, and take it off USB power and back through a switchable hub.
 
-pymobiledevice3's ``DiagnosticsService.restart`` sends ``{"Request": "Restart"}`` and checks the reply's
-``Status`` is ``Success``; the phone goes down once the service connection closes
-(``pmd3:services/diagnostics.py:DiagnosticsService.restart``; libimobiledevice's ``WaitForDisconnect`` flag
-asks for the same explicitly). The wait follows the phone on usbmuxd's ``Listen`` stream, opened before
-the request so no event is missed: its ``Detached``, then its ``Attached`` again, then lockdownd answering a
-``GetValue``. After a reboot the phone is locked and has not been unlocked since boot: data-protected apps
-do not run until the user unlocks it (``UiDriver.unlock``).
+Reboot: ``com.apple.mobile.diagnostics_relay``'s ``Restart`` (what ``pymobiledevice3 diagnostics restart`` and
+``idevicediagnostics restart`` send), then wait until the phone is back. pymobiledevice3's
+``DiagnosticsService.restart`` sends ``{"Request": "Restart"}`` and checks the reply's ``Status`` is
+``Success``; the phone goes down once the service connection closes (``pmd3:services/diagnostics.py``;
+libimobiledevice's ``WaitForDisconnect`` flag asks for the same explicitly). After a reboot the phone is locked
+and has not been unlocked since boot: data-protected apps do not run until the user unlocks it
+(``UiDriver.unlock``).
 
-A running ``SyslogCapture`` follows the reboot on its own (it reconnects while the phone is away); what the
-phone logged before the capture reconnected is not seen, as on a real phone.
+Unplug / plug: nothing on an iPhone lets a tool stop it charging, so a farm switches the phone's USB port on a
+Cambrionix hub (``harness.power``): ``o`` (off: no power, no data) and back to ``s`` (sync + charge). Off the
+port the phone runs on battery and, with no data link, leaves usbmuxd's list: no logs, no services, until it is
+plugged again. What the app did meanwhile is read back afterwards from its ring buffer (``ring_buffer()``).
+
+Each wait follows the phone on usbmuxd's ``Listen`` stream, opened before the action so no event is missed:
+its ``Detached``, its ``Attached``, then lockdownd answering a ``GetValue``. A running ``SyslogCapture``
+follows on its own (it reconnects while the phone is away); what the phone logged meanwhile is not seen, as
+on a real phone.
 """
 
 from __future__ import annotations
@@ -18,14 +24,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 
 from pymobiledevice3.lockdown import LockdownClient
 from pymobiledevice3.services.diagnostics import DiagnosticsService
 from pymobiledevice3.usbmux import MuxConnection, create_mux
 
-from harness.errors import DeviceError, DeviceTimeout, DeviceUnreachable, HarnessError
+from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnreachable, HarnessError
 from harness.ios._bridge import bridge
 from harness.ios.transport import IOSTransport
+from harness.power import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
 
@@ -37,42 +45,122 @@ class PowerVerbs:
     transport: IOSTransport
     name: str
     history: list[str]
+    clock_rate: float
+
+    usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
+    usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
+    _hub: tuple[CambrionixClient, HubPort] | None = None
+    _unplugged: bool = False
 
     def reboot(self, timeout_s: float = 180.0) -> None:
         """Restart the phone and return once usbmuxd lists it again and lockdownd answers. The phone comes back
         locked, before its first unlock."""
-        transport = self.transport
         deadline = time.monotonic() + timeout_s
+
+        def restart() -> None:
+            self.transport.call("diagnostics_relay Restart", _restart)
+            self.history.append("reboot")
+
+        self._around(restart, "reboot", listed=True, deadline=deadline)
+        self._wait_for_lockdown("reboot", deadline)
+
+    def unplug(self, for_s: float | None = None, timeout_s: float = 60.0) -> None:
+        """Take the phone off USB: its hub port is switched off (no power, no data). It runs on battery and leaves
+        usbmuxd's list; nothing can be read from it meanwhile. With ``for_s`` (the phone's time, e.g. a night
+        away from the charger) it is plugged back in after that long; otherwise it stays off until ``plug()``."""
+        client, port = self._hub_port("unplug")
+
+        def switch_off() -> None:
+            client.set_mode(port, "o")
+            self._unplugged = True  # from here on, restore() plugs it back whatever happens next
+            self.history.append(f"unplug ({port} off)")
+
+        self._around(switch_off, "unplug", listed=True, deadline=time.monotonic() + timeout_s, come_back=False)
+        if for_s is not None:
+            # Off USB the phone can be neither seen nor asked: there is nothing to wait on but the time itself
+            # (a lab phone's clock runs clock_rate times faster than the wall's).
+            time.sleep(max(0.0, for_s) / self.clock_rate)
+            self.plug(timeout_s)
+
+    def plug(self, timeout_s: float = 60.0) -> None:
+        """Put the phone back on USB (its hub port in sync + charge mode) and return once lockdownd answers."""
+        client, port = self._hub_port("plug")
+        deadline = time.monotonic() + timeout_s
+        self._around(lambda: client.set_mode(port, "s"), "plug", listed=False, deadline=deadline, leave=False)
+        self._wait_for_lockdown("plug", deadline)
+        self._unplugged = False
+        self.history.append(f"plug ({port} sync)")
+
+    def usb_port_mode(self) -> str:
+        """The hub port's mode: ``s`` sync + charge, ``c`` charge only, ``o`` off."""
+        client, port = self._hub_port("usb port mode")
+        return client.mode(port)
+
+    def _restore_power(self) -> list[str]:
+        if not self._unplugged:
+            return []
         try:
-            mux = bridge.run(_listen(transport.usbmux_address, transport.udid), transport.default_timeout_s)
+            self.plug()
+        except HarnessError as exc:
+            return [f"could not plug {self.name} back in: {exc}"]
+        return []
+
+    def _hub_port(self, command: str) -> tuple[CambrionixClient, HubPort]:
+        if self._hub is not None:
+            return self._hub
+        if self.usb_hub is None:
+            raise CommandFailed(self.name, command, "no switchable USB hub is configured for this iPhone",
+                                'set usb_hub = "host:43424" (its Cambrionix hub\'s API service) in its devices.toml '
+                                "entry; an iPhone cannot be taken off power from software")
+        client = CambrionixClient(self.usb_hub, self.name, timeout_s=self.transport.default_timeout_s)
+        if self.usb_hub_port is not None:
+            serial, _, number = self.usb_hub_port.rpartition(":")
+            port = HubPort(serial, int(number))
+        else:
+            usb_serial = self.transport.udid.replace("-", "")  # the USB serial is the UDID without its dash
+            found = client.find(usb_serial)
+            if found is None:
+                raise CommandFailed(self.name, command, f"no hub at {self.usb_hub} sees a USB device {usb_serial}",
+                                    'is its port in sync mode (a port off or charge-only has no USB data)? '
+                                    'Or name the port: usb_hub_port = "HUBSERIAL:N"')
+            port = found
+        self._hub = (client, port)
+        return client, port
+
+    def _around(self, action: Callable[[], None], command: str, *, listed: bool, deadline: float,
+                leave: bool = True, come_back: bool = True) -> None:
+        """Run ``action`` with usbmuxd's Listen stream open, then follow the phone leaving and/or coming back."""
+        transport = self.transport
+        try:
+            mux = bridge.run(_listen(transport.usbmux_address, transport.udid, listed), transport.default_timeout_s)
         except TimeoutError as exc:
             raise DeviceTimeout(self.name, "usbmuxd Listen", f"no answer from {transport.where}") from exc
         except Exception as exc:
             raise transport.translate("usbmuxd Listen", exc) from exc
         try:
-            if not _listed(mux, transport.udid):
-                raise DeviceUnreachable(self.name, "reboot", f"{transport.udid} is not listed by {transport.where}",
+            if listed and not _listed(mux, transport.udid):
+                raise DeviceUnreachable(self.name, command, f"{transport.udid} is not listed by {transport.where}",
                                         "check the cable and the Trust dialog, then `harness devices`")
-            transport.call("diagnostics_relay Restart", _restart)
-            transport.forget()  # the session dies with the phone
-            self.history.append("reboot")
-            self._follow(mux, "leave usbmuxd's list", present=False, deadline=deadline)
-            self._follow(mux, "come back on usbmuxd", present=True, deadline=deadline)
+            action()
+            if leave:
+                transport.forget()  # the session dies with the USB link
+                self._follow(mux, command, "leave usbmuxd's list", present=False, deadline=deadline)
+            if come_back:
+                self._follow(mux, command, "come back on usbmuxd", present=True, deadline=deadline)
         finally:
             bridge.submit(mux.close())  # type: ignore[no-untyped-call]
-        self._wait_for_lockdown(deadline)
 
-    def _follow(self, mux: MuxConnection, what: str, *, present: bool, deadline: float) -> None:
+    def _follow(self, mux: MuxConnection, command: str, what: str, *, present: bool, deadline: float) -> None:
         try:
             bridge.run(_until(mux, self.transport.udid, present), max(0.1, deadline - time.monotonic()))
         except TimeoutError as exc:
-            raise DeviceTimeout(self.name, "reboot", f"the phone did not {what} in time",
-                                "check the phone's screen (a restart can stall on an update or a passcode prompt)") \
-                from exc
+            fix = ("check the phone's screen (a restart can stall on an update or a passcode prompt)"
+                   if command == "reboot" else "check the hub port's mode and the cable (`harness devices`)")
+            raise DeviceTimeout(self.name, command, f"the phone did not {what} in time", fix) from exc
         except Exception as exc:
-            raise self.transport.translate(f"reboot: usbmuxd Listen ({what})", exc) from exc
+            raise self.transport.translate(f"{command}: usbmuxd Listen ({what})", exc) from exc
 
-    def _wait_for_lockdown(self, deadline: float) -> None:
+    def _wait_for_lockdown(self, command: str, deadline: float) -> None:
         last: HarnessError | None = None
         while time.monotonic() < deadline:
             try:
@@ -81,18 +169,19 @@ class PowerVerbs:
             except DeviceError as exc:  # lockdownd starts a little after the phone is listed
                 last = exc
                 time.sleep(_POLL_S)  # no stream to wait on while lockdownd is not up
-        raise DeviceTimeout(self.name, "reboot", f"lockdownd did not answer after the restart ({last})",
+        raise DeviceTimeout(self.name, command, f"lockdownd did not answer after the phone came back ({last})",
                             "check the phone's screen; `harness devices` shows whether it is listed")
 
 
-async def _listen(usbmux_address: str | None, udid: str) -> MuxConnection:
-    """A usbmuxd connection in Listen mode that has read the phone's ``Attached`` (usbmuxd sends one per listed
-    device right after the Result); if the phone is not listed it returns after ``_LISTED_WITHIN_S``."""
+async def _listen(usbmux_address: str | None, udid: str, listed: bool) -> MuxConnection:
+    """A usbmuxd connection in Listen mode. When the phone is expected ``listed``, it has read the phone's
+    ``Attached`` (usbmuxd sends one per listed device right after the Result), or waited ``_LISTED_WITHIN_S``."""
     mux = await create_mux(usbmux_address)
     try:
         await mux.listen()  # type: ignore[no-untyped-call]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_until(mux, udid, present=True), _LISTED_WITHIN_S)
+        if listed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_until(mux, udid, present=True), _LISTED_WITHIN_S)
         return mux
     except BaseException:
         await mux.close()  # type: ignore[no-untyped-call]

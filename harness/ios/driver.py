@@ -2,7 +2,8 @@
 
 Where iOS and Android share a verb (``launch``, ``kill``, ``process``, ``ring_buffer``, ``capture``,
 ``expect``, ``snapshot``, ``device_time``) it has the same name and meaning as on ``AndroidDriver``. What
-iOS does not let a tool do (toggle Low Power Mode, force a BGTask run without a debugger) is not here;
+iOS does not let a tool do (toggle Low Power Mode, force a BGTask run without a debugger) is not here; taking
+the phone off power needs a switchable USB hub (``unplug``/``plug``, devices.toml ``usb_hub``);
 ``trigger_task`` uses the probe's debug launch argument, the way Expo's ``triggerTaskWorkerForTestingAsync``
 needs a debug build.
 """
@@ -68,6 +69,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         control = process_control_for(dev.process_control, transport, appium) if dev.process_control else None
         driver = cls(transport, cfg.app.ios_bundle_id, control, cfg.app.debuggable)
         driver.clock_rate = cfg.clock_rate(dev)
+        driver.usb_hub, driver.usb_hub_port = dev.usb_hub, dev.usb_hub_port
         driver.tasks = {task.name: task for task in cfg.app.tasks}
         return driver
 
@@ -205,8 +207,9 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             return Snapshot(notes=(f"could not read the device state: {exc}",))
 
     def restore(self) -> list[str]:
-        """Undo what the driver changed: a simulated location (the other verbs change no setting)."""
-        return self._restore_location()
+        """Undo what the driver changed: a phone left unplugged goes back on USB, a simulated location is
+        cleared (the other verbs change no setting)."""
+        return self._restore_power() + self._restore_location()
 
     def _bundle(self) -> str:
         if not self.bundle_id:

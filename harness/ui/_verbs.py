@@ -19,6 +19,7 @@ How each system does it (English UI; ids are the same on every Android OEM build
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -60,8 +61,13 @@ class UiDriver:
             raise HarnessError(f"{cfg.path}: [app] has no {key}")
         self.app_id = app_id
         self.prompt_timeout_s = prompt_timeout_s
+        self.locked_by_us = False  # lock() left the phone locked: close() unlocks it for the next test
 
     def close(self) -> None:
+        """Unlock the phone if ``lock()`` left it locked, then end the session."""
+        if self.locked_by_us:
+            with contextlib.suppress(HarnessError):  # a phone that went away keeps its lock: nothing to undo
+                self.unlock()
         self.session.close()
 
     # -- plumbing -----------------------------------------------------------------------------------
@@ -142,9 +148,17 @@ class UiDriver:
         unlock, which works only without a passcode). After a reboot this is the first unlock, after which iOS
         lets the data-protected app run in the background again."""
         self.session.execute("unlock", {})
+        self.locked_by_us = False
 
     def is_locked(self) -> bool:
         return bool(self.session.execute("isLocked", {}))
+
+    def lock(self, seconds: float | None = None) -> None:
+        """Press the side button: screen off and locked (``mobile: lock``; WebDriverAgent's ``/wda/lock``). With
+        ``seconds`` the driver unlocks again after that long; without, the phone stays locked. A locked phone
+        left alone is what iOS calls idle: BGProcessingTasks run then."""
+        self.session.execute("lock", {} if seconds is None else {"seconds": seconds})
+        self.locked_by_us = seconds is None or seconds <= 0
 
     # -- the app switcher -------------------------------------------------------------------------
     def force_quit_like_user(self) -> None:
