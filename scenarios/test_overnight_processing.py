@@ -1,9 +1,9 @@
 """Overnight processing: `nightly-upload` runs only while the phone charges and nobody is using it.
 
-Requirement (issue 8): the app's `nightly-upload` task (devices.toml `kind = "processing"`, a WorkManager
-job with `requiresCharging` and `requiresDeviceIdle`, i.e. JobScheduler's `CHARGING` and `IDLE`
-constraints) must not run on battery, must not run while the phone is in use, and must run once the
-phone sits on the charger unused.
+Requirement (issue 8): the app's `nightly-upload` task (devices.toml `kind = "processing"`: on Android a
+WorkManager job with `requiresCharging` and `requiresDeviceIdle`, i.e. JobScheduler's `CHARGING` and `IDLE`
+constraints; on iOS a BGProcessingTaskRequest with `requiresExternalPower`) must not run on battery, must
+not run while the phone is in use, and must run once the phone sits on the charger unused.
 
 A failure in the first two tests means the upload can drain the battery or slow the phone in the
 user's hand; the job's unsatisfied constraints in `dumpsys jobscheduler` show which gate is missing.
@@ -13,9 +13,13 @@ Android's idle is JobScheduler's own (DeviceIdlenessTracker): the screen has bee
 threshold (31 min in AOSP), or `am idle-maintenance` says so at once. It is not Doze: `force_idle` puts
 the phone in deep Doze, which defers the job (DEVICE_NOT_DOZING) instead of satisfying IDLE.
 
-No iPhone cell yet: iOS runs a BGProcessingTask with `requiresExternalPower` only on power and idle
-(locked), "within the next two days" (BGTaskRequest.h); a lab iPhone reports no external power and is never
-locked, so the lab cannot show it, and on a real phone the wait is hours, not a cell's minutes.
+On an iPhone nothing lets a tool stop the charging, so the battery cell needs the phone on a switchable USB
+hub (devices.toml `usb_hub`, a Cambrionix hub's API): `ios.unplug(for_s=...)` switches its port off for a
+night and back on; the app's ring buffer then shows whether the upload ran meanwhile. iOS runs a
+BGProcessingTask when the phone is idle (locked a while) and, with `requiresExternalPower`, on power; Apple
+promises it "within the next two days" (BGTaskRequest.h) for an app used in the past week, so the charger
+cell waits a night (12 h of the phone's time), and a failure there means iOS kept the upload for later
+nights: on a real phone, check Settings → Battery and Background App Refresh before blaming the app.
 """
 
 from __future__ import annotations
@@ -23,11 +27,15 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.ios import IOSDriver
 from harness.logs.dumpsys import Job
 from harness.logs.expect import Expect
+from harness.ui import UiDriver
 
 TASK = "nightly-upload"
 MIN = 60.0
+HOUR = 3600.0
+NIGHT = 6 * HOUR
 
 
 def _nightly_job(android: AndroidDriver) -> Job:
@@ -93,3 +101,43 @@ def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: 
                                      due_s + 20 * MIN)
     assert ended is not None and ended.reason == "success", \
         f"{android.name}: the upload started but did not complete while the phone stayed idle on the charger"
+
+
+def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> None:
+    """Locked all night off the charger (the hub port off), the upload does not run: it waits for power.
+
+    The phone is idle for iOS the whole time (locked), so external power is the only gate missing."""
+    ios.launch()  # a used app; the launch submits the upload's BGProcessingTaskRequest
+    ios.home()
+    ui.lock()
+    away_from = _clock(ios)
+    ios.unplug(for_s=NIGHT)  # a night on the nightstand, no cable: nothing can be read from it meanwhile
+    night_end = away_from + NIGHT * 1000  # it was back on power only after this (a run may follow at once)
+    ran = [e for e in ios.ring_buffer()
+           if e.get("task") == TASK and e.get("event") == "task_start" and away_from <= _ms(e) <= night_end]
+    assert not ran, f"{ios.name}: {TASK} ran on battery while unplugged: {ran}"
+
+
+def test_iphone_upload_runs_overnight_on_the_charger(ios: IOSDriver, ui: UiDriver, timeline: Expect) -> None:
+    """Locked on the charger, the upload runs within the night and completes before the user picks the phone up."""
+    assert ios.battery().get("ExternalConnected"), f"{ios.name}: the phone is not on external power"
+    ios.launch()
+    ios.home()
+    timeline.reset()
+    ui.lock()
+    timeline.task_fired(TASK, within_s=12 * HOUR, trigger="bgtask")
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark, 12 * HOUR)
+    assert ended is not None and ended.reason == "success", \
+        f"{ios.name}: the upload started but did not complete while the phone stayed locked on the charger"
+
+
+def _clock(ios: IOSDriver) -> float:
+    """The phone's clock in ms (the ring buffer's unit)."""
+    now = ios.device_time()
+    assert now is not None, f"{ios.name}: the phone's clock cannot be read"
+    return now * 1000
+
+
+def _ms(entry: dict[str, object]) -> float:
+    value = entry.get("time")
+    return float(value) if isinstance(value, int | float) else -1.0

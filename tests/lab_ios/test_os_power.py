@@ -115,3 +115,34 @@ def test_a_flat_battery_stops_discretionary_work_until_charging() -> None:
     phone.charging = True
     clock.advance(DAY_S / 2)
     assert triggers(phone) != {}
+
+
+def _upload_starts(phone: VirtualIPhone) -> list[float]:
+    return [e.time_s for e in phone.syslog.entries()
+            if "BgProbe v1 task_start" in e.message and "task=nightly-upload" in e.message]
+
+
+def test_on_power_the_upload_runs_within_the_night_without_taking_a_refresh_slot() -> None:
+    """A requiresExternalPower processing request is fulfilled in the charging window for an app used this week;
+    the app's refresh launches (fetch, expo's worker) keep their own daily slots."""
+    model, phone, clock = make()
+    model.user_open(BUNDLE)  # used once: 2 refresh launches a day, hours apart
+    model.press_home()
+    model.lock()
+    phone.charging = True
+    clock.advance(2 * 3600)
+    assert _upload_starts(phone), "the upload did not run within 2 h locked on the charger"
+    grants = model.dasd.grants.get(BUNDLE, [])
+    assert len(grants) <= 1, f"the upload took refresh slots: {grants}"
+
+
+def test_an_app_not_used_for_a_week_gets_no_charging_window() -> None:
+    model, phone, clock = make()
+    model.user_open(BUNDLE)
+    model.press_home()
+    model.lock()
+    phone.charging = False
+    clock.advance(8 * DAY_S)  # a week on battery: the request waits, the use ages out
+    phone.charging = True
+    clock.advance(DAY_S)
+    assert not _upload_starts(phone)

@@ -12,6 +12,11 @@ work and launches at most one item per app when:
 - the app has a slot left: ``Engagement.slots`` launches per rolling day, spread at least a day/slots apart,
   shared by all its kinds of work; the item that has waited longest past its due time goes first.
 
+A BGProcessingTaskRequest with ``requiresExternalPower`` asks for the charging window itself, and Apple's
+promise for it is "within the next two days as long as the user has used your app within the past week"
+(BGTaskRequest.h): its gate is use within the week, not the refresh launches a day. On power, idle, it runs
+without taking one of the app's slots [the lab's reading of that promise: dasd's budget is not published].
+
 No public capture shows dasd's lines for a BGTask activity (reference §4.4), so dasd logs nothing here;
 the app-side lines show the launch.
 """
@@ -25,7 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from harness.lab.clock import Timer
-from harness.lab.ios.os.engagement import DAY_S, Engagement
+from harness.lab.ios.os.engagement import DAY_S, WEEK_S, Engagement
 from harness.lab.ios.os.power import PhoneState
 
 if TYPE_CHECKING:
@@ -130,11 +135,31 @@ class Dasd:
         self._timer = None
         bundles = sorted({b for b, _ in self.requests} | set(self.fetch_interval))
         for bundle_id in bundles:
+            overnight = self._charging_window_work(bundle_id)
+            if overnight is not None:
+                overnight()
+                continue
             action = self._next_action(bundle_id)
             if action is not None and self.slots_left(bundle_id) > 0:
                 self.grants.setdefault(bundle_id, []).append(self.clock.now())
                 action()
         self._arm()
+
+    def _charging_window_work(self, bundle_id: str) -> Callable[[], None] | None:
+        """The oldest due ``requiresExternalPower`` processing request, when the phone charges idle and the app was
+        used within the week; it takes no slot."""
+        if not self.state.phone.charging or self.host.blocked(bundle_id) is not None \
+                or not self.state.refresh_allowed(bundle_id):
+            return None
+        use = self.engagement.get(bundle_id)
+        now = self.clock.now()
+        if use is None or use.last_use_s is None or now - use.last_use_s > WEEK_S:
+            return None
+        due = [request for (bundle, _), request in self.requests.items()
+               if bundle == bundle_id and request.requires_power and self.runnable(request, now)]
+        if not due:
+            return None
+        return partial(self._launch, min(due, key=lambda r: (r.earliest_s, r.identifier)))
 
     def _next_action(self, bundle_id: str) -> Callable[[], None] | None:
         if self.host.blocked(bundle_id) is not None or not self.state.refresh_allowed(bundle_id):
