@@ -136,6 +136,7 @@ def test_doctor_finds_the_hub_api(ios_lab: RunningLab, tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "harness.cli", "doctor", "--devices", str(path)],
                          capture_output=True, text=True, timeout=60, check=False).stdout
     assert f"ok   usb hub API 127.0.0.1:{ios_lab.cfg.lab.hub_port}: hub(s) {LAB_HUB_SERIAL} (for desk-iphone)" in out
+    assert ios_lab.call(ios_lab.thread.lab.status)["usb_hub"] == f"127.0.0.1:{ios_lab.cfg.lab.hub_port}"
 
 
 DOCTOR_TOML = """
