@@ -101,7 +101,7 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
     timeline.reset()
     android.force_idle()
     assert android.doze_states().deep == "IDLE"
-    timeline.dozed("IDLE", within_s=60)  # a batch logged just before the idle is read before the mark below
+    timeline.dozed("IDLE", within_s=5 * 60)  # a batch logged just before the idle is read before the mark below
     idle = timeline.reset().device_time
     assert idle is not None
     # Deep IDLE until the screen has been off SCREEN_OFF_S: the batches' jobs wait for the window.
@@ -123,7 +123,7 @@ def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver,
 
     timeline.reset()
     android.force_stop()
-    timeline.killed(by="user", within_s=60)  # the stop's own log line: every line before it is in the stream now
+    timeline.killed(by="user", within_s=5 * 60)  # the stop's own log line: every line before it is in the stream now
     timeline.reset()  # after the stop: a batch that began just before it is not the app escaping it
     state = android.process()
     assert not state.running and state.stopped, f"{android.name}: still running after force-stop: {state}"

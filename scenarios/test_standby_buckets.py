@@ -39,6 +39,18 @@ def wait_for_run_end(android: AndroidDriver, timeline: Expect, since: Mark) -> f
     return ended.time
 
 
+def let_running_jobs_end(android: AndroidDriver, timeline: Expect) -> None:
+    """A job running when the quota is reset keeps its timing session (QuotaController.clearAppStatsLocked), and in
+    RESTRICTED that session is the whole day's allowance: let the app's running jobs end first. The phone says what
+    runs (the log may not have shown a run that just started); each check waits for the next run to end."""
+    for _ in range(10):
+        mark = timeline.stream.mark()
+        if not android.running_jobs():
+            return
+        timeline.stream.wait_for(lambda e: e.kind in ("task_end", "job_stop", "job_timeout"), mark, 5 * 60)
+    pytest.fail(f"{android.name}: the app's jobs are still running after ten runs ended")
+
+
 def runs_since(timeline: Expect, since: Mark) -> list[Event]:
     return [e for e in timeline.stream.since(since) if e.task == TASK and e.kind in ("task_start", "task_end")]
 
@@ -54,10 +66,7 @@ def runs_started(timeline: Expect, since: Mark) -> int:
 def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
     """Reset the app's job quota, then run the task's job on demand, one timing session at a time, until
     JobScheduler reports it out of quota; returns the runs the fresh allowance gave (scheduled ones count too)."""
-    before = timeline.reset()
-    events = runs_since(timeline, timeline.start)
-    if events and events[-1].kind == "task_start":  # let a run in progress end first
-        wait_for_run_end(android, timeline, before)
+    let_running_jobs_end(android, timeline)
     allowance = timeline.reset()
     android.reset_job_quota()
     for _ in range(MAX_ON_DEMAND_RUNS + 1):
@@ -67,7 +76,7 @@ def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
             return runs_started(timeline, allowance)
         mark = timeline.reset()
         android.run_job(job)
-        timeline.task_fired(TASK, within_s=60)  # within quota, so JobScheduler starts it at once
+        timeline.task_fired(TASK, within_s=5 * 60)  # within quota, so JobScheduler starts it at once
         ended = wait_for_run_end(android, timeline, mark)
         while (now := android.device_time()) is not None and now < ended + SESSION_GAP_S:
             continue  # nothing is logged meanwhile to wait on: read the phone's clock

@@ -119,6 +119,12 @@ class AppVerbs(DriverBase):
         out = self._check("jobs", f"dumpsys jobscheduler {pkg}")
         return [job for job in parse_jobscheduler(out).jobs if job.package in (None, pkg)]
 
+    def running_jobs(self, package: str | None = None) -> list[Job]:
+        """The app's jobs JobScheduler is running now (its ``Active jobs:`` slots)."""
+        pkg = self._pkg(package)
+        dump = parse_jobscheduler(self._check("running_jobs", f"dumpsys jobscheduler {pkg}"))
+        return [job for job in dump.jobs if job.package in (None, pkg) and (job.uid, job.job_id) in dump.running]
+
     def find_job(self, task: str, package: str | None = None, job_id: int | None = None) -> Job | None:
         """The job behind a task: an explicit id (argument, or ``job_id`` of the task in devices.toml),
         WorkManager's worker for expo-background-task, Expo's TaskJobService for the transient job of

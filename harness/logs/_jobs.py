@@ -93,6 +93,7 @@ class JobSchedulerDump:
     jobs: tuple[Job, ...] = ()
     history: tuple[JobHistoryEntry, ...] = ()
     invalid_package: str | None = None  # "Invalid package: <pkg>"
+    running: tuple[tuple[str, int], ...] = ()  # (uid, job id) of each job in an "Active jobs:" slot
 
     def for_package(self, package: str) -> tuple[Job, ...]:
         return tuple(j for j in self.jobs if j.package == package)
@@ -179,9 +180,15 @@ def parse_job_body(text: str) -> JobBody:
     return JobBody(**body)  # type: ignore[arg-type]
 
 
+# JobConcurrencyManager.dumpContextInfoLocked: "Slot #0(ID=3): " then JobServiceContext.dumpLocked's
+# toShortString, "6412553 #u0a172/4 pkg/.Svc" (a namespaced job has "{ns}" after the hash).
+_ACTIVE_SLOT = re.compile(r"^\s*Slot #\d+(?:\(ID=\d+\))?: \S+(?: \{[^}]*\})? #(\S+?)/(-?\d+) ")
+
+
 def parse_jobscheduler(text: str) -> JobSchedulerDump:
     jobs: list[Job] = []
     history: list[JobHistoryEntry] = []
+    running: list[tuple[str, int]] = []
     invalid: str | None = None
     current: Job | None = None
     indent = 0
@@ -205,11 +212,13 @@ def parse_jobscheduler(text: str) -> JobSchedulerDump:
         entry = _HISTORY.match(line)
         if entry is not None:
             history.append(_history(entry, no))
+        elif (slot := _ACTIVE_SLOT.match(line)) is not None:
+            running.append((slot.group(1), int(slot.group(2))))
         elif (bad := _INVALID.match(line)) is not None:
             invalid = bad.group(1)
     if current is not None:
         jobs.append(replace(current, **body))  # type: ignore[arg-type]
-    return JobSchedulerDump(tuple(jobs), tuple(history), invalid)
+    return JobSchedulerDump(tuple(jobs), tuple(history), invalid, tuple(running))
 
 
 def _history(m: re.Match[str], line: int) -> JobHistoryEntry:

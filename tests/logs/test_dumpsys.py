@@ -117,6 +117,20 @@ def test_2019_fragments() -> None:
     assert (job.uid, job.job_id, job.package, job.ready) == ("u0a944", 13, "com.example.background", None)
 
 
+@pytest.mark.parametrize(("text", "running"), [
+    ("Active jobs:\n  N/A\n", ()),
+    # JobConcurrencyManager.dumpContextInfoLocked, then JobServiceContext.dumpLocked's toShortString
+    ("Active jobs:\n  Slot #0(ID=3): 6412553 #u0a172/4 com.example/.SyncService\n"
+     "    Running for: +12s3ms, timeout at: +9m47s997ms\n", (("u0a172", 4),)),
+    ("Active jobs:\n  Slot #1(ID=7): 8f9e21 {androidx.work.systemjobscheduler} #u0a200/-10 "
+     "@androidx.work.systemjobscheduler@com.example.courier/androidx.work.impl.background.systemjob.SystemJobService\n",
+     (("u0a200", -10),)),
+    ("Idle contexts (16):\n  ID=0: inactive since -3s626ms, stopped because: app called jobFinished\n", ()),
+])
+def test_running_jobs_from_the_active_slots(text: str, running: tuple[tuple[str, int], ...]) -> None:
+    assert parse_jobscheduler(text).running == running
+
+
 def test_invalid_package() -> None:
     assert parse_jobscheduler("Invalid package: com.nope\n").invalid_package == "com.nope"
 
