@@ -23,8 +23,12 @@ _READY_TIMEOUT_S = 60.0
 
 def _print_status(status: dict[str, object]) -> None:
     console.print(f"lab pid {status['pid']}  adb server {status['adb_server']}")
+    if status.get("usbmuxd"):
+        console.print(f"usbmuxd {status['usbmuxd']}  (USBMUXD_SOCKET_ADDRESS for pymobiledevice3 / libimobiledevice)")
     if status.get("appium"):
         console.print(f"appium endpoint {status['appium']}  (WebDriver; UiAutomator2 / XCUITest sessions by udid)")
+    if status.get("usb_hub"):
+        console.print(f"usb hub API {status['usb_hub']}  (Cambrionix JSON-RPC: the iPhones' ports, docs/usb-power.md)")
     for dev in status["devices"]:  # type: ignore[attr-defined]
         where = dev.get("serial") or dev.get("udid") or ""
         note = "" if dev.get("served") else f"  ({dev.get('note', 'not served')})"

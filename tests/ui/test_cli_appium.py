@@ -66,3 +66,4 @@ def test_lab_status_reports_the_appium_endpoint(lab: RunningLab, tmp_path: Path)
     assert json.loads(shown.stdout)["appium"] == lab.appium_url
     text = harness("lab", "status", "--devices", str(tmp_path / "devices.toml")).stdout
     assert f"appium endpoint {lab.appium_url}" in text
+    assert f"usb hub API 127.0.0.1:{lab.cfg.lab.hub_port}" in text and "usbmuxd 127.0.0.1:" in text
