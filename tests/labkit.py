@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.config import Config, load_config
+from harness.lab.ios import VirtualIPhone
+from harness.lab.ios.os import IOSModel
 from harness.lab.runner import LabThread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,6 +123,18 @@ class RunningLab:
     def device(self, name: str):  # type: ignore[no-untyped-def]
         """The lab-side model object, for assertions about state only (drive it over the wire)."""
         return self.thread.lab.device(name)
+
+    def iphone(self, name: str) -> VirtualIPhone:
+        """A lab iPhone on usbmuxd's list, for assertions about state only (drive it over the wire). Take it before
+        an action that takes it off the list (a reboot, an unplug)."""
+        mux = self.thread.lab.usbmuxd
+        assert mux is not None, "the lab serves no iPhone"
+        return next(p for p in mux.devices if p.name == name)
+
+    def iphone_model(self, name: str) -> IOSModel:
+        system = self.iphone(name).system
+        assert isinstance(system, IOSModel)
+        return system
 
     def call(self, fn, *args):  # type: ignore[no-untyped-def]
         return self.thread.call(fn, *args)

@@ -13,7 +13,6 @@ import pytest
 
 from harness.errors import CommandFailed
 from harness.ios import IOSDriver
-from harness.lab.ios.os import IOSModel
 from harness.logs.expect import Expect
 from harness.logs.geofence import AWAY, LIMITS, REJECTION, region_center
 from harness.ui import AppiumProcessControl, UiDriver
@@ -23,16 +22,8 @@ BUNDLE = "com.example.courier"
 TASK = "depot-geofence"
 
 
-def _model(lab: RunningLab, name: str) -> IOSModel:
-    mux = lab.thread.lab.usbmuxd
-    assert mux is not None
-    system = next(p for p in mux.devices if p.name == name).system
-    assert isinstance(system, IOSModel)
-    return system
-
-
 def _position(lab: RunningLab, name: str) -> tuple[float, float] | None:
-    system = _model(lab, name)
+    system = lab.iphone_model(name)
     position: tuple[float, float] | None = lab.call(lambda: system.location.position)
     return position
 
@@ -50,7 +41,7 @@ def _settled_position(lab: RunningLab, name: str, expected: tuple[float, float] 
 
 @pytest.fixture
 def iphone12(lab: RunningLab, tmp_path: Path) -> Iterator[tuple[IOSDriver, Expect]]:
-    system = _model(lab, "iphone-12")
+    system = lab.iphone_model("iphone-12")
     lab.call(system.set_location_authorization, BUNDLE, "always")
     driver = IOSDriver.for_device(lab.cfg, lab.cfg.device("iphone-12"))
     capture, stream = driver.capture(tmp_path / "syslog.txt")
@@ -81,7 +72,7 @@ def test_the_launch_argument_limits_monitoring_and_a_crossing_runs_the_task(
     timeline.reset()
     driver.launch_with_geofences(limit + 2)
     assert "region depot-geofence-20:" in timeline.logged(REJECTION["ios"], within_s=60)
-    system = _model(lab, "iphone-12")
+    system = lab.iphone_model("iphone-12")
     assert lab.call(lambda: len(system.location.regions[BUNDLE])) == limit
     driver.home()
     timeline.reset()

@@ -14,24 +14,15 @@ from pymobiledevice3.services.diagnostics import DiagnosticsService
 
 from harness.errors import CommandFailed
 from harness.ios import IOSDriver
-from harness.lab.ios.os import IOSModel
 from harness.ui import UiDriver
 from tests.labkit import RunningLab
 
 TASK = "sync-orders"
 
 
-def _model(lab: RunningLab, name: str) -> IOSModel:
-    mux = lab.thread.lab.usbmuxd
-    assert mux is not None
-    system = next(p for p in mux.devices if p.name == name).system
-    assert isinstance(system, IOSModel)
-    return system
-
-
 def _lock_state(lab: RunningLab, name: str) -> tuple[bool, bool]:
     """(locked, unlocked once since boot), as the model holds them."""
-    system = _model(lab, name)
+    system = lab.iphone_model(name)
     state: tuple[bool, bool] = lab.call(lambda: (system.state.locked, system.state.first_unlocked))
     return state
 
@@ -51,7 +42,7 @@ def test_reboot_restarts_the_phone_and_the_capture_follows_it(ios_lab: RunningLa
         with pytest.raises(CommandFailed, match="could not be, unlocked"):
             driver.launch()  # FrontBoard refuses a launch on a locked phone
 
-        lab_system = _model(ios_lab, "iphone-12")
+        lab_system = ios_lab.iphone_model("iphone-12")
         ios_lab.call(lab_system.unlock)  # the user's first unlock (the Appium path is the next test's)
         timeline.reset()
         driver.trigger_task(TASK)

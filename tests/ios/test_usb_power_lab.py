@@ -16,19 +16,12 @@ from pymobiledevice3.usbmux import list_devices
 from harness.errors import CommandFailed, DeviceUnreachable, HarnessError
 from harness.ios import IOSDriver
 from harness.ios._bridge import bridge
-from harness.lab.ios import VirtualIPhone
 from harness.lab.runner import LAB_HUB_SERIAL
 from harness.power import CambrionixClient, HubPort
 from harness.ui import UiDriver
 from tests.labkit import RunningLab, free_port
 
 PHONE = "iphone-15"
-
-
-def _phone(lab: RunningLab, name: str) -> VirtualIPhone:
-    mux = lab.thread.lab.usbmuxd
-    assert mux is not None
-    return next(p for p in mux.devices if p.name == name)
 
 
 def _listed(lab: RunningLab, udid: str) -> bool:
@@ -46,7 +39,7 @@ def test_unplug_switches_the_port_off_and_plug_brings_the_phone_back(ios_lab: Ru
     driver = IOSDriver.for_device(ios_lab.cfg, dev)
     assert driver.battery()["ExternalConnected"] is True
     assert driver.usb_port_mode() == "s"
-    phone = _phone(ios_lab, PHONE)
+    phone = ios_lab.iphone(PHONE)
 
     driver.unplug()
     try:
@@ -98,7 +91,7 @@ def test_appium_cannot_reach_an_unplugged_iphone_and_lock_is_undone_at_close(ios
     dev = ios_lab.cfg.device(PHONE)
     driver = IOSDriver.for_device(ios_lab.cfg, dev)
     ui = UiDriver(ios_lab.cfg, dev)
-    phone = _phone(ios_lab, PHONE)
+    phone = ios_lab.iphone(PHONE)
     try:
         ui.lock()
         assert ui.is_locked()
