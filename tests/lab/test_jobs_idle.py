@@ -16,24 +16,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
+from tests.lab.recorder import Recorder
 from tests.labkit import RunningLab
 
 NAME = "pixel-8"
 PKG = "com.test.idle"
 SVC = f"{PKG}/{PKG}.NightlyService"
 JOB = 41
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.started: list[int] = []
-        self.stopped: list[tuple[int, str]] = []
-
-    def on_start_job(self, package: str, job_id: int, namespace: str | None) -> None:
-        self.started.append(job_id)
-
-    def on_stop_job(self, package: str, job_id: int, namespace: str | None, reason: str) -> None:
-        self.stopped.append((job_id, reason))
 
 
 def sh(lab: RunningLab, command: str) -> tuple[str, str, int]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
+from tests.lab.recorder import Recorder
 from tests.labkit import RunningLab, Shell
 
 NAME = "pixel-8"
@@ -24,20 +25,6 @@ NS = "androidx.work.systemjobscheduler"
 WM = f"{PKG}/androidx.work.impl.background.systemjob.SystemJobService"
 DAY = 86_400.0
 TAG = "expo.modules.taskManager.TaskBroadcastReceiver.INTENT_ACTION"
-
-
-class Recorder:
-    """A JobService that never calls jobFinished (unless told), for the running-job paths."""
-
-    def __init__(self) -> None:
-        self.started: list[int] = []
-        self.stopped: list[tuple[int, str]] = []
-
-    def on_start_job(self, package: str, job_id: int, namespace: str | None) -> None:
-        self.started.append(job_id)
-
-    def on_stop_job(self, package: str, job_id: int, namespace: str | None, reason: str) -> None:
-        self.stopped.append((job_id, reason))
 
 
 @pytest.fixture(scope="module")
