@@ -28,9 +28,10 @@ from harness.ui import UiDriver
 
 TASK = "depot-geofence"
 # Play services reports a crossing to a background app "every couple of minutes"; iOS waits 20 s on the
-# new side of the boundary first, then launches or wakes the app.
+# new side of the boundary first, then launches or wakes the app. The windows also hold the harness's own
+# location call (tens of ms of wall time: minutes of a lab iPhone's time at 1440x).
 ANDROID_DELIVERY_S = 5 * 60
-IOS_DELIVERY_S = 2 * 60
+IOS_DELIVERY_S = 10 * 60
 
 
 def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect) -> None:
