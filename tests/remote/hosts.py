@@ -30,7 +30,7 @@ ON_A, ON_B = ("pixel-8", "iphone-12"), ("xiaomi-13", "iphone-15")
 def host_config(base: Config, host: str, names: tuple[str, ...], state: Path) -> Config:
     """The shipped lab, on ``host``, with only ``names``, free ports and a fast clock."""
     lab = dataclasses.replace(base.lab, host=host, adb_server_port=free_port(), usbmuxd_port=free_port(),
-                              appium_port=free_port(), push_port=free_port(), clock_rate=600.0,
+                              appium_port=free_port(), push_port=free_port(), hub_port=free_port(), clock_rate=600.0,
                               state_dir=str(state))
     devices = []
     for dev in base.devices:
@@ -41,7 +41,8 @@ def host_config(base: Config, host: str, names: tuple[str, ...], state: Path) ->
             dev = dataclasses.replace(dev, lab_port=port, serial=f"{host}:{port}",  # noqa: PLW2901
                                       adb_server=f"{host}:{lab.adb_server_port}")
         else:
-            dev = dataclasses.replace(dev, usbmux=f"{host}:{lab.usbmuxd_port}")  # noqa: PLW2901
+            dev = dataclasses.replace(dev, usbmux=f"{host}:{lab.usbmuxd_port}",  # noqa: PLW2901
+                                      usb_hub=f"{host}:{lab.hub_port}")
         devices.append(dev)
     push = base.push
     if push is not None:  # this host's gateway, with the keys this host's lab writes into its own state
@@ -59,7 +60,7 @@ def controller_entry(dev: DeviceConfig) -> str:
     if dev.platform == "android":
         lines += [f'serial = "{dev.serial}"', f'adb_server = "{dev.adb_server}"']
     else:
-        lines += [f'udid = "{dev.udid}"', f'usbmux = "{dev.usbmux}"']
+        lines += [f'udid = "{dev.udid}"', f'usbmux = "{dev.usbmux}"', f'usb_hub = "{dev.usb_hub}"']
     return "\n".join(lines) + "\n"
 
 
