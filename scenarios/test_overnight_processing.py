@@ -106,7 +106,8 @@ def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: 
 def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> None:
     """Locked all night off the charger (the hub port off), the upload does not run: it waits for power.
 
-    The phone is idle for iOS the whole time (locked), so external power is the only gate missing."""
+    The phone is idle for iOS the whole time (locked), so external power is the only gate missing. On a real
+    phone the cell takes the six hours it waits (run it in the nightly job); a lab iPhone does them in 15 s."""
     ios.launch()  # a used app; the launch submits the upload's BGProcessingTaskRequest
     ios.home()
     ui.lock()
