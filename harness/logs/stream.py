@@ -102,6 +102,15 @@ class EventStream:
         with self._cond:
             return list(self.events[mark.index :])
 
+    def logged_since(self, mark: Mark) -> list[Event]:
+        """Every event the device logged at or after the mark's device time, wherever it sits in the stream: a
+        capture can start with lines from before it opened (an iPhone's relay sends its buffer first)."""
+        with self._cond:
+            events = list(self.events)
+        if mark.device_time is None:
+            return events
+        return [e for e in events if e.time is None or e.time >= mark.device_time]
+
     def lines_since(self, mark: Mark, limit: int = 200) -> list[tuple[int, str]]:
         with self._cond:
             picked = [(n, text) for n, text in self.lines if n > mark.line]

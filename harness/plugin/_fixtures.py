@@ -22,7 +22,7 @@ from harness.errors import DeviceQuarantined, HarnessError
 from harness.ios import IOSDriver
 from harness.ios.syslog import SyslogCapture
 from harness.logs.expect import Expect
-from harness.logs.stream import EventStream
+from harness.logs.stream import EventStream, Mark
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
 from harness.ui import AppiumProcessControl, UiDriver
@@ -46,6 +46,7 @@ class DeviceSession:
     android: AndroidDriver | None = None
     ios: IOSDriver | None = None
     stream: EventStream | None = None
+    opened: Mark | None = None  # the stream when the test's capture started: the report's timeline begins there
     captures: list[LogcatCapture | SyslogCapture] = field(default_factory=list)
 
     @property
@@ -120,7 +121,7 @@ def android(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[A
         pytest.skip(f"{device.name} is not an Android phone")
     drv = AndroidDriver.for_device(device.run.config, device.config)
     capture, stream = drv.capture(device.artifacts / "logcat.txt")
-    device.android, device.stream = drv, stream
+    device.android, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
     try:
         yield drv
@@ -153,7 +154,7 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
         appium = AppiumProcessControl(request.getfixturevalue("ui"))
     drv = IOSDriver.for_device(device.run.config, device.config, appium=appium)
     capture, stream = drv.capture(device.artifacts / "syslog.txt")
-    device.ios, device.stream = drv, stream
+    device.ios, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
     try:
         yield drv

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import DeviceConfig
+from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
@@ -61,13 +62,13 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
     info = item.stash.get(CALL_KEY, {})
     dev = _device(item)
     artifacts: dict[str, str] = {}
-    events = []
+    events: list[Event] = []
     folder = getattr(session, "artifacts", None)
     if isinstance(folder, Path) and folder.exists():
         artifacts = {p.name: str(p.relative_to(writer.run_dir)) for p in sorted(folder.iterdir()) if p.is_file()}
-    stream = getattr(session, "stream", None)
+    stream, opened = getattr(session, "stream", None), getattr(session, "opened", None)
     if stream is not None:
-        events = list(stream.events)
+        events = stream.logged_since(opened) if opened is not None else list(stream.events)
     name = getattr(item, "originalname", item.name)
     writer.add(Result(
         item.nodeid, name, dev.name if dev else None, str(info.get("outcome", "skipped")),  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.reporting import Result, Run, Status
+from harness.reporting import Result, Run, Status, TimelineItem
 from harness.repro._stats import Distribution, Rate, distribution
 
 __all__ = ["FAILING", "VERDICTS", "DeviceStats", "RunRecord", "device_stats", "record_of"]
@@ -29,6 +29,7 @@ _FIRED = frozenset({"passed", "unexpected_survival"})
 FAILING = frozenset({"failed", "expected_kill", "unexpected_survival", "error"})
 _STOPS = frozenset({"kill", "force_stop", "freeze"})
 _NOT_A_KILLER = frozenset({"user"})
+_RELAUNCH_S = 2.0  # device seconds from a killed process to its replacement in a tool's relaunch
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,10 @@ def kills_of(result: Result) -> tuple[tuple[str, ...], float | None]:
     """(killers in order of their first strike, device seconds from the first event to the first kill)."""
     killers: list[str] = []
     first_kill: float | None = None
-    for item in result.timeline:
+    timeline = result.timeline
+    for i, item in enumerate(timeline):
+        if _relaunch(item, timeline[i + 1:]):
+            continue
         if item.kind in _STOPS and item.killer and item.killer not in _NOT_A_KILLER:
             if item.killer not in killers:
                 killers.append(item.killer)
@@ -95,6 +99,15 @@ def kills_of(result: Result) -> tuple[tuple[str, ...], float | None]:
     start = result.timeline[0].time if result.timeline else None
     ttk = first_kill - start if first_kill is not None and start is not None else None
     return tuple(killers), ttk
+
+
+def _relaunch(item: TimelineItem, after: Sequence[TimelineItem]) -> bool:
+    """A bare kill (a signal, no one named) followed at once by a new process of the app is a relaunch: a tool
+    (Xcode, DVT, XCUITest's launchApp, the test's own ``ios.launch()``) replaced the process, the phone did not
+    stop the app."""
+    if item.kind != "kill" or item.killer != "unknown":
+        return False
+    return any(nxt.kind == "process_start" for nxt in after if nxt.time - item.time <= _RELAUNCH_S)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ MIUI_STOP = Event("force_stop", T0 + 381, package=PKG, killer="miui", reason="fr
 MIUI_KILL = Event("kill", T0 + 381.02, package=PKG, pid=4217, killer="miui")
 USER_STOP = Event("force_stop", T0 + 100, package=PKG, killer="user")
 FREEZE = Event("freeze", T0 + 90, package=PKG, killer="samsung")
+# An iPhone relaunch (Xcode, DVT, the test's ios.launch()): SIGKILL, then the new process at once
+RELAUNCH_KILL = Event("kill", T0 + 200, package=PKG, pid=549, killer="unknown", reason="signal 9")
+RELAUNCHED = Event("process_start", T0 + 200.3, package=PKG, pid=582)
+LATE_START = Event("process_start", T0 + 260, package=PKG, pid=590)
 
 
 @pytest.mark.parametrize(("res", "killers", "ttk"), [
@@ -37,6 +41,10 @@ FREEZE = Event("freeze", T0 + 90, package=PKG, killer="samsung")
     (result("expected_kill", [LAUNCH, FREEZE], killer="samsung"), ("samsung",), 90.0),
     (result("failed", [LAUNCH], killer="oppo"), ("oppo",), None),
     (result("failed", [], killer="user"), (), None),
+    # a relaunch replaces the process: the phone did not stop the app
+    (result("passed", [LAUNCH, RELAUNCH_KILL, RELAUNCHED, FIRED]), (), None),
+    # the same signal with no new process right after is a kill
+    (result("passed", [LAUNCH, RELAUNCH_KILL, LATE_START]), ("unknown",), 200.0),
 ])
 def test_kills_of(res: Result, killers: tuple[str, ...], ttk: float | None) -> None:
     got_killers, got_ttk = kills_of(res)
