@@ -18,7 +18,10 @@ function setup(extra = {}) {
   const probe = createProbe({
     taskManager: tm, fileSystem: fileSystem(dir), platform: 'android', log: sink.log, now: time.now, ...extra,
   });
-  return { dir, cleanup, tm, sink, time, probe };
+  // The ring's writes are queued: let them land before the directory goes, or a late one warns (ENOENT)
+  // into whichever test runs next.
+  const tidy = async () => { await probe.flush().catch(() => undefined); cleanup(); };
+  return { dir, cleanup: tidy, tm, sink, time, probe };
 }
 
 test('a run logs start and end, files both, and hands its result back to TaskManager', async () => {
@@ -39,7 +42,7 @@ test('a run logs start and end, files both, and hands its result back to TaskMan
       { event: 'task_end', task: 'sync-orders', run: 1, result: 'success', duration_ms: 840, time: 1764316503151 },
     ]);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -50,7 +53,7 @@ test('a failed result is result=failed, and the value still reaches TaskManager'
     assert.equal(await tm.fire('t'), Failed);
     assert.match(sink.lines[1], /^BgProbe v1 task_end task=t run=1 result=failed duration_ms=0$/);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -65,7 +68,7 @@ test('a throwing task logs task_error and still throws into TaskManager', async 
     assert.equal(sink.lines[1], 'BgProbe v1 task_error task=t run=1 error="TypeError: quota \\"exceeded\\" at sync (app.js:1)"');
     assert.deepEqual(ringOnDisk(dir).map((e) => e.event), ['task_start', 'task_error']);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -85,7 +88,7 @@ test('run numbers continue across a process death (a new probe on the same file)
     assert.equal(sink2.lines[0], 'BgProbe v1 task_start task=t run=3 trigger=bgtask');
     assert.equal(sink2.lines[2], 'BgProbe v1 task_start task=other run=1 trigger=bgtask');
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -105,7 +108,7 @@ test('tasks ending together all reach the ring', async () => {
     const ends = ringOnDisk(dir).filter((e) => e.event === 'task_end').map((e) => `${e.task}#${e.run}`).sort();
     assert.deepEqual(ends, ['a#1', 'a#2', 'b#1', 'c#1']);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -134,7 +137,7 @@ test('an unwritable ring never fails the task', async (t) => {
     assert.deepEqual(sink.lines.filter((l) => l.includes('task_start')).map((l) => l.split(' ')[4]), ['run=1', 'run=2']);
     assert.ok(warn.mock.calls.some((c) => String(c.arguments[0]).includes('bgprobe.jsonl')));
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -151,7 +154,7 @@ test('a run past its budget logs task_expired, aborts the signal, and logs no en
     assert.equal(sink.lines[1], 'BgProbe v1 task_expired task=t run=1');
     assert.deepEqual(ringOnDisk(dir).map((e) => e.event), ['task_start', 'task_expired']);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -170,7 +173,7 @@ test('expire(task) ends the running runs of that task only', async () => {
     assert.deepEqual(sink.lines.slice(2).map((l) => l.split(' ').slice(2, 4).join(' ')),
       ['task_expired task=t', 'task_end task=u']);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -182,7 +185,7 @@ test('recordWake logs reason then task, and files it', async () => {
     assert.deepEqual(sink.lines, ['BgProbe v1 wake reason=push task=sync-orders', 'BgProbe v1 wake reason=boot']);
     assert.deepEqual(ringOnDisk(dir).map((e) => Object.keys(e)), [['event', 'reason', 'task', 'time'], ['event', 'reason', 'time']]);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -200,7 +203,7 @@ test('options: explicit trigger, trigger from a function, and the fetch result m
       'BgProbe v1 task_end task=push run=1 result=no_data duration_ms=0',
     ]);
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
 
@@ -226,6 +229,6 @@ test('a result mapper that throws still ends the run, with the value as its resu
     assert.equal(tm.failures.length, 0);
     assert.equal(sink.lines[1], 'BgProbe v1 task_end task=t run=1 result=7 duration_ms=0');
   } finally {
-    cleanup();
+    await cleanup();
   }
 });
