@@ -10,6 +10,7 @@ the Appium endpoint refuses a phone without a data link.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from harness.lab.hub import CambrionixHub, UsbDevice
 from harness.lab.ios import UsbmuxdServer, VirtualIPhone
@@ -58,7 +59,7 @@ def plug_iphones(phones: Sequence[VirtualIPhone], server: UsbmuxdServer, hub: Ca
             phone.system.boot_s = boot_delay_s
             phone.system.add_power_listener(cable.power)
         hub.plug(number, UsbDevice(APPLE_VID, IPHONE_PID, "Apple Inc.", "iPhone", phone.udid.replace("-", ""),
-                                   battery=lambda p=phone: _battery(p)))  # type: ignore[misc]
+                                   battery=partial(_battery, phone)))
 
     def on_mode(port: int, mode: str) -> None:
         cable = cables.get(port)

@@ -10,31 +10,17 @@ a package this module installs; every test puts screen, battery and Doze back.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
-from tests.lab.recorder import Recorder
+from tests.lab.jobkit import NAME, Recorder, sh, wait_for
 from tests.labkit import RunningLab
 
-NAME = "pixel-8"
 PKG = "com.test.idle"
 SVC = f"{PKG}/{PKG}.NightlyService"
 JOB = 41
-
-
-def sh(lab: RunningLab, command: str) -> tuple[str, str, int]:
-    result = lab.shell(NAME, command)
-    return result.stdout, result.stderr, result.code
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def unsatisfied(lab: RunningLab) -> list[str]:

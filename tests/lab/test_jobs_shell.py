@@ -8,16 +8,14 @@ every test cancels what it scheduled. The session lab runs at 600 device seconds
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
-from tests.lab.recorder import Recorder
-from tests.labkit import RunningLab, Shell
+from tests.lab.jobkit import NAME, Recorder, sh, wait_for
+from tests.labkit import RunningLab
 
-NAME = "pixel-8"
 PKG = "com.test.jobs"
 SVC = f"{PKG}/{PKG}.TestJobService"
 SHORT = f"{PKG}/.TestJobService"
@@ -45,18 +43,6 @@ def _clean(lab: RunningLab, uid: str) -> Iterator[None]:
 def schedule(lab: RunningLab, job: JobInfo) -> None:
     dev = lab.device(NAME)
     lab.call(lambda: dev.jobs.schedule(PKG, job))
-
-
-def sh(lab: RunningLab, command: str) -> tuple[str, str, int]:
-    result: Shell = lab.shell(NAME, command)
-    return result.stdout, result.stderr, result.code
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def with_recorder(lab: RunningLab) -> Recorder:
