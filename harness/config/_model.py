@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from harness.config._farm import FarmConfig
 from harness.config._push import CollectorConfig, PushConfig
 
 __all__ = ["AppConfig", "CollectorConfig", "Config", "DeviceConfig", "LabConfig", "PushConfig", "TaskConfig"]
@@ -110,6 +111,7 @@ class Config:
     lab: LabConfig
     push: PushConfig | None = None  # [push]; None when silent pushes are not configured
     collector: CollectorConfig = field(default_factory=CollectorConfig)  # [collector]
+    farm: FarmConfig = field(default_factory=FarmConfig)  # [farm]: the shared lease database, if any
 
     def device(self, name: str) -> DeviceConfig:
         for dev in self.devices:
