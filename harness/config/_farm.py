@@ -27,12 +27,13 @@ __all__ = ["FARM_URL_ENV", "FarmConfig", "farm_url", "parse_farm", "redact_url"]
 
 FARM_URL_ENV = "HARNESS_FARM_URL"
 _SCHEMES = ("postgresql", "postgres")
+_DEFAULT_QUARANTINE_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
 class FarmConfig:
     url: str | None = None  # postgresql://user@host:port/db; None: leases are files on this controller
-    quarantine_s: float = 3600.0  # a device quarantined by one controller stays out for every controller this long
+    quarantine_s: float = _DEFAULT_QUARANTINE_S  # a device quarantined by one controller stays out for every controller this long
 
 
 def _check_url(path: str, where: str, url: str) -> str:
@@ -48,7 +49,7 @@ def parse_farm(path: str, raw: Any) -> FarmConfig:
         return FarmConfig()
     if not isinstance(raw, dict):
         raise ConfigError(path, "[farm]", "must be a table")
-    known = {"url": str, "quarantine_s": (int, float)}
+    known: dict[str, tuple[type, ...]] = {"url": (str,), "quarantine_s": (int, float)}
     for key, value in raw.items():
         want = known.get(key)
         if want is None:
@@ -56,7 +57,7 @@ def parse_farm(path: str, raw: Any) -> FarmConfig:
         if not isinstance(value, want) or isinstance(value, bool):
             raise ConfigError(path, "[farm]", f"key {key!r} has the wrong type: {value!r}")
     url = raw.get("url")
-    quarantine_s = float(raw.get("quarantine_s", FarmConfig.quarantine_s))
+    quarantine_s = float(raw.get("quarantine_s", _DEFAULT_QUARANTINE_S))
     if quarantine_s <= 0:
         raise ConfigError(path, "[farm]", f"quarantine_s must be positive, got {quarantine_s:g}")
     return FarmConfig(url=None if url is None else _check_url(path, "[farm] url", url), quarantine_s=quarantine_s)

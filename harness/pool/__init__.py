@@ -7,19 +7,27 @@ Typical use, from a per-test pytest fixture::
     with pool.acquire(dev, timeout_s=600, holder=request.node.nodeid, health=check) as lease:
         ...                                             # the device is ours until the block ends
 
-See ``_pool.py`` for the lease protocol and ``_quarantine.py`` for quarantine.
+See ``_pool.py`` for the lease protocol, ``_store.py`` for the two lease stores (files here, or a
+PostgreSQL farm: ``harness.farm``) and ``_quarantine.py`` for quarantine.
 """
 
+from harness.pool._files import FileStore
 from harness.pool._pool import DEFAULT_POLL_S, HealthCheck, Lease, OnWait, Pool
 from harness.pool._quarantine import Quarantined, quarantined
 from harness.pool._records import LeaseInfo, leases
 from harness.pool._select import select
+from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss
 
 __all__ = [
     "DEFAULT_POLL_S",
+    "Claim",
+    "FileStore",
     "HealthCheck",
     "Lease",
     "LeaseInfo",
+    "LeaseLost",
+    "LeaseStore",
+    "Loss",
     "OnWait",
     "Pool",
     "Quarantined",

@@ -1,17 +1,13 @@
-"""Crash-safe device leases shared by xdist workers and by separate runs on one controller.
+"""Device leases for one process: acquire, health, quarantine, heartbeat, release, whatever the store.
 
-A lease is a record file, not a held OS lock: the file lock is taken only for the read-check-write
-of the record, so a holder that dies (``kill -9``, OOM, a wedged xdist worker) never leaves a lock
-behind, and the record says who it was. A record is taken over when its owner is provably gone (same
-host, dead pid: at once) or silent (heartbeat older than the owner's lease timeout: any host).
+``Pool`` is the same for both lease stores (``_store.py``): record files on this controller (the
+default, ``_files.py``) or a PostgreSQL farm shared by several controllers (``harness.farm``). It keeps
+the leases this process holds alive with a heartbeat thread, runs the health check while holding the
+lease (so a slow check never races another taker), and applies the quarantine rules.
 
-Waiting is polling: every ``poll_s`` (DEFAULT_POLL_S, 0.1 s) a waiter takes the device's file lock
-for well under a millisecond and re-reads the record. Ten cheap looks a second per waiter cost nothing
-next to a device test, and a freed device waits at most one poll (half of one on average) for its
-next holder. Waiters are served first come, first served (``_queue.py``), across processes and runs.
-
-Acquire also checks the run's quarantine (before waiting and again once the device is ours) and runs
-the health check while holding the lease, so a slow check never races another taker.
+A holder whose lease expired or was revoked learns it at its next ``Lease.check()`` (the error names
+who took over), at its next heartbeat (``Lease.lost``), and at the end of its ``with`` block, which
+then raises ``LeaseLost`` so the test fails rather than passing on a phone someone else drove.
 """
 
 from __future__ import annotations
@@ -20,42 +16,23 @@ import atexit
 import logging
 import os
 import threading
-import time
-import uuid
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
 from harness.config._model import DeviceConfig
-from harness.errors import DeviceQuarantined, DeviceUnhealthy, LeaseTimeout
-from harness.pool._quarantine import Quarantined, quarantine_of, quarantined, record_failure
-from harness.pool._queue import Waiter, leave_queue, queue_turn
-from harness.pool._records import (
-    LeaseInfo,
-    LeaseRecord,
-    file_lock,
-    lease_path,
-    leases,
-    lock_path,
-    read_record,
-    stale_reason,
-    this_host,
-    write_record,
-)
+from harness.errors import DeviceQuarantined, DeviceUnhealthy
+from harness.pool._files import DEFAULT_POLL_S, FileStore
+from harness.pool._quarantine import Quarantined
+from harness.pool._records import LeaseInfo, LeaseRecord, this_host
+from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss, OnWait
 
 __all__ = ["DEFAULT_POLL_S", "HealthCheck", "Lease", "OnWait", "Pool"]
 
 log = logging.getLogger("harness.pool")
 
 HealthCheck = Callable[[DeviceConfig], str | None]  # None when healthy, else the reason
-OnWait = Callable[[LeaseInfo], None]  # told who holds the device, each time the holder changes
-
-DEFAULT_POLL_S = 0.1
-# A file lock guards a few tens of microseconds of work; failing to get one in 10 s means a process
-# is stuck inside that window (SIGSTOP, a debugger), which deserves an error rather than a hang.
-_LOCK_TIMEOUT_S = 10.0
+_JOIN_GRACE_S = 10.0
 
 
 class Lease:
@@ -66,24 +43,43 @@ class Lease:
         self.record = record
         self.config = config
         self._released = False
-        self._lost_to: LeaseInfo | None = None
-        self._lost = False
+        self._loss: Loss | None = None
 
     @property
     def device(self) -> str:
         return self.record.device
 
     @property
+    def fence(self) -> int:
+        """The fencing token: larger than that of every earlier lease of this device."""
+        return self.record.fence
+
+    @property
     def lost(self) -> bool:
-        """True once someone else reclaimed the lease (this process missed heartbeats for too long)."""
-        return self._lost
+        """True once the lease expired or was taken over or revoked (seen by the heartbeat or a check)."""
+        return self._loss is not None
 
     @property
     def lost_to(self) -> LeaseInfo | None:
-        return self._lost_to
+        return None if self._loss is None else self._loss.to
+
+    def check(self) -> None:
+        """Raise LeaseLost (naming who took over) unless this is still the device's current lease.
+
+        Cheap enough for every device action: one record read, or one query on the farm database,
+        whose failure (the controller lost the database) is itself a loss once the TTL has run out.
+        """
+        if self._loss is None and not self._released:
+            loss = self._pool._store.check(self.record)
+            if loss is not None:
+                self._pool._lose(self, loss)
+        if self._loss is not None:
+            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence)
+        if self._released:
+            raise LeaseLost(self.device, self.record.holder, "it was released by its holder", self.fence)
 
     def release(self) -> bool:
-        """Give the device back. False (with a warning) if it had been reclaimed, or on a second call."""
+        """Give the device back. False (with a warning) if it had been lost, or on a second call."""
         return self._pool._release(self)
 
     def __enter__(self) -> Lease:
@@ -91,18 +87,22 @@ class Lease:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.release()
+        was_released = self._released
+        if not self.release() and not was_released and self._loss is not None and exc_type is None:
+            # The block finished as if all was well, but someone else had the phone meanwhile.
+            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence)
 
     def __repr__(self) -> str:
-        state = "lost" if self._lost else "released" if self._released else "held"
-        return f"<Lease {self.device} {state} by {self.record.holder!r}>"
+        state = "lost" if self.lost else "released" if self._released else "held"
+        return f"<Lease {self.device} #{self.fence} {state} by {self.record.holder!r}>"
 
 
 class Pool:
     """The leases of one process in one run. Create one per process (per xdist worker), after any fork.
 
     ``state_dir`` is shared by every process and run that may touch the same phones; ``run_id`` scopes
-    quarantine (a nightly job and an ad-hoc run each have their own).
+    quarantine (a nightly job and an ad-hoc run each have their own). ``store`` replaces the files
+    under ``state_dir`` with another lease store (``harness.farm.PgLeaseStore``: a shared database).
     """
 
     def __init__(
@@ -116,6 +116,7 @@ class Pool:
         quarantine_after: int = 2,
         worker: str | None = None,
         hostname: str | None = None,
+        store: LeaseStore | None = None,
     ) -> None:
         """``hostname`` overrides ``socket.gethostname()``; give each container its own when containers
         with separate pid namespaces share one ``state_dir`` under one hostname, or the dead-pid fast
@@ -134,15 +135,18 @@ class Pool:
         self.poll_s = poll_s
         self.quarantine_after = quarantine_after
         self.worker = worker or os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self.hostname = hostname or this_host()
-        for sub in ("leases", "quarantine", "waiting"):
-            (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._store: LeaseStore = store or FileStore(self.state_dir, hostname or this_host(), poll_s)
+        self.hostname = self._store.hostname
         self._pid = os.getpid()
         self._mutex = threading.Lock()
         self._held: dict[str, Lease] = {}  # token -> lease
         self._stop = threading.Event()
         self._beater: threading.Thread | None = None
         atexit.register(self.close)  # a clean exit hands devices back at once, on any host
+
+    @property
+    def store(self) -> LeaseStore:
+        return self._store
 
     # -- acquire -------------------------------------------------------------------------------------
 
@@ -168,7 +172,9 @@ class Pool:
         if health is not None and config is None:
             raise ValueError(f"acquire({name!r}): a health check needs the DeviceConfig, not just the name")
         self._raise_if_quarantined(name)
-        lease = Lease(self, self._wait_for(name, holder, timeout_s, on_wait), config)
+        claim = Claim(run_id=self.run_id, worker=self.worker, holder=holder, hostname=self.hostname,
+                      timeout_s=self.lease_timeout_s)
+        lease = Lease(self, self._store.take(name, claim, timeout_s, on_wait), config)
         self._track(lease)
         try:
             self._raise_if_quarantined(name)  # another worker may have quarantined it while we waited
@@ -179,74 +185,12 @@ class Pool:
             raise
         return lease
 
-    def _wait_for(self, name: str, holder: str, timeout_s: float, on_wait: OnWait | None) -> LeaseRecord:
-        deadline = time.monotonic() + timeout_s
-        now = time.time()
-        me = Waiter(token=uuid.uuid4().hex, pid=os.getpid(), hostname=self.hostname, run_id=self.run_id,
-                    holder=holder, since=now, seen=now, poll_s=self.poll_s)
-        reported: str | None = None
-        try:
-            while True:
-                mine, current, ahead = self._try_take(name, holder, me)
-                if mine is not None:
-                    return mine
-                info = None if current is None else LeaseInfo.of(current, self.hostname)
-                if info is not None and current is not None and current.token != reported:
-                    reported = current.token
-                    log.info("[%s] waiting: held by %s", name, info.describe())
-                    if on_wait is not None:
-                        on_wait(info)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._timeout_error(name, info, ahead, timeout_s)
-                time.sleep(min(self.poll_s, remaining))
-        except BaseException:
-            # Best effort: a waiter that cannot clean up goes silent and is dropped from the queue anyway.
-            with suppress(Exception), file_lock(lock_path(self.state_dir, name), _LOCK_TIMEOUT_S, name, "acquire"):
-                leave_queue(self.state_dir, name, me.token)
-            raise
-
-    def _try_take(self, name: str, holder: str, me: Waiter) -> tuple[LeaseRecord | None, LeaseRecord | None,
-                                                                     Waiter | None]:
-        """(our new record, None, None) if it was our turn; else (None, the holder's record or None if
-        the device is free, the waiter ahead of us in the queue or None)."""
-        with file_lock(lock_path(self.state_dir, name), _LOCK_TIMEOUT_S, name, "acquire"):
-            current = read_record(self.state_dir, name)
-            stale = None if current is None else stale_reason(current, self.hostname)
-            held = current is not None and stale is None
-            ahead = queue_turn(self.state_dir, name, me, held=held, host=self.hostname)
-            if held:
-                return None, current, ahead
-            if ahead is not None:
-                return None, None, ahead
-            if current is not None:
-                log.warning("[%s] reclaiming the lease of %s: %s", name,
-                            LeaseInfo.of(current, self.hostname).describe(), stale)
-            mine = LeaseRecord.new(name, run_id=self.run_id, worker=self.worker, holder=holder,
-                                   hostname=self.hostname, timeout_s=self.lease_timeout_s)
-            write_record(self.state_dir, mine)
-            return mine, None, None
-
-    def _timeout_error(self, name: str, info: LeaseInfo | None, ahead: Waiter | None,
-                       timeout_s: float) -> LeaseTimeout:
-        if info is not None:
-            who = info.describe()
-            if info.pid == os.getpid() and info.hostname == self.hostname:
-                who += " — that is this process: leases are not re-entrant, release the first one"
-        else:
-            who = f"nobody right now, but it is promised to {ahead.describe() if ahead else '?'}, who queued first"
-        expiry = self.lease_timeout_s if info is None else info.timeout_s
-        fix = (f"wait longer (timeout_s={timeout_s:g}) for that test to finish; `harness lab status` lists "
-               f"who holds what; if the holder is gone, its lease expires {expiry:g} s after its last "
-               f"heartbeat (at once when a dead holder ran on this host)")
-        return LeaseTimeout(name, who, timeout_s, fix)
-
     # -- health and quarantine -----------------------------------------------------------------------
 
     def _raise_if_quarantined(self, name: str) -> None:
-        found = quarantine_of(self.state_dir, self.run_id, name)
+        found = self._store.quarantine_of(self.run_id, name)
         if found is not None:
-            raise DeviceQuarantined(name, self.run_id, found.reason)
+            raise DeviceQuarantined(name, found.run_id, found.reason)
 
     def _check_health(self, lease: Lease, config: DeviceConfig, health: HealthCheck) -> None:
         cause: Exception | None = None
@@ -255,9 +199,10 @@ class Pool:
         except Exception as exc:  # a check that crashes on a broken phone is the phone failing it
             cause, problem = exc, f"health check raised {type(exc).__name__}: {exc}"
         if problem is None:
+            self._store.health_ok(config.name)
             return
-        count, gone = record_failure(self.state_dir, self.run_id, config.name, problem, source="health",
-                                     holder=lease.record.holder, limit=self.quarantine_after)
+        count, gone = self._store.record_failure(self.run_id, config.name, problem, source="health",
+                                                 holder=lease.record.holder, limit=self.quarantine_after)
         if gone is not None:
             log.warning("[%s] quarantined for run %s: %s", config.name, self.run_id, gone.reason)
             raise DeviceQuarantined(config.name, self.run_id, gone.reason) from cause
@@ -268,18 +213,18 @@ class Pool:
 
         Returns the quarantine if this failure put the device over the limit (or it already was).
         """
-        _, gone = record_failure(self.state_dir, self.run_id, device, reason, source="report",
-                                 holder=holder, limit=self.quarantine_after)
+        _, gone = self._store.record_failure(self.run_id, device, reason, source="report", holder=holder,
+                                             limit=self.quarantine_after)
         if gone is not None:
             log.warning("[%s] quarantined for run %s: %s", device, self.run_id, gone.reason)
         return gone
 
     def quarantined(self) -> list[Quarantined]:
         """Devices quarantined in this pool's run, for the report."""
-        return quarantined(self.state_dir, self.run_id)
+        return self._store.quarantined(self.run_id)
 
     def leases(self) -> list[LeaseInfo]:
-        return leases(self.state_dir)
+        return self._store.leases()
 
     # -- heartbeat and release -----------------------------------------------------------------------
 
@@ -296,50 +241,40 @@ class Pool:
                 held = list(self._held.values())
             for lease in held:
                 try:
-                    self._beat(lease)
+                    loss = self._store.renew(lease.record)
                 except Exception:  # one bad beat must not end the thread that keeps every lease alive
                     log.exception("[%s] heartbeat failed; retrying in %g s", lease.device, self.heartbeat_s)
+                    continue
+                if loss is not None:
+                    self._lose(lease, loss)
 
-    def _beat(self, lease: Lease) -> None:
-        name, token = lease.device, lease.record.token
-        with file_lock(lock_path(self.state_dir, name), self.heartbeat_s, name, "heartbeat"):
-            current = read_record(self.state_dir, name)
-            with self._mutex:
-                # release() forgets the lease before taking the file lock, so a missing record here
-                # means "released meanwhile" rather than "stolen".
-                if token not in self._held:
-                    return
-                if current is None or current.token != token:
-                    del self._held[token]
-                    self._mark_lost(lease, current)
-                    return
-            write_record(self.state_dir, replace(current, heartbeat=time.time()))
-
-    def _mark_lost(self, lease: Lease, current: LeaseRecord | None) -> None:
-        lease._lost = True
-        lease._lost_to = None if current is None else LeaseInfo.of(current, self.hostname)
-        to = "nobody (record gone)" if lease._lost_to is None else lease._lost_to.describe()
-        log.warning("[%s] lease of %r was reclaimed by %s: this process missed heartbeats for over %g s "
-                    "(suspended? overloaded?); the device may now be in use by two tests",
-                    lease.device, lease.record.holder, to, self.lease_timeout_s)
+    def _lose(self, lease: Lease, loss: Loss) -> None:
+        with self._mutex:
+            # release() forgets the lease before giving it back, so a loss seen after that is the
+            # release itself, not a theft.
+            if self._held.pop(lease.record.token, None) is None or lease._loss is not None:
+                return
+            lease._loss = loss
+        log.warning("[%s] lease of %r (token %d) was lost: %s; this process missed heartbeats for over %g s "
+                    "(suspended? overloaded? the farm database unreachable?) or an admin revoked it",
+                    lease.device, lease.record.holder, lease.fence, loss.reason, self.lease_timeout_s)
 
     def _release(self, lease: Lease) -> bool:
-        token, name = lease.record.token, lease.device
         with self._mutex:
-            mine = self._held.pop(token, None) is not None
+            mine = self._held.pop(lease.record.token, None) is not None
         if lease._released:
             return False
         lease._released = True
-        if not mine:  # the heartbeat already found it reclaimed and warned
+        if not mine:  # the heartbeat or a check already found it lost and warned
             log.warning("[%s] release by %r: nothing to release, the lease had been reclaimed",
-                        name, lease.record.holder)
+                        lease.device, lease.record.holder)
             return False
-        with file_lock(lock_path(self.state_dir, name), _LOCK_TIMEOUT_S, name, "release"):
-            current = read_record(self.state_dir, name)
-            if current is None or current.token != token:
-                self._mark_lost(lease, current)
-                return False
-            lease_path(self.state_dir, name).unlink(missing_ok=True)
+        loss = self._store.give_back(lease.record)
+        if loss is not None:
+            lease._loss = loss
+            log.warning("[%s] release by %r: the lease had been reclaimed: %s", lease.device, lease.record.holder,
+                        loss.reason)
+            return False
         return True
 
     def close(self) -> None:
@@ -353,7 +288,8 @@ class Pool:
                 log.exception("[%s] release at close failed", lease.device)
         self._stop.set()
         if self._beater is not None and self._beater is not threading.current_thread():
-            self._beater.join(timeout=self.heartbeat_s + _LOCK_TIMEOUT_S)
+            self._beater.join(timeout=self.heartbeat_s + _JOIN_GRACE_S)
+        self._store.close()
         atexit.unregister(self.close)
 
     def __enter__(self) -> Pool:

@@ -36,6 +36,7 @@ __all__ = [
     "lease_path",
     "leases",
     "lock_path",
+    "next_fence",
     "pid_alive",
     "read_json",
     "read_record",
@@ -105,12 +106,19 @@ class LeaseRecord:
     since: float
     heartbeat: float
     timeout_s: float  # the owner's lease timeout: it, not the reader's, decides when the record expires
+    fence: int = 0  # the fencing token: per device, larger than that of every earlier lease
 
     @staticmethod
-    def new(device: str, *, run_id: str, worker: str, holder: str, hostname: str, timeout_s: float) -> LeaseRecord:
+    def new(device: str, *, run_id: str, worker: str, holder: str, hostname: str, timeout_s: float,
+            fence: int = 0) -> LeaseRecord:
         now = time.time()
         return LeaseRecord(device=device, token=uuid.uuid4().hex, pid=os.getpid(), hostname=hostname,
-                           run_id=run_id, worker=worker, holder=holder, since=now, heartbeat=now, timeout_s=timeout_s)
+                           run_id=run_id, worker=worker, holder=holder, since=now, heartbeat=now, timeout_s=timeout_s,
+                           fence=fence)
+
+    def renewed(self, at: float) -> LeaseRecord:
+        return LeaseRecord(self.device, self.token, self.pid, self.hostname, self.run_id, self.worker, self.holder,
+                           self.since, at, self.timeout_s, self.fence)
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> LeaseRecord:
@@ -118,7 +126,7 @@ class LeaseRecord:
             device=str(data["device"]), token=str(data["token"]), pid=int(data["pid"]),
             hostname=str(data["hostname"]), run_id=str(data["run_id"]), worker=str(data["worker"]),
             holder=str(data["holder"]), since=float(data["since"]), heartbeat=float(data["heartbeat"]),
-            timeout_s=float(data["timeout_s"]),
+            timeout_s=float(data["timeout_s"]), fence=int(data.get("fence", 0)),
         )
 
 
@@ -152,6 +160,20 @@ def read_record(state_dir: Path, device: str) -> LeaseRecord | None:
 
 def write_record(state_dir: Path, record: LeaseRecord) -> None:
     atomic_write_json(lease_path(state_dir, record.device), asdict(record))
+
+
+def next_fence(state_dir: Path, device: str) -> int:
+    """The device's next fencing token (``leases/<device>.fence``). The caller holds the device's file lock."""
+    path = state_dir / "leases" / f"{safe_name(device)}.fence"
+    try:
+        last = int(path.read_text(encoding="ascii").strip() or 0)
+    except (FileNotFoundError, ValueError):
+        last = 0
+    fence = last + 1
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(str(fence), encoding="ascii")
+    os.replace(tmp, path)
+    return fence
 
 
 def pid_alive(pid: int) -> bool:
