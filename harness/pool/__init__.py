@@ -14,7 +14,7 @@ PostgreSQL farm: ``harness.farm``) and ``_quarantine.py`` for quarantine.
 from harness.pool._files import FileStore
 from harness.pool._pool import DEFAULT_POLL_S, HealthCheck, Lease, OnWait, Pool
 from harness.pool._quarantine import Quarantined, quarantined
-from harness.pool._records import LeaseInfo, leases
+from harness.pool._records import LeaseInfo, LeaseRecord, leases
 from harness.pool._select import select
 from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss
 
@@ -26,6 +26,7 @@ __all__ = [
     "Lease",
     "LeaseInfo",
     "LeaseLost",
+    "LeaseRecord",
     "LeaseStore",
     "Loss",
     "OnWait",

@@ -255,9 +255,8 @@ class Pool:
             if self._held.pop(lease.record.token, None) is None or lease._loss is not None:
                 return
             lease._loss = loss
-        log.warning("[%s] lease of %r (token %d) was lost: %s; this process missed heartbeats for over %g s "
-                    "(suspended? overloaded? the farm database unreachable?) or an admin revoked it",
-                    lease.device, lease.record.holder, lease.fence, loss.reason, self.lease_timeout_s)
+        log.warning("[%s] lease of %r (token %d) was lost: %s", lease.device, lease.record.holder, lease.fence,
+                    loss.reason)
 
     def _release(self, lease: Lease) -> bool:
         with self._mutex:

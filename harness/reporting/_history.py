@@ -1,7 +1,13 @@
-"""``reports/history.sqlite``: every run's results, for trends and for what changed since last night.
+"""The history: every run's results, for trends and for what changed since last night.
 
-Two tables, ``runs`` and ``results`` (one row per finished test). Appending a run again replaces it
-whole, so re-appending after re-rendering an interrupted run, or a retried CI step, is harmless.
+It lives in a ``HistoryStore``: ``reports/history.sqlite`` on one controller (``SqliteHistory``), or
+the farm's PostgreSQL database when a farm URL is set (``harness.farm.PgHistory``), so trends and
+nightly comparisons cover every controller. ``history_at(reports, config)`` picks the one to use;
+every function here takes either a store or, as before, the path of a ``history.sqlite``.
+
+Two tables, ``runs`` and ``results`` (one row per finished test), and ``quarantined`` (a device the
+pool took out of a run). Appending a run again replaces it whole, so re-appending after re-rendering
+an interrupted run, or a retried CI step, is harmless.
 """
 
 from __future__ import annotations
@@ -12,12 +18,17 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.reporting._matrix import worst
 from harness.reporting._model import ReportError, Run, Status
 
-__all__ = ["BAD", "OK", "SURVIVED", "CellChange", "CellHistory", "CellRate", "Comparison", "HistoryRun",
-           "append_history", "compare_runs", "connect", "read_history"]
+if TYPE_CHECKING:
+    from harness.config import Config
+
+__all__ = ["BAD", "OK", "SURVIVED", "CellChange", "CellHistory", "CellRate", "Comparison", "History", "HistoryRun",
+           "HistoryStore", "SqliteHistory", "append_history", "as_store", "compare_runs", "connect", "history_at",
+           "read_history", "result_rows"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -29,6 +40,9 @@ CREATE TABLE IF NOT EXISTS results (
     outcome TEXT NOT NULL, killer TEXT, duration_s REAL, message TEXT, explanation TEXT,
     PRIMARY KEY (run_id, nodeid));
 CREATE INDEX IF NOT EXISTS results_cell ON results (scenario, device);
+CREATE TABLE IF NOT EXISTS quarantined (
+    run_id TEXT NOT NULL, device TEXT NOT NULL, reason TEXT NOT NULL, since REAL,
+    PRIMARY KEY (run_id, device));
 """
 _MAX_TEXT = 4000  # the run folder keeps the full text; history keeps enough to recognise it
 
@@ -57,18 +71,109 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def append_history(db_path: Path, run: Run) -> None:
-    """Add (or replace) the run and its results."""
-    rows = [(run.run_id, r.nodeid, r.scenario, r.device, r.device_props.get("platform"), r.device_props.get("oem"),
+def result_rows(run: Run) -> list[tuple[Any, ...]]:
+    """The run's ``results`` rows, in column order (both stores write the same columns)."""
+    return [(run.run_id, r.nodeid, r.scenario, r.device, r.device_props.get("platform"), r.device_props.get("oem"),
              r.device_props.get("model"), r.device_props.get("os_version"), r.device_props.get("serial"),
              r.outcome, r.killer, r.duration_s, r.message[:_MAX_TEXT], r.explanation[:_MAX_TEXT])
             for r in run.results]
-    with connect(db_path) as conn, conn:  # the second `with` is the transaction: all of the run or none
-        conn.execute("DELETE FROM results WHERE run_id = ?", (run.run_id,))
-        conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                     (run.run_id, run.started_at, run.finished_at, run.harness_version, run.lab_seed,
-                      len(run.selected)))
-        conn.executemany(f"INSERT INTO results VALUES ({', '.join('?' * 14)})", rows)
+
+
+ResultRow = tuple[str, str, str, str, Status]  # run_id, scenario, device, oem ('' when unknown), outcome
+
+
+class HistoryStore(Protocol):
+    """Where the history lives."""
+
+    @property
+    def where(self) -> str:
+        """For messages: the file, or the database URL without its password."""
+        ...
+
+    def append(self, run: Run) -> None:
+        """Add (or replace) the run and its results, all of it or none."""
+        ...
+
+    def read(self, last_n: int | None) -> tuple[list[HistoryRun], list[ResultRow]]:
+        """The last ``last_n`` runs (None: all), oldest first, and their results."""
+        ...
+
+    def record_quarantines(self, run_id: str, entries: list[tuple[str, str, float]]) -> None:
+        """Remember (device, reason, since) for every device quarantined in ``run_id`` (replacing earlier rows)."""
+        ...
+
+    def quarantined_in(self, run_id: str) -> dict[str, str]:
+        """device → reason, for the devices quarantined in ``run_id``."""
+        ...
+
+
+class SqliteHistory:
+    """``reports/history.sqlite``: the history of one controller."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    def append(self, run: Run) -> None:
+        rows = result_rows(run)
+        with connect(self.path) as conn, conn:  # the second `with` is the transaction: all of the run or none
+            conn.execute("DELETE FROM results WHERE run_id = ?", (run.run_id,))
+            conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                         (run.run_id, run.started_at, run.finished_at, run.harness_version, run.lab_seed,
+                          len(run.selected)))
+            conn.executemany(f"INSERT INTO results VALUES ({', '.join('?' * 14)})", rows)
+
+    def read(self, last_n: int | None) -> tuple[list[HistoryRun], list[ResultRow]]:
+        with connect(self.path) as conn:
+            limit = -1 if last_n is None else last_n  # SQLite: a negative LIMIT is no limit
+            runs = [HistoryRun(i, t) for i, t in conn.execute(
+                "SELECT run_id, started_at FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?", (limit,))]
+            runs.reverse()
+            marks = ", ".join("?" * len(runs))
+            rows = conn.execute(f"SELECT run_id, scenario, device, COALESCE(oem, ''), outcome FROM results "
+                                f"WHERE run_id IN ({marks})", [r.run_id for r in runs]).fetchall()
+        return runs, rows
+
+    def record_quarantines(self, run_id: str, entries: list[tuple[str, str, float]]) -> None:
+        with connect(self.path) as conn, conn:
+            conn.execute("DELETE FROM quarantined WHERE run_id = ?", (run_id,))
+            conn.executemany("INSERT INTO quarantined VALUES (?, ?, ?, ?)",
+                             [(run_id, device, reason, since) for device, reason, since in entries])
+
+    def quarantined_in(self, run_id: str) -> dict[str, str]:
+        with connect(self.path) as conn:
+            rows = conn.execute("SELECT device, reason FROM quarantined WHERE run_id = ? ORDER BY device",
+                                (run_id,)).fetchall()
+        return {str(d): str(r) for d, r in rows}
+
+
+History = Path | HistoryStore
+
+
+def as_store(db: History) -> HistoryStore:
+    """A store as it is; a path as the ``history.sqlite`` it names."""
+    return SqliteHistory(db) if isinstance(db, Path) else db
+
+
+def history_at(reports: Path, config: Config | None = None) -> HistoryStore:
+    """The history a run in ``reports`` uses: the farm database when a farm URL is set (``HARNESS_FARM_URL``
+    or ``[farm] url``), else ``reports/history.sqlite``."""
+    from harness.config._farm import farm_url
+
+    url = farm_url(config)
+    if url is None:
+        return SqliteHistory(Path(reports) / "history.sqlite")
+    from harness.farm import PgHistory
+
+    return PgHistory(url)
+
+
+def append_history(db: History, run: Run) -> None:
+    """Add (or replace) the run and its results."""
+    as_store(db).append(run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +197,9 @@ class CellHistory:
         return sum(s in SURVIVED for s in said), len(said)
 
 
-def read_history(db_path: Path, last_n: int | None = None) -> tuple[list[HistoryRun], list[CellHistory]]:
+def read_history(db: History, last_n: int | None = None) -> tuple[list[HistoryRun], list[CellHistory]]:
     """The last ``last_n`` runs (default: all), oldest first, and every cell that ran in them."""
-    with connect(db_path) as conn:
-        limit = -1 if last_n is None else last_n  # SQLite: a negative LIMIT is no limit
-        runs = [HistoryRun(i, t) for i, t in conn.execute(
-            "SELECT run_id, started_at FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?", (limit,))]
-        runs.reverse()
-        marks = ", ".join("?" * len(runs))
-        rows = conn.execute(f"SELECT run_id, scenario, device, COALESCE(oem, ''), outcome FROM results "
-                            f"WHERE run_id IN ({marks})", [r.run_id for r in runs]).fetchall()
+    runs, rows = as_store(db).read(last_n)
     found: dict[tuple[str, str], dict[str, list[Status]]] = {}
     oems: dict[str, str] = {}
     for run_id, scenario, device, oem, outcome in rows:
@@ -142,15 +240,15 @@ class Comparison:
     flaky: tuple[CellRate, ...]  # flipped between green and red twice or more over these runs; lowest rate first
 
 
-def compare_runs(db_path: Path, n_previous: int = 5, run_id: str | None = None) -> Comparison:
+def compare_runs(db: History, n_previous: int = 5, run_id: str | None = None) -> Comparison:
     """What changed in ``run_id`` (default: the newest run) against the ``n_previous`` runs before it."""
-    runs, cells = read_history(db_path)
+    runs, cells = read_history(db)
     ids = [r.run_id for r in runs]
     if run_id is None and ids:
         run_id = ids[-1]
     if run_id is None or run_id not in ids:
         if run_id is not None:
-            raise ReportError(f"{db_path}: no run {run_id!r} in the history")
+            raise ReportError(f"{as_store(db).where}: no run {run_id!r} in the history")
         return Comparison(None, (), (), (), ())
     at = ids.index(run_id)
     previous = ids[max(0, at - n_previous):at][::-1]

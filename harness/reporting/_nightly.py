@@ -1,7 +1,7 @@
 """What a nightly job ends with: the comparison against the previous runs, and the quarantines it remembers.
 
-``history.sqlite`` gains one table, ``quarantined`` (a device the pool took out of a run, and why),
-so the next night can say which devices are *newly* quarantined. ``nightly_comparison`` builds on
+The history keeps ``quarantined`` (a device the pool took out of a run, and why), so the next night
+can say which devices are *newly* quarantined. ``nightly_comparison`` builds on
 ``compare_runs`` (new failures, fixes, flaky cells with their pass rate over the window) and adds
 every cell whose status changed since the last run it ran in, and the newly quarantined devices.
 """
@@ -10,35 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from harness.reporting._history import CellChange, Comparison, compare_runs, connect, read_history
+from harness.reporting._history import CellChange, Comparison, History, as_store, compare_runs, read_history
 
 __all__ = ["NightlyComparison", "nightly_comparison", "quarantined_in", "record_quarantines"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS quarantined (
-    run_id TEXT NOT NULL, device TEXT NOT NULL, reason TEXT NOT NULL, since REAL,
-    PRIMARY KEY (run_id, device));
-"""
-
-
-def record_quarantines(db_path: Path, run_id: str, entries: Iterable[tuple[str, str, float]]) -> None:
+def record_quarantines(db: History, run_id: str, entries: Iterable[tuple[str, str, float]]) -> None:
     """Remember (device, reason, since) for every device quarantined in ``run_id`` (replacing earlier rows)."""
-    rows = [(run_id, device, reason, since) for device, reason, since in entries]
-    with connect(db_path) as conn, conn:
-        conn.executescript(_SCHEMA)
-        conn.execute("DELETE FROM quarantined WHERE run_id = ?", (run_id,))
-        conn.executemany("INSERT INTO quarantined VALUES (?, ?, ?, ?)", rows)
+    as_store(db).record_quarantines(run_id, list(entries))
 
 
-def quarantined_in(db_path: Path, run_id: str) -> dict[str, str]:
+def quarantined_in(db: History, run_id: str) -> dict[str, str]:
     """device → reason, for the devices quarantined in ``run_id``."""
-    with connect(db_path) as conn:
-        conn.executescript(_SCHEMA)
-        rows = conn.execute("SELECT device, reason FROM quarantined WHERE run_id = ? ORDER BY device",
-                            (run_id,)).fetchall()
-    return {str(d): str(r) for d, r in rows}
+    return as_store(db).quarantined_in(run_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +41,21 @@ class NightlyComparison:
         return bool(self.base.new_failures)
 
 
-def nightly_comparison(db_path: Path, run_id: str | None = None, window: int = 10) -> NightlyComparison:
+def nightly_comparison(db: History, run_id: str | None = None, window: int = 10) -> NightlyComparison:
     """Compare ``run_id`` (default: the newest run) with the ``window`` runs before it."""
-    base = compare_runs(db_path, window, run_id)
+    db = as_store(db)
+    base = compare_runs(db, window, run_id)
     if base.run_id is None:
         return NightlyComparison(base, (), {}, {})
-    now = quarantined_in(db_path, base.run_id)
-    before = quarantined_in(db_path, base.previous[0]) if base.previous else {}
+    now = quarantined_in(db, base.run_id)
+    before = quarantined_in(db, base.previous[0]) if base.previous else {}
     newly = {d: r for d, r in now.items() if d not in before}
-    return NightlyComparison(base, _changed_cells(db_path, base), newly, now)
+    return NightlyComparison(base, _changed_cells(db, base), newly, now)
 
 
-def _changed_cells(db_path: Path, base: Comparison) -> tuple[CellChange, ...]:
+def _changed_cells(db: History, base: Comparison) -> tuple[CellChange, ...]:
     assert base.run_id is not None
-    _, cells = read_history(db_path)
+    _, cells = read_history(db)
     changed = []
     for cell in cells:
         now = cell.statuses.get(base.run_id)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.reporting._history import SURVIVED, CellHistory, HistoryRun, read_history
+from harness.reporting._history import SURVIVED, CellHistory, History, HistoryRun, read_history
 from harness.reporting._html import COLOURS, esc, page, write_atomic
 from harness.reporting._matrix import LABELS
 from harness.reporting._model import STATUSES
@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["oem_survival", "render_trends"]
 
 
-def render_trends(db_path: Path, out_html: Path, last_n: int = 30) -> Path:
-    """Write the trends page (and its pictures, beside it) for the last ``last_n`` runs."""
-    runs, cells = read_history(db_path, last_n)
+def render_trends(db: History, out_html: Path, last_n: int = 30) -> Path:
+    """Write the trends page (and its pictures, beside it) for the last ``last_n`` runs (``db``: a history
+    store, or the path of a ``history.sqlite``)."""
+    runs, cells = read_history(db, last_n)
     body = [f"<h1>Background-work survival, last {len(runs)} run(s)</h1>"]
     if not runs:
         body.append("<p>No runs in the history yet.</p>")
