@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from harness.logs import _apps, _oem
 from harness.logs._jobs import split_battery_name
 from harness.logs.attribution import appid_of
 from harness.logs.logcat import LogLine
@@ -20,14 +21,19 @@ if TYPE_CHECKING:
 Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
 
 # -- ActivityManager (§3.4, §6.5) --------------------------------------------------------------
-_START_PROC = re.compile(r"^Start proc (\d+):([^/\s]+)/(\S+) for (.+?)\s*$")
+_START_PROC = re.compile(r"^Start proc (\d+):([^/\s]+)/(\S+) for ?(.*?)\s*$")  # the tail may be cut off
 _START_PROC_OLD = re.compile(r"^Start proc (\S+) for (.+?): pid=(\d+) uid=(\d+)")  # pre-Android 7
-_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\) has died[.:]?\s*(.*?)\s*$")
-_KILLING = re.compile(r"^Killing (\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
+# Android 4.4-6 put the adj between: "Process com.x (pid 123) (adj 9) has died."
+_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: \(adj (-?\d+)\))? has died[.:]?\s*(.*?)\s*$")
+_KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
+# Android 4.0-4.3 ProcessList trimming: "No longer want com.x (pid 123): hidden #17" / "empty #17".
+_NO_LONGER_WANT = re.compile(r"^No longer want (\S+) \(pid (\d+)\): (.*)$")
 _PHANTOM = r"PhantomProcessRecord \{\w+ (\d+):(\d+):([^/\s]+)/(\S+)\}"
 _PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (.*)$")
 _PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
-_FORCE_STOP = re.compile(r"^Force stopping (\S+) appid=(\d+) user=(-?\d+): (.*)$")
+# The prefix is optional: one capture (remote-desktop-clients#183) lost "Force stopping " in the paste.
+_FORCE_STOP = re.compile(r"^(?:Force stopping )?([A-Za-z][\w.]*) appid=(\d+) user=(-?\d+): (.*)$")
+_JOB_SERVICE = re.compile(r"^service \{?([^/\s]+)/(\S*JobService)\}?$")
 _FREEZING = re.compile(r"^freezing (\d+) (\S+)")
 _BOOT_DONE = "Finished processing BOOT_COMPLETED"
 
@@ -36,10 +42,14 @@ def _am(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     head = row[:6]
     if head == "Killin":
         _am_killing(b, ln, line_no, row, raw)
-    elif head == "Force ":
+    elif head == "Force " or " appid=" in row:
         m = _FORCE_STOP.match(row)
         if m is not None:
             _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4))
+    elif head == "No lon":
+        m = _NO_LONGER_WANT.match(row)
+        if m is not None:
+            _kill(b, ln, line_no, raw, int(m.group(2)), m.group(1), None, None, m.group(3))
     elif head == "Start ":
         _am_start(b, ln, line_no, row, raw)
     elif head == "Proces":
@@ -103,8 +113,14 @@ def _am_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
             return
         process, why, pid, uid = old.group(1), old.group(2), int(old.group(3)), old.group(4)
     package = b.note_process(pid, process, appid_of(uid))
-    b.emit("process_start", ln, line_no, raw, package=package, pid=pid, reason=why,
+    b.emit("process_start", ln, line_no, raw, package=package, pid=pid, reason=why or None,
            extra={"process": process, "uid": uid})
+    job = _JOB_SERVICE.match(why)
+    if job is not None:
+        # A process started to run a JobService (WorkManager's SystemJobService, a plugin's FetchJobService):
+        # JobScheduler is starting one of its jobs; which one, the line does not say.
+        b.emit("job_start", ln, line_no, raw, package=package, pid=pid, reason="process started for the job",
+               extra={"service": f"{job.group(1)}/{job.group(2)}", "source": "Start proc"})
 
 
 def _am_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -112,8 +128,10 @@ def _am_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> 
     if m is not None:
         pid = int(m.group(2))
         package = b.note_process(pid, m.group(1), None)
-        b.emit("process_died", ln, line_no, raw, package=package, pid=pid, reason=m.group(3) or None,
-               extra={"process": m.group(1)})
+        extra = {"process": m.group(1)}
+        if m.group(3) is not None:
+            extra["adj"] = m.group(3)
+        b.emit("process_died", ln, line_no, raw, package=package, pid=pid, reason=m.group(4) or None, extra=extra)
         return
     m = _PHANTOM_DIED.match(row)
     if m is not None:
@@ -140,6 +158,8 @@ def _num(text: str) -> int | None:
 
 def _am_proc_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     f = _fields(row)  # User, PID, UID, Process Name, Type, Component
+    if f is not None and len(f) == 5 and _num(f[1]) is not None and _num(f[2]) is None:
+        f = ["0", *f]  # Android 4.1 and older: no User field (field a020)
     if f is None or len(f) < 5 or _num(f[1]) is None:
         return
     pid, uid, process = int(f[1]), f[2], f[3]
@@ -151,6 +171,8 @@ def _am_proc_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: st
 
 def _am_proc_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     f = _fields(row)  # User, PID, Process Name[, OomAdj, ProcState]
+    if f is not None and len(f) == 2 and _num(f[0]) is not None:
+        f = ["0", *f]  # Android 4.1 and older: [PID, Process Name]
     if f is None or len(f) < 3 or _num(f[1]) is None:
         return
     pid = int(f[1])
@@ -164,6 +186,8 @@ def _am_proc_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str
 
 def _am_kill(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     f = _fields(row)  # User, PID, Process Name, OomAdj, Reason[, Rss]
+    if f is not None and len(f) >= 4 and _num(f[0]) is not None and _num(f[1]) is None and _num(f[2]) is not None:
+        f = ["0", *f]  # Android 4.1 and older: [PID, Process Name, OomAdj, Reason]
     if f is None or len(f) < 5 or _num(f[1]) is None:
         return
     rest = f[4:]
@@ -218,6 +242,9 @@ def _dic(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None
 # -- JobScheduler (§2.5, Job history format of §2.3) ------------------------------------------
 _JOB_REF = r"#([^/\s]+)/(-?\d+) (\S+)"
 _TIMED_OUT = re.compile(rf"Client timed out.*? {_JOB_REF}")
+# Android 5-9 JobServiceContext (verbose): "handleServiceBound for fb9a063 #u0a938/2 com.icbc.im/.Svc" — the
+# app's JobService is bound and onStartJob follows (field a023).
+_BOUND = re.compile(rf"^handleServiceBound for \S+ {_JOB_REF}")
 _JOB_EVENT = re.compile(rf"(?:^|\s)(START|STOP(?:-[A-Z]+)?): {_JOB_REF}(?: (.*))?$")
 
 
@@ -227,6 +254,13 @@ def _jobs(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> Non
         namespace, package = split_battery_name(m.group(3))
         b.emit("job_timeout", ln, line_no, raw, package=package, job_id=int(m.group(2)),
                reason="no jobFinished received", extra=_job_extra(m.group(1), m.group(3), namespace))
+        return
+    m = _BOUND.match(row)
+    if m is not None:
+        namespace, package = split_battery_name(m.group(3))
+        extra = _job_extra(m.group(1), m.group(3), namespace)
+        extra["event"] = "bound"
+        b.emit("job_start", ln, line_no, raw, package=package, job_id=int(m.group(2)), extra=extra)
         return
     m = _JOB_EVENT.search(row)
     if m is not None:
@@ -262,7 +296,15 @@ def _wm_scheduler(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str
                extra={"work_id": m.group(1)})
 
 
+_WM_STARTING = re.compile(r"^Starting work for ([A-Za-z_][\w.$]*)$")  # the Worker class (WorkerWrapper)
+
+
 def _wm_result(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    started = _WM_STARTING.match(row)
+    if started is not None:
+        b.emit("task_start", ln, line_no, raw, package=b.app_package(ln), pid=ln.pid, task=started.group(1),
+               reason="workmanager", extra={"source": ln.tag or ""})
+        return
     m = _WM_RESULT.search(row)
     if m is not None:
         extra = {"work_id": m.group(2)}
@@ -301,19 +343,26 @@ def _expo(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> Non
             return
 
 
-# -- boot, lmkd, OEM freezers (§6.5, §8.2) -----------------------------------------------------
+# -- boot, zygote, lmkd (§6.5) -----------------------------------------------------------------------
 _ZYGOTE_START = re.compile(r"(?i)^(?:zygote\w*\s+started|begin preload|preloading classes)")
 _LMKD = re.compile(r"Kill(?:ing)? '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom_score_adj|adj) (-?\d+))?"
                    r"(?:.*?reason:? (.*))?")
-_OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+)(?:.*?reason:(.*))?")
-_FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
-# ColorOS hans: no capture is known (§8.2, §10); this is the lab's wording (docs/oem-profiles.md) [unverified].
-_HANS_FREEZE = re.compile(r"^freeze uid: (\d+) package: (\S+)(?: reason: (.*))?$")
+# Zygote reaps its children: "Process 27478 exited due to signal 9 (Killed)" / "Process 123 exited cleanly (0)"
+# (Android 10+). It names a pid only; the package comes from an earlier line about that pid.
+_ZYGOTE_EXIT = re.compile(r"^Process (\d+) exited (?:due to signal (\d+)(?: \(([^)]*)\))?|cleanly \((-?\d+)\))")
 
 
 def _zygote(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     if _ZYGOTE_START.match(row):
         b.emit("boot", ln, line_no, raw, reason="zygote")
+        return
+    m = _ZYGOTE_EXIT.match(row)
+    if m is not None:
+        pid = int(m.group(1))
+        why = f"signal {m.group(2)}" + (f" ({m.group(3)})" if m.group(3) else "") if m.group(2) \
+            else f"exited cleanly ({m.group(4)})"
+        b.emit("process_died", ln, line_no, raw, package=b.pid_package.get(pid), pid=pid, reason=why,
+               extra={"source": "Zygote"})
 
 
 def _lmkd(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -327,29 +376,6 @@ def _lmkd(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> Non
             extra["adj"] = m.group(4)
         b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=(m.group(5) or "lmkd").strip(),
                killer="lmk", extra=extra)
-
-
-def _opbf(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _OPBF_FREEZE.search(row)
-    if m is not None:
-        reason = (m.group(3) or "").strip() or None
-        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=reason, killer="oneplus",
-               extra={"uid": m.group(1)})
-
-
-def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _FREECESS.match(row)
-    target = m.group(3).lower() if m is not None else ""
-    if m is not None and ("freez" in target or "frozen" in target) and "unfreez" not in target:
-        b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=m.group(4), killer="samsung",
-               extra={"from": m.group(2), "to": m.group(3)})
-
-
-def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _HANS_FREEZE.match(row)
-    if m is not None:
-        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=(m.group(3) or "").strip() or None,
-               killer="oppo", extra={"uid": m.group(1)})
 
 
 _BY_TAG: dict[str, tuple[Handler, ...]] = {
@@ -369,9 +395,8 @@ _BY_TAG: dict[str, tuple[Handler, ...]] = {
     "TaskService": (_expo,),
     "lowmemorykiller": (_lmkd,),
     "lmkd": (_lmkd,),
-    "OPBF": (_opbf,),
-    "FreecessController": (_freecess,),
-    "OplusHansManager": (_hans,),
+    **_oem.BY_TAG,
+    **_apps.BY_TAG,
 }
 _BY_PREFIX: tuple[tuple[str, Handler], ...] = (
     ("JobS", _jobs),  # JobScheduler, JobSchedulerService, JobServiceContext

@@ -42,6 +42,7 @@ class EventBuilder:
         self.pid_package: dict[int, str] = {}
         self.appid_package: dict[int, str] = {}
         self.work_job: dict[str, int] = {}  # WorkManager work id → JobScheduler job id
+        self.run_open: dict[tuple[str, int | None], bool] = {}  # (library, pid) → a run has started, not ended
         self._seen: dict[tuple[str, int], tuple[float | None, int]] = {}
         self._hint_lines: dict[int, tuple[LogLine, str]] = {}
         self._handlers: dict[str, tuple[Handler, ...]] = {}

@@ -25,9 +25,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from harness.logs._signature import Signature, _r
 from harness.logs.events import Killer
+from harness.logs.oem_signatures import OEM_TABLES
 
-__all__ = ["HINT_WINDOW_LINES", "HINT_WINDOW_S", "IOS_JETSAM_CAUSES", "IOS_REASON_NAMESPACES",
+__all__ = ["AOSP_SIGNATURES", "HINT_WINDOW_LINES", "HINT_WINDOW_S", "IOS_JETSAM_CAUSES", "IOS_REASON_NAMESPACES",
            "IOS_TERMINATION_CODES", "SIGNATURES", "USER_QUIT_CODE", "Attributor", "Hint", "IOSExit", "Signature",
            "appid_of", "hint_signature", "ios_exit", "reason_killer"]
 
@@ -37,53 +39,13 @@ HINT_WINDOW_LINES = 50  # when either line has no time (brief format, cut-down c
 _SCAN_LINES = 5000  # bounds the look-back; a bursty log can fit thousands of lines in the window
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
-    killer: Killer
-    reason: re.Pattern[str] | None = None  # searched in an AMS kill / force-stop reason
-    tag: re.Pattern[str] | None = None  # an OEM line's tag: context for the next AMS line
-    text: re.Pattern[str] | None = None  # with ``tag``: what the message must say to count
-    # With ``tag``: the line names no package, so it may match on time alone, when the AMS reason
-    # looks like this.
-    loose: re.Pattern[str] | None = None
-    emits: bool = False  # with ``tag``: with no AMS line to attribute, it is a force-stop itself
-    source: str = ""  # where the signature was seen
-
-
-def _r(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-_KILL_WORDS = _r(r"(?i)kill|force.?stop|clean")
-
-SIGNATURES: tuple[Signature, ...] = (
-    # -- OEM reasons ------------------------------------------------------------------------------
-    Signature("samsung", reason=_r(r"\bMARs\b"), source="element-hq/element-android#2143"),
-    Signature("samsung", reason=_r(r"^DHA:"), source="termux/termux-boot#5 (DHA = Samsung, unverified)"),
-    Signature("miui", reason=_r(r"\bOneKeyClean\b"), source="flutter_background_geolocation#956"),
-    # MIUI's other clean reasons: names from community reports, no capture in the reference.
-    Signature("miui", reason=_r(r"^(?:SwipeUpClean|ForceClean|GarbageClean|LockScreenClean|Auto\w+(?:Kill|Clean))\b"),
-              source="unverified"),
-    Signature("huawei", reason=_r(r"\b(?:HwPFW|PFW\.\w+|PowerGenie)\b"), source="DKMA huawei/dev.md"),
-    Signature("oppo", reason=_r(r"(?i)\b(?:athena|oplushans|hans)\b"), source="unverified"),
-    Signature("oneplus", reason=_r(r"\b(?:OHPD|OPBF)\b"), source="unverified"),
-    # -- OEM lines that announce a kill just before AMS logs it ----------------------------------
-    Signature("oneplus", tag=_r(r"^(?:OHPD|OPBF)$"), text=_KILL_WORDS, emits=True,
-              source="AdguardTeam/AdguardForAndroid#1385"),
-    Signature("huawei", tag=_r(r"^(?:PFW\.|HwPFW|PowerGenie|HwPowerGenie)"), text=_KILL_WORDS, emits=True,
-              source="DKMA huawei/dev.md"),
-    Signature("samsung", tag=_r(r"^(?:MARs|FreecessController|FreecessHandler)"), text=_KILL_WORDS,
-              source="element-hq/element-android#2143"),
-    Signature("miui", tag=_r(r"^(?:PowerKeeper|ProcessManager|MiuiMemoryService|ProcessPolicy|SmartPower)"),
-              text=_KILL_WORDS, source="unverified"),
-    Signature("oppo", tag=_r(r"(?i)^(?:athena|hans|oplushans|oplusathena|coloros)"),
-              text=_r(r"(?i)kill|force.?stop|clean|freez"), source="unverified"),
-    # PolicyCenter's kill reason is the bare package name.
-    Signature("lenovo", tag=_r(r"^PolicyCenter"), loose=_r(r"^[A-Za-z]\w*(?:\.\w+)+$"),
-              source="iiordanov/remote-desktop-clients#183"),
+# The OEM rows live in ``oem_signatures``, one table per vendor; these are AOSP's own and the user's.
+AOSP_SIGNATURES: tuple[Signature, ...] = (
     # -- AOSP reasons (ProcessList / OomAdjuster / PhantomProcessList) ---------------------------
-    Signature("lmk", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|Trimming phantom processes"
-                               r"|excessive cpu|isolated not needed)"), source="APDOCS, android.md §3.4"),
+    Signature("lmk", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|hidden #\d+|Trimming phantom processes"
+                               r"|excessive cpu)"), source="APDOCS, android.md §3.4; field a002, a019"),
+    # ActivityManager ending an isolated process nothing is bound to any more: clean-up, not memory pressure.
+    Signature("aosp", reason=_r(r"^isolated not needed"), source="AOSP ProcessList (isolated not needed)"),
     Signature("lmk", reason=_r(r"(?i)\blmkd?\b|low ?memory"), source="lmkd"),
     Signature("aosp", reason=_r(r"^(?:kill background|kill all background|remove task|crash|bg anr|anr"
                                 r"|depends on provider|user request after error|uninstall pkg|replace pkg"
@@ -93,7 +55,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("user", reason=_r(r"^from pid \d+"), source="android.md §3.1"),
 )
 
-_OEM = frozenset({"miui", "samsung", "oneplus", "oppo", "huawei", "lenovo"})
+
+SIGNATURES: tuple[Signature, ...] = tuple(row for table in OEM_TABLES for row in table) + AOSP_SIGNATURES
+_OEM = frozenset({"miui", "samsung", "oneplus", "oppo", "huawei", "lenovo", "vivo"})
 _OEM_REASONS = tuple(s for s in SIGNATURES if s.reason is not None and s.killer in _OEM)
 _AOSP_REASONS = tuple(s for s in SIGNATURES if s.reason is not None and s.killer in ("lmk", "aosp"))
 _USER_REASONS = tuple(s for s in SIGNATURES if s.reason is not None and s.killer == "user")

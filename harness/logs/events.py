@@ -36,7 +36,7 @@ EventKind = Literal[
 KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 
 Killer = Literal[
-    "user", "lmk", "aosp", "miui", "samsung", "oneplus", "oppo", "huawei", "lenovo", "ios", "unknown"
+    "user", "lmk", "aosp", "miui", "samsung", "oneplus", "oppo", "huawei", "lenovo", "vivo", "ios", "unknown"
 ]
 KILLERS: tuple[str, ...] = Killer.__args__  # type: ignore[attr-defined]
 

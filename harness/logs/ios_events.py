@@ -50,8 +50,10 @@ EXPO_BG_TASK_ID = "com.expo.modules.backgroundtask.processing"  # BackgroundTask
 # "Now tracking process: " / "Removing process: ". Anchoring matters: an extension's identity nests its host's,
 # "[xpcservice<com.apple.WebKit.WebContent([app<b((null))>:21249])>…:21255] termination reported …", and that
 # death is not the app's.
-_SUBJECT = re.compile(r"^(?:Now tracking process: |Removing process: )?"
+_SUBJECT = re.compile(r"^(?:Now tracking process: |Removing process: |Removing assertions for terminated process: )?"
                       r"\[(?:app|application)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>:(?P<pid>\d+)\]")
+# macOS names a LaunchServices app "application.<bundle id>.<n>.<n>" inside app<…> (field i005, i006).
+_LS_IDENTITY = re.compile(r"^application\.(?P<bundle>.+?)(?:\.\d+){1,2}$")
 _TERMINATED = re.compile(r"termination reported by launchd (?:\((\d+), (\d+), (\d+)\)|without exit status)")
 _CONTEXT = re.compile(r"Terminating with context: <RBSTerminateContext\|(?: domain:(?P<domain>\d+))?"
                       r"(?: code:(?P<code>0x[0-9A-Fa-f]+))?(?: explanation:(?P<why>.*?)"
@@ -68,10 +70,17 @@ _DASD: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^COMPLETED:? (\S+)(?: at priority (\d+))?"), "completed"),
 )
 _DECISION = re.compile(r"^'([^']+)' CurrentScore: .*?DecisionToRun:(\d)")
+# iOS 14+ dasd prints its policy evaluation of an activity over several rows:
+# "bgProcessing-<id>:B5B340:[\n\t{name: …}\n ], FinalDecision: Must Not Proceed}" (field i002).
+_FINAL = re.compile(r"^(?P<name>\S+?):\[.*FinalDecision: (?P<decision>[A-Za-z ]+?)\}?\s*$", re.S)
 _PUSH_LAUNCH = "com.apple.pushLaunch."
+_BG_RUN_LINES = 20
 _EXPO_EXECUTING = re.compile(r"EXTaskService: Executing task '(.+?)' for app '(.*?)'")
 _EXPO_STARTING = "Expo Background Tasks - starting background work"
 _EXPO_EXPIRED = "Expo Background Tasks - task expired"
+# BackgroundTasks in the app's own process when dasd launches it for a task (iOS 13+, field i001):
+# "Running task: <BGAppRefreshTask: com.transistorsoft.fetch>" then "Starting task: <…>"; one run.
+_BG_RUN = re.compile(r"^(?:Running|Starting) task: <(?P<cls>BG\w+Task): (?P<id>[^>]+)>")
 _BGTASK: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Simulating launch for task with identifier (\S+)"), "simulated_launch"),
     (re.compile(r"Starting simulated task: <(?P<cls>\w+): (?P<id>[^>]+)>"), "simulated_launch"),
@@ -98,6 +107,7 @@ class IOSEventBuilder:
         self._gone: set[int] = set()  # pids whose end (kill or process_died) is out
         self._quit: set[int] = set()  # pids whose force_stop is out
         self._contexts: dict[int, _Context] = {}
+        self.bg_runs: dict[tuple[str, int | None, str], int] = {}  # (process, pid, task id) → line of its last run
 
     def feed(self, records: Iterable[LogLine]) -> None:
         for ln in records:
@@ -123,6 +133,9 @@ class IOSEventBuilder:
         if m is None:
             return None
         pid, bundle = int(m["pid"]), m["bundle"]
+        ls = _LS_IDENTITY.match(bundle)
+        if ls is not None:
+            bundle = ls["bundle"]
         self.pid_bundle[pid] = bundle
         return pid, bundle, msg[m.end():]
 
@@ -187,7 +200,7 @@ def _runningboard(b: IOSEventBuilder, ln: LogLine) -> None:
     if about is None:
         return
     pid, bundle, rest = about
-    if msg.startswith("Removing process:"):
+    if msg.startswith(("Removing process:", "Removing assertions for terminated process:")):
         b.ended(ln, "process_died", pid, bundle, None, None, {})
     elif msg.startswith("Now tracking process:") or rest.startswith(_STARTED):
         b.started(ln, pid, bundle)
@@ -235,6 +248,12 @@ def _dasd(b: IOSEventBuilder, ln: LogLine) -> None:
     m = _DECISION.match(msg)
     if m is not None:
         _activity(b, ln, m.group(1), "run" if m.group(2) == "1" else "deferred", {})
+        return
+    m = _FINAL.match(msg) if "FinalDecision:" in msg else None
+    if m is not None:
+        decision = m["decision"]
+        reason = "deferred" if "Not" in decision else "run"
+        _activity(b, ln, m["name"], reason, {"decision": decision})
 
 
 def _activity(b: IOSEventBuilder, ln: LogLine, name: str, reason: str, extra: dict[str, str]) -> None:
@@ -263,6 +282,21 @@ def _app_lines(b: IOSEventBuilder, ln: LogLine) -> None:
                extra={"source": "expo-background-task", "identifier": EXPO_BG_TASK_ID})
     elif "with identifier" in msg or "simulated task" in msg:
         _bgtask(b, ln)
+    elif "ing task: <BG" in msg:
+        _bg_run(b, ln)
+
+
+def _bg_run(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _BG_RUN.match(ln.msg)
+    if m is None:
+        return
+    key = (ln.tag or "", ln.pid, m["id"])
+    last = b.bg_runs.get(key)
+    b.bg_runs[key] = ln.line_no
+    if last is not None and ln.line_no - last <= _BG_RUN_LINES:
+        return  # "Starting task" right after "Running task": the same run
+    b.emit("task_start", ln, package=b.app_package(ln), pid=ln.pid, task=m["id"], reason="bgtask",
+           extra={"source": "BackgroundTasks", "request_class": m["cls"]})
 
 
 def _bgtask(b: IOSEventBuilder, ln: LogLine) -> None:

@@ -47,7 +47,11 @@ from harness.logs.logcat import LogcatParse, LogLine, parse_line
 __all__ = ["IOSLogParser", "looks_like_ios", "parse_ios"]
 
 _PRIO = {"notice": "N", "default": "N", "info": "I", "debug": "D", "error": "E", "fault": "F", "warning": "W",
-         "critical": "F", "alert": "F", "emergency": "F", "user_action": "U"}
+         "critical": "F", "alert": "F", "emergency": "F", "user_action": "U",
+         # Console's type column in other languages, and log(1)'s compact abbreviations
+         "standard": "N", "fehler": "E", "par défaut": "N", "erreur": "E", "predeterminado": "N",
+         "información": "I", "depuración": "D", "fallo": "F", "デフォルト": "N", "情報": "I", "デバッグ": "D",
+         "エラー": "E", "フォールト": "F", "df": "N", "in": "I", "db": "D", "e": "E", "er": "E", "f": "F", "fa": "F"}
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                                        "Dec"), start=1)}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -63,9 +67,26 @@ _RELAY = re.compile(r"^(?P<t>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov
 _XCODE = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) (?P<proc>[^\[\]]*?)"
                     r"\[(?P<pid>\d+):(?P<tid>\d+)\] ?(?P<msg>.*)$")
 _CTIME = r"(?P<t>(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d+ ?[+-]\d{4})"
-_CTYPE = r"(?P<type>(?i:default|info|debug|error|fault|notice))"
-_CONSOLE_TAB = re.compile(rf"^(?:{_CTYPE}\t)?{_CTIME}\t(?P<proc>[^\t]+)\t(?P<msg>.*)$")
-_CONSOLE_SPACE = re.compile(rf"^{_CTYPE} {_CTIME} (?P<proc>\S+) (?P<msg>.*)$")
+# Console prints the type in the Mac's language ("standard"/"fehler" in German, field i006), so the tab
+# format takes any short word there; the space-separated form (old exports, or tabs turned into runs of
+# spaces by a paste, field i005) needs an English or known word, as a first word is otherwise ambiguous.
+_CTYPE_ANY = r"(?P<type>[^\t\d][^\t]{0,24})"
+_CTYPE = r"(?P<type>(?i:default|info|debug|error|fault|notice|standard|fehler))"
+_CONSOLE_TAB = re.compile(rf"^(?:{_CTYPE_ANY}\t)?{_CTIME}\t(?P<proc>[^\t]+)\t(?P<msg>.*)$")
+_CONSOLE_SPACE = re.compile(rf"^{_CTYPE} +{_CTIME} +(?P<proc>\S+) +(?P<msg>.*)$")
+# `log show` / `log stream` on a Mac (a sysdiagnose's logarchive): the default style
+#   2021-06-01 10:00:00.123456-0700 0x1a2b     Default     0x0                  123    0    runningboardd: msg
+# the compact style "2021-06-01 10:00:00.123 Df runningboardd[123:1a2b] msg" and the syslog style
+# "2021-06-01 10:00:00.123456-0700  localhost runningboardd[123]: msg" (log(1)); "(Library)" and
+# "[subsystem:category]" may follow the process. No capture of these is in the corpus yet [unverified].
+_LOGSHOW = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) +0x[0-9a-f]+ +(?P<type>\w+) +0x[0-9a-f]+ +"
+                      r"(?P<pid>\d+) +\d+ +(?P<proc>[^:\s]+): (?P<msg>.*)$")
+_LOGSHOW_COMPACT = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<type>Df|In|Db|E |Er|F |Fa|A ) +"
+                              r"(?P<proc>[^\[\s]+)\[(?P<pid>\d+):(?P<tid>[0-9a-f]+)\] (?P<msg>.*)$")
+_LOGSHOW_SYSLOG = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) +\S+ "
+                             r"(?P<proc>[^\[\s]+)\[(?P<pid>\d+)\]: (?P<msg>.*)$")
+# What log(1) adds before the message: "(Library) [subsystem:category] ".
+_LOGSHOW_LABELS = re.compile(r"^(?:\([^()]*\) )?(?:\[[\w.\-]+:[\w.\-]+\] )?")
 # Console's optional Library / Subsystem / Category columns: single tokens before the message.
 _COLUMN = re.compile(r"^[\w.+\-]+\t")
 _MAX_COLUMNS = 3
@@ -111,7 +132,7 @@ class _Clock:
 
 
 def _prio(level: str | None) -> str | None:
-    return _PRIO.get(level.lower()) if level else None
+    return _PRIO.get(level.strip().lower()) if level else None
 
 
 class IOSLogParser:
@@ -180,6 +201,12 @@ class IOSLogParser:
             m = _PMD3.match(plain)
             if m is not None:
                 return self._record(m, "pmd3", self._clock.local(m["t"]), line)
+            m = _LOGSHOW.match(plain) or _LOGSHOW_SYSLOG.match(plain)
+            if m is not None:
+                return self._record(m, "log_show", _Clock.zoned(m["t"]), line)
+            m = _LOGSHOW_COMPACT.match(plain)
+            if m is not None:
+                return self._record(m, "log_show", self._clock.local(m["t"]), line)
             m = _XCODE.match(plain) or _CONSOLE_TAB.match(plain)
             if m is not None:
                 fmt = "xcode" if m.re is _XCODE else "console"
@@ -190,7 +217,7 @@ class IOSLogParser:
             m = _RELAY.match(plain)
             if m is not None:
                 return self._record(m, "syslog_relay", self._clock.relay(m["mon"], m["day"], m["hms"]), line)
-        if first.isalpha():
+        if not first.isdigit() and first != "{":
             m = _CONSOLE_TAB.match(plain) or _CONSOLE_SPACE.match(plain)
             if m is not None:
                 return self._record(m, "console", _Clock.zoned(m["t"]), line)
@@ -201,6 +228,8 @@ class IOSLogParser:
         msg = g.get("msg") or ""
         if fmt == "console" and "\t" in msg:
             msg = _drop_columns(msg)
+        elif fmt == "log_show":
+            msg = msg[_LOGSHOW_LABELS.match(msg).end():]  # type: ignore[union-attr]  # matches "" at worst
         level = g.get("level") or g.get("type")
         tid = g.get("tid")
         return LogLine(when, m["t"], int(g["pid"]) if g.get("pid") else None, int(tid) if tid else None,

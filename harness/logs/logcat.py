@@ -85,12 +85,14 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime", re.compile(rf"^{_TIME} +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
     ("threadtime", re.compile(rf"^{_TIME} +(?P<uid>\S+) +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
     ("time", re.compile(rf"^{_TIME} (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
+    # Eclipse DDMS "Save as text": the time column ends in ": " ("08-29 12:30:01.157: I/Tag(4666): msg").
+    ("ddms", re.compile(rf"^{_TIME}: (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
     ("brief", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
     ("process", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+)\) (?P<msg>.*)  \((?P<tag>[^()]*)\)$")),
     ("thread", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+): *(?P<tid>\d+)\) (?P<msg>.*)$")),
     ("tag", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
     # Android Studio before Flamingo: "2020-02-13 14:21:37.990 29528-29660/pkg I/Tag: msg".
-    ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/"
+    ("studio", re.compile(r"^(?P<t>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/"
                           rf"(?P<proc>\S+) (?P<p>{_PRIO})/(?P<tag>.*?): (?P<msg>.*)$")),
     # Android Studio's newer columns: [date time pid-tid] tag process level message.
     ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+)-(?P<tid>\d+) +"
@@ -107,8 +109,12 @@ _TIMED = re.compile(rf"^{_ANY_TIME} +(?:\S+ +)?\d+ +\d+ {_PRIO} |^{_ANY_TIME} {_
 # "-v long": "[ 11-28 08:15:02.311  4321: 4350 I/Tag ]"; OEM log viewers drop the inner spaces.
 _LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?P<p>{_PRIO})/(?P<tag>.*?) *\]$")
 _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
+_WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")
+# What pasting into an issue does to a line's start: indentation, a Markdown quote ("> ") or an inline-code
+# backtick ("` 2019-10-18 …"). Such a line is read again without it.
+_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?)+")
 
 
 class _Clock:
@@ -245,25 +251,41 @@ class LogcatParser:
             self._pending = prev._replace(msg=prev.msg + "\n" + line.strip(), raw=prev.raw + "\n" + line)
             self._last_line = self._line_no
             return
+        if (prev is not None and prev.fmt in _WRAPPABLE and self._last_line == self._line_no - 1
+                and prev.raw[-1:] in " \t" and not _TIMED.match(line)):
+            # A hard-wrapped paste (Google Code exports, mail) breaks a line after a space and carries on
+            # at the start of the next: join the pieces back into one message row.
+            self._pending = prev._replace(msg=prev.msg + line, raw=prev.raw + "\n" + line)
+            self._last_line = self._line_no
+            return
         divider = _DIVIDER.match(line)
         if divider is not None or _META.match(line):
             self._flush(out)
             if divider is not None:
                 self._buffer = divider.group(1)
             return
-        header = _LONG_HEADER.match(line)
+        if self._match(line, line, out):
+            return
+        damage = _DAMAGE.match(line)
+        if damage is not None and self._match(line[damage.end():], line, out):
+            return
+        self._flush(out)
+        self._skip()
+
+    def _match(self, text: str, line: str, out: list[LogLine]) -> bool:
+        """Read ``text`` (``line`` with any paste damage cut away) in every format; False when none fits."""
+        header = _LONG_HEADER.match(text)
         if header is not None:
             self._flush(out)
             self._long = self._record(header, "long", line)
             self._long_rows = []
-            return
+            return True
         for fmt, pattern in _FORMATS:
-            m = pattern.match(line)
+            m = pattern.match(text)
             if m is not None:
                 self._push(self._record(m, fmt, line), out)
-                return
-        self._flush(out)
-        self._skip()
+                return True
+        return False
 
     def _record(self, m: re.Match[str], fmt: str, line: str) -> LogLine:
         g = m.groupdict()

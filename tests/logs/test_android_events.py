@@ -45,7 +45,8 @@ CAPTURE_EVENTS: dict[str, list[tuple[object, ...]]] = {
     "s05_a.txt": [("freeze", "com.smartpack.kernelmanager", None, None,
                    "destroyActivityLocked com.smartpack.kernelmanager/.activities.MainActivity, "
                    "reason = finish-imm:finishIfPossible", "oneplus", 2)],
-    "s06_a.txt": [("freeze", "me.clarius.clarius", None, None, "uidIdle", "samsung", 1)],
+    # "Initial -> Freezeable" is a state (eligible to be frozen), not a freeze (issue 18).
+    "s06_a.txt": [],
     # No ActivityManager line follows HwPFW's announcement: it stands as the force-stop.
     "s07_a.txt": [("force_stop", None, None, None, "force stop abnormal wakelock app uid: 10185", "huawei", 10)],
     "s08_a.txt": [("kill", pkg, pid, None, f"empty #{n}", "lmk", n - 16) for pkg, pid, n in [
@@ -179,9 +180,10 @@ def test_boot_lines() -> None:
         (3, 1, "I/init", "processing action (sys.boot_completed=1) from (/system/etc/init/x.rc:1)"),
         (4, 1416, "I/ActivityManager", "Finished processing BOOT_COMPLETED for u0"),
     ))
+    # Zygote reaping a child is that process's death, not a boot (issue 18).
     assert [(e.kind, e.reason, e.line) for e in found] == [
-        ("boot", "zygote", 1), ("boot", "zygote", 2), ("boot", "sys.boot_completed", 4),
-        ("boot", "BOOT_COMPLETED", 5)]
+        ("boot", "zygote", 1), ("boot", "zygote", 2), ("process_died", "signal 9 (Killed)", 3),
+        ("boot", "sys.boot_completed", 4), ("boot", "BOOT_COMPLETED", 5)]
 
 
 # -- JobScheduler, WorkManager, Expo, the probe ----------------------------------------------------

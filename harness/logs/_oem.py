@@ -1,0 +1,76 @@
+"""Handlers for OEM lines that are a kill or a freeze by themselves (no ActivityManager line follows).
+
+The lines that only *explain* an ActivityManager kill live in ``oem_signatures`` (one table per OEM); these
+are the OEM daemons that act on their own: Samsung's Chimera kills a process itself and FreecessController
+freezes one, OnePlus' OPBF and ColorOS' hans freeze through cgroups. Each pattern names the capture in
+tests/logs/field/ (or the reference) that shows its wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from harness.logs.logcat import LogLine
+
+if TYPE_CHECKING:
+    from harness.logs.android_events import EventBuilder
+
+__all__ = ["BY_TAG"]
+
+_Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
+
+# SmartPack-Kernel-Manager#87 (reference §5).
+_OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+)(?:.*?reason:(.*))?")
+# "me.clarius.clarius(state: Initial -> Freezeable, Reason: uidIdle)" (clariusdev/app#32): "Freezeable" is
+# a state (may be frozen later), not a freeze; only a move *to* a frozen state is one.
+_FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
+_FROZEN_STATES = frozenset({"frozen", "freezed", "freeze", "freezing"})
+# ColorOS hans: the lab's wording (docs/oem-profiles.md); no public capture shows it [unverified].
+_HANS_FREEZE = re.compile(r"^freeze uid: (\d+) package: (\S+)(?: reason: (.*))?$")
+# Samsung Chimera (One UI 3+) kills by itself: "Killed on trigger2 : org.yaxim.bruno, freed: 34707,
+# 10202[4548]:G2(0x20000) score=…, pids: 4548 / stats: …" (field a007, dont-kill-my-app#307).
+_CHIMERA = re.compile(r"^Killed on (\w+) : ([A-Za-z][\w.]*)(?::\S+)?, .*?\bpids: (\d+(?:,\s*\d+)*)")
+
+
+def _opbf(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _OPBF_FREEZE.search(row)
+    if m is not None:
+        reason = (m.group(3) or "").strip() or None
+        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=reason, killer="oneplus",
+               extra={"uid": m.group(1)})
+
+
+def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _FREECESS.match(row)
+    if m is not None and m.group(3).lower() in _FROZEN_STATES:
+        b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=m.group(4), killer="samsung",
+               extra={"from": m.group(2), "to": m.group(3)})
+
+
+def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _HANS_FREEZE.match(row)
+    if m is not None:
+        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=(m.group(3) or "").strip() or None,
+               killer="oppo", extra={"uid": m.group(1)})
+
+
+def _chimera(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _CHIMERA.match(row)
+    if m is None:
+        return
+    package = m.group(2)
+    for pid_text in re.split(r",\s*", m.group(3)):
+        pid = int(pid_text)
+        b.pid_package[pid] = package
+        b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=f"Chimera {m.group(1)}",
+               killer="samsung", extra={"source": ln.tag or ""})
+
+
+BY_TAG: dict[str, tuple[_Handler, ...]] = {
+    "OPBF": (_opbf,),
+    "FreecessController": (_freecess,),
+    "OplusHansManager": (_hans,),
+    "ChimeraPolicyHandler": (_chimera,),
+}

@@ -1,0 +1,57 @@
+"""Who killed the app, by OEM: one table per vendor, each row with the capture that proves its wording.
+
+A row is a ``Signature`` (``attribution``): a kill ``reason`` ActivityManager prints for that vendor's killer,
+or an OEM line (its ``tag``, and ``text`` it must say) that announces the kill just before ActivityManager logs
+it. ``source`` names the capture: a file of tests/logs/field/ (whose header gives the public thread), a block
+of shared/reference/captures/android.md, or "unverified" when only community reports name it — such rows
+stay, marked, because the wording is distinctive, but no capture proves it yet.
+"""
+
+from __future__ import annotations
+
+from harness.logs._signature import Signature, _r
+
+__all__ = ["HUAWEI", "LENOVO", "OEM_TABLES", "ONEPLUS", "OPPO", "SAMSUNG", "VIVO", "XIAOMI"]
+
+
+_KILL_WORDS = _r(r"(?i)kill|force.?stop|clean")
+
+SAMSUNG: tuple[Signature, ...] = (
+    Signature("samsung", reason=_r(r"\bMARs\b"), source="reference §2 (element-hq/element-android#2143)"),
+    Signature("samsung", reason=_r(r"^DHA:"), source="reference §3 (termux/termux-boot#5)"),
+    Signature("samsung", tag=_r(r"^(?:MARs|FreecessController|FreecessHandler|ChimeraPolicyHandler)"),
+              text=_KILL_WORDS, source="field a007_dkma_chimera_trigger2"),
+)
+XIAOMI: tuple[Signature, ...] = (
+    Signature("miui", reason=_r(r"\bOneKeyClean\b"), source="field a003_bggeo_onekeyclean"),
+    Signature("miui", reason=_r(r"^SwipeUpClean\b"), source="field a015_rnbggeo_miui_swipeupclean"),
+    Signature("miui", reason=_r(r"^(?:ForceClean|GarbageClean|LockScreenClean|Auto\w+(?:Kill|Clean))\b"),
+              source="unverified"),
+    Signature("miui", tag=_r(r"^(?:PowerKeeper|ProcessManager|MiuiMemoryService|ProcessPolicy|SmartPower)"),
+              text=_KILL_WORDS, source="field a015_rnbggeo_miui_swipeupclean"),
+)
+OPPO: tuple[Signature, ...] = (
+    Signature("oppo", reason=_r(r"(?i)\b(?:athena|oplushans|hans)\b"), source="unverified"),
+    Signature("oppo", tag=_r(r"(?i)^(?:athena|hans|oplushans|oplusathena|coloros)"),
+              text=_r(r"(?i)kill|force.?stop|clean|freez"), source="unverified"),
+)
+ONEPLUS: tuple[Signature, ...] = (
+    Signature("oneplus", reason=_r(r"\b(?:OHPD|OPBF)\b"), source="unverified"),
+    Signature("oneplus", tag=_r(r"^(?:OHPD|OPBF)$"), text=_KILL_WORDS, emits=True,
+              source="AdguardTeam/AdguardForAndroid#1385"),
+)
+HUAWEI: tuple[Signature, ...] = (
+    Signature("huawei", reason=_r(r"\b(?:HwPFW|PFW\.\w+|PowerGenie)\b"), source="reference §7 (DKMA huawei/dev.md)"),
+    Signature("huawei", tag=_r(r"^(?:PFW\.|HwPFW|PowerGenie|HwPowerGenie)"), text=_KILL_WORDS, emits=True,
+              source="reference §7 (DKMA huawei/dev.md)"),
+)
+VIVO: tuple[Signature, ...] = ()
+LENOVO: tuple[Signature, ...] = (
+    # PolicyCenter's kill reason is the bare package name.
+    Signature("lenovo", tag=_r(r"^PolicyCenter"), loose=_r(r"^[A-Za-z]\w*(?:\.\w+)+$"),
+              source="field a018_bvnc_lenovo_policycenter"),
+    Signature("lenovo", tag=_r(r"^ProcessScanTask$"), text=_r(r"FORCESTOP"),
+              source="field a018_bvnc_lenovo_policycenter"),
+)
+
+OEM_TABLES: tuple[tuple[Signature, ...], ...] = (SAMSUNG, XIAOMI, OPPO, ONEPLUS, HUAWEI, VIVO, LENOVO)
