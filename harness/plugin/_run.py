@@ -47,7 +47,10 @@ class Run:
     def pool(self) -> Pool:
         """Created on first use: a run that leases nothing never touches the lease files."""
         if self._pool is None:
-            self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s)
+            from harness.farm import farm_store  # a farm URL (HARNESS_FARM_URL, [farm] url): leases in PostgreSQL
+
+            self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s,
+                              store=farm_store(self.config))
         return self._pool
 
     @property
