@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.android.transport import ServerRecovery, server_answers
 from harness.config import Config
 from harness.errors import LabError
 
-__all__ = ["lab_state", "pid_alive", "spawn_lab", "state_dir", "stop_lab"]
+__all__ = ["lab_state", "pid_alive", "repair_adb_server", "spawn_lab", "state_dir", "stop_lab"]
 
 READY_TIMEOUT_S = 60.0
 
@@ -93,3 +94,17 @@ def stop_lab(cfg: Config, timeout_s: float = 30.0) -> int | None:
     with contextlib.suppress(FileNotFoundError):
         (state_dir(cfg) / "lab.json").unlink()
     return pid
+
+
+def repair_adb_server(cfg: Config, state: dict[str, Any]) -> str | None:
+    """A running lab whose adb server is gone (killed, crashed): start it again and reconnect the lab's phones.
+
+    Returns what was done, or None when the server answers. The lab's own reconnect-on-reboot keeps
+    working on the new server, and ``harness lab down`` stops it as it would have stopped the first.
+    """
+    host, port = cfg.lab.host, cfg.lab.adb_server_port
+    if server_answers(host, port):
+        return None
+    serials = tuple(str(d["serial"]) for d in state.get("devices", [])
+                    if d.get("platform") == "android" and d.get("served") and d.get("serial"))
+    return ServerRecovery(port, serials, "the lab's private adb server").restart("lab", "")

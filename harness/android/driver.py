@@ -7,6 +7,7 @@ from pathlib import Path
 from harness.android._app import AppVerbs, ProcessState
 from harness.android._location import LocationVerbs
 from harness.android._power import DozeStates, PowerVerbs
+from harness.android._recovery import recovery_for
 from harness.android._services import ServiceVerbs
 from harness.android.logcat import LogcatCapture
 from harness.android.transport import AdbTransport
@@ -24,7 +25,8 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs):
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0) -> AndroidDriver:
         host, port = dev.adb_host_port
-        transport = AdbTransport(dev.name, dev.serial or "", host, port, default_timeout_s=timeout_s)
+        transport = AdbTransport(dev.name, dev.serial or "", host, port, default_timeout_s=timeout_s,
+                                 recovery=recovery_for(cfg, dev))  # the lab's server, or one named restartable
         driver = cls(transport, cfg.app.android_package)
         driver.clock_rate = cfg.clock_rate(dev)
         driver.tasks = {task.name: task for task in cfg.app.tasks}

@@ -1,20 +1,33 @@
 """The adb transport the Android driver stands on: pure-python-adb through an adb server, with timeouts.
 
 Errors from ppadb and sockets are translated here into the harness's own, naming the device, the
-command and the fix. Exit codes: ppadb opens the raw ``shell:`` service (no exit status, stderr
-merged), so ``run`` appends a marker echo of ``$?``, which works the same on every Android phone.
+command and the fix. Exit codes: the raw ``shell:`` service has no exit status (stderr merged), so
+``run`` appends a marker echo of ``$?``, which works the same on every Android phone.
+
+Every call, device lookup included, runs against one deadline (``_adbwire``): a stopped adb server
+costs a caller its timeout, never more. When the server is gone (nothing listens), a transport that
+has a ``ServerRecovery`` (the lab's private server, or one the config names restartable) restarts
+it, reconnects the TCP phones and retries the command once: a refused connection means the command
+never reached the phone. A command cut off mid-way is not retried (it may have run); its error says so.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ppadb.client import Client
+from ppadb.device import Device
 
+from harness.android import _adbwire as wire
+from harness.android._recovery import ServerRecovery
 from harness.errors import CommandFailed, DeviceTimeout, DeviceUnreachable
 
-__all__ = ["AdbTransport", "ShellResult", "server_devices"]
+__all__ = ["AdbTransport", "ServerRecovery", "ShellResult", "server_answers", "server_devices"]
+
+T = TypeVar("T")
 
 _MARK = "__bgh_rc="
 DEFAULT_TIMEOUT_S = 20.0
@@ -29,13 +42,9 @@ class ShellResult:
 
 def server_devices(host: str, port: int, timeout_s: float = 5.0) -> dict[str, str]:
     """``adb devices`` of the server at host:port: serial → state (device, offline, unauthorized, …)."""
-    client = Client(host, port)
     try:
-        conn = client.create_connection(timeout=timeout_s)
-        with conn:
-            conn.send("host:devices")
-            text = conn.receive()
-    except (RuntimeError, OSError) as exc:
+        text = wire.host_query(host, port, "host:devices", time.monotonic() + timeout_s)
+    except (wire.ServerGone, wire.WireError, OSError) as exc:  # ServerSilent and TimeoutError are OSErrors
         raise DeviceUnreachable(f"{host}:{port}", "host:devices", f"no adb server answers: {exc}",
                                 f"start one with `adb -P {port} start-server` (or `harness lab up`)") from exc
     states: dict[str, str] = {}
@@ -46,14 +55,25 @@ def server_devices(host: str, port: int, timeout_s: float = 5.0) -> dict[str, st
     return states
 
 
+def server_answers(host: str, port: int, timeout_s: float = 2.0) -> bool:
+    """Whether an adb server answers ``host:version`` at host:port within ``timeout_s``."""
+    try:
+        wire.host_query(host, port, "host:version", time.monotonic() + timeout_s)
+    except (wire.ServerGone, wire.WireError, OSError):
+        return False
+    return True
+
+
 class AdbTransport:
     def __init__(self, name: str, serial: str, host: str, port: int,
-                 default_timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 default_timeout_s: float = DEFAULT_TIMEOUT_S, recovery: ServerRecovery | None = None) -> None:
         self.name = name
         self.serial = serial
         self.host = host
         self.port = port
         self.default_timeout_s = default_timeout_s
+        self.recovery = recovery  # how to bring the server back when it dies; None = not ours to restart
+        self.recoveries: list[str] = []  # what recovery did, for the test's log and report
         self._client = Client(host, port)
 
     @property
@@ -65,56 +85,101 @@ class AdbTransport:
         return server_devices(self.host, self.port, timeout_s).get(self.serial, "missing")
 
     def device(self, timeout_s: float | None = None) -> Any:
-        """The ppadb device object (for streaming services); raises when the server does not list it."""
-        try:
-            device = self._client.device(self.serial)
-        except (RuntimeError, OSError) as exc:
-            raise self._unreachable("host:transport", exc) from exc
-        if device is None:
+        """The ppadb device object (for streaming services); raises when the server does not list it.
+
+        The lookup is bounded here (ppadb's own ``Client.device`` has no timeout); callers give the
+        device's connections their own timeout (``create_connection(timeout=...)``).
+        """
+        timeout = timeout_s if timeout_s is not None else self.default_timeout_s
+        state = self._with_recovery("host:transport", lambda: self.state(timeout))
+        if state == "missing":
             raise DeviceUnreachable(self.name, "host:transport", f"{self.serial} is not listed by {self.server}",
                                     "check the cable / `adb connect`, then `harness devices`")
-        return device
+        return Device(self._client, self.serial)
 
     def shell(self, command: str, timeout_s: float | None = None) -> str:
-        """Raw shell output (stdout + stderr) of ``command``; no exit status."""
+        """Raw shell output (stdout + stderr) of ``command``; no exit status. Bounded by ``timeout_s`` in all."""
         timeout = timeout_s if timeout_s is not None else self.default_timeout_s
+        return self._with_recovery(command, lambda: self._shell_once(command, timeout))
+
+    def _shell_once(self, command: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
         try:
-            device = self._client.device(self.serial)
-        except (RuntimeError, OSError) as exc:
-            raise self._unreachable(command, exc) from exc
-        if device is None:
-            raise DeviceUnreachable(self.name, command, f"{self.serial} is not listed by the adb server {self.server}",
-                                    "check the cable / `adb connect`, then `harness devices`")
-        try:
-            out = device.shell(command, timeout=timeout)
+            sock = wire.open_service(self.host, self.port, self.serial, f"shell:{command}", deadline)
+        except wire.ServerSilent as exc:
+            raise DeviceTimeout(self.name, command, f"the adb server {self.server} did not answer within "
+                                f"{timeout:g} s (stopped or hung?)",
+                                f"check it with `adb -P {self.port} devices`; restart it if it stays silent") from exc
+        except wire.WireError as exc:
+            raise DeviceUnreachable(self.name, command, f"adb server {self.server}: {exc.message}",
+                                    "check the cable / `adb connect`, then `harness devices`") from exc
         except TimeoutError as exc:
-            raise DeviceTimeout(self.name, command, f"no answer within {timeout:g} s",
-                                "the phone may be rebooting or stalled; check `harness devices`") from exc
-        except (RuntimeError, OSError) as exc:
+            raise self._timeout(command, timeout) from exc
+        except OSError as exc:
             raise self._unreachable(command, exc) from exc
-        return str(out)
+        with sock:
+            try:
+                return wire.read_to_end(sock, deadline).decode("utf-8", "replace")
+            except TimeoutError as exc:
+                raise self._timeout(command, timeout) from exc
+            except OSError as exc:
+                raise self._unreachable(command, exc) from exc
+
+    def _with_recovery(self, what: str, call: Callable[[], T]) -> T:
+        """``call()``; when nothing listens at the server's address, restart it (if ours) and call once more."""
+        try:
+            return call()
+        except wire.ServerGone as exc:
+            gone: Exception = exc
+        except DeviceUnreachable as exc:
+            if not isinstance(exc.__cause__, wire.ServerGone):
+                raise
+            gone = exc
+        if self.recovery is None:
+            raise DeviceUnreachable(self.name, what, f"no adb server at {self.server} ({gone})",
+                                    f"start it (`adb -P {self.port} start-server`) and reconnect the phones; the "
+                                    "harness restarts only servers it owns (the lab's, or adb_server_restartable)")
+        did = self.recovery.restart(self.name, self.serial)
+        self.recoveries.append(f"{what}: {did}; retried once")
+        try:
+            return call()
+        except wire.ServerGone as exc:
+            raise DeviceUnreachable(self.name, what, f"{did}, but it is gone again",
+                                    "check `harness lab status` / `harness devices`") from exc
 
     def run(self, command: str, timeout_s: float | None = None) -> ShellResult:
         """``command`` with its exit status (read from a marker line the device echoes)."""
         out = self.shell(f"{command}; echo {_MARK}$?", timeout_s)
         head, sep, tail = out.rpartition(_MARK)
         if not sep:
+            self._check_interrupted(command)
             raise CommandFailed(self.name, command, f"the shell ended without its exit status: {out[-200:]!r}",
                                 "the device may have dropped the connection mid-command")
         code = int(tail.strip() or "255")
         return ShellResult(command, head, code)
 
+    def _check_interrupted(self, command: str) -> None:
+        """A shell cut off mid-command: if the adb server died under it, bring it back but do not re-run
+        the command (it may have run), and say so."""
+        if server_answers(self.host, self.port):
+            return
+        if self.recovery is None:
+            raise DeviceUnreachable(self.name, command, f"the adb server {self.server} died during the command",
+                                    f"start it (`adb -P {self.port} start-server`) and reconnect the phones")
+        did = self.recovery.restart(self.name, self.serial)
+        self.recoveries.append(f"{command}: {did}; not retried")
+        raise DeviceUnreachable(self.name, command, f"the adb server {self.server} died during the command; {did}",
+                                "the command was not retried: it may have run on the phone")
+
     def reboot(self, timeout_s: float = 10.0) -> None:
         """The adb ``reboot:`` service; returns once the phone drops the connection."""
+        deadline = time.monotonic() + timeout_s
         try:
-            device = self._client.device(self.serial)
-            if device is None:
-                raise DeviceUnreachable(self.name, "reboot", f"{self.serial} is not listed by {self.server}")
-            conn = device.create_connection(timeout=timeout_s)
-            with conn:
-                conn.send("reboot:")
-                conn.read_all()
-        except (TimeoutError, RuntimeError, OSError) as exc:
+            with wire.open_service(self.host, self.port, self.serial, "reboot:", deadline) as sock:
+                wire.read_to_end(sock, deadline)
+        except wire.WireError as exc:
+            raise DeviceUnreachable(self.name, "reboot", f"adb server {self.server}: {exc.message}") from exc
+        except (wire.ServerGone, OSError) as exc:  # TimeoutError included
             raise self._unreachable("reboot", exc) from exc
 
     def check(self, command: str, timeout_s: float | None = None, ok: tuple[int, ...] = (0,)) -> str:
@@ -124,6 +189,10 @@ class AdbTransport:
             raise CommandFailed(self.name, command, f"exit {result.exit_code}: {result.output.strip()[-300:]}",
                                 exit_code=result.exit_code)
         return result.output
+
+    def _timeout(self, command: str, timeout: float) -> DeviceTimeout:
+        return DeviceTimeout(self.name, command, f"no answer within {timeout:g} s",
+                             "the phone may be rebooting or stalled; check `harness devices`")
 
     def _unreachable(self, command: str, exc: BaseException) -> DeviceUnreachable:
         return DeviceUnreachable(self.name, command, f"adb server {self.server}: {exc}",

@@ -9,16 +9,18 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from harness.config import Config, load_config
 from harness.errors import ConfigError, HarnessError
 
-__all__ = ["DevicesOpt", "err_console", "exits", "load", "make_console"]
+__all__ = ["DevicesOpt", "err_console", "exits", "load", "make_console", "print_error"]
 
-def make_console(stderr: bool = False) -> Console:
+
+def make_console(stderr: bool = False, markup: bool = True) -> Console:
     """Rich falls back to 80 columns when output is not a terminal; logs and CI want whole lines."""
     stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160)
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160, markup=markup)
 
 
 err_console = make_console(stderr=True)
@@ -35,13 +37,18 @@ def exits(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
-            err_console.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+            print_error(exc)
             raise typer.Exit(2) from None
         except HarnessError as exc:
-            err_console.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+            print_error(exc)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(exc: BaseException) -> None:
+    """One line on stderr; the message is the user's text (``[[device]] #1``), never rich markup."""
+    err_console.print(f"[red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
 
 
 def load(path: str) -> Config:

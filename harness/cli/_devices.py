@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from harness.android.transport import AdbTransport, server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
@@ -83,8 +84,10 @@ def devices_cmd(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "
     for row in rows:
         colour = "green" if row["state"] == "connected" else "yellow"
         battery = f"{row['battery']}%" if row.get("battery") is not None else ""
-        table.add_row(row["name"], row["platform"], row["oem"], row["model"], f"[{colour}]{row['state']}[/]",
-                      str(row.get("os_version") or row["configured_os"]), battery, row["id"])
+        cells = (row["name"], row["platform"], row["oem"], row["model"], row["state"],
+                 str(row.get("os_version") or row["configured_os"]), battery, row["id"])
+        # Text, not str: rich would read a name or id like "[b]x" as markup and eat it
+        table.add_row(*(Text(str(c), style=colour if i == 4 else "") for i, c in enumerate(cells)))
     console.print(table)
     from harness.cli._lab import print_leases
 

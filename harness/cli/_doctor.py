@@ -9,6 +9,8 @@ import socket
 import subprocess
 from dataclasses import dataclass
 
+from rich.markup import escape
+
 from harness.android.transport import server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config
@@ -140,10 +142,10 @@ def doctor_cmd(devices: str = DevicesOpt) -> None:
     problems = 0
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-        console.print(f"{mark} {check.name}: {check.detail}")
+        console.print(f"{mark} {escape(check.name)}: {escape(check.detail)}")  # device text is never markup
         if not check.ok:
             problems += 1
-            console.print(f"      fix: {check.fix}")
+            console.print(f"      fix: {escape(check.fix)}")
     console.print(f"{problems} problem(s)" if problems else "all checks passed")
     if problems:
         raise SystemExit(1)

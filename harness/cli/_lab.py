@@ -12,12 +12,13 @@ import typer
 
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config
-from harness.labctl import lab_state, spawn_lab, state_dir, stop_lab
+from harness.errors import ConfigError
+from harness.labctl import lab_state, repair_adb_server, spawn_lab, state_dir, stop_lab
 
 __all__ = ["lab_app"]
 
 lab_app = typer.Typer(help="Start, stop and inspect the virtual lab.", no_args_is_help=True)
-console = make_console()
+console = make_console(markup=False)  # it prints names, models and lease holders: user text, never markup
 _READY_TIMEOUT_S = 60.0
 
 
@@ -52,7 +53,11 @@ async def _serve(cfg: Config) -> None:
     from harness.lab.runner import Lab, write_state
 
     lab = Lab(cfg)
-    await lab.start()
+    try:
+        await lab.start()
+    except BaseException:
+        await lab.stop()  # a lab that failed half-way leaves nothing running: no adbd, no adb server it started
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -76,9 +81,15 @@ def up(devices: str = DevicesOpt,
        verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Serve every `lab = true` device of the config on loopback and attach them to the lab's adb server."""
     cfg = load(devices)
+    if not any(dev.lab for dev in cfg.devices):
+        raise ConfigError(cfg.path, "[[device]]", "no device has lab = true, so the lab would serve no phone",
+                          "add lab = true (and lab_port) to the devices the lab should simulate")
     running = lab_state(cfg)
     if running is not None:
+        repaired = repair_adb_server(cfg, running)
         console.print(f"lab already running (pid {running['pid']}); `harness lab status` shows it")
+        if repaired:
+            console.print(f"its adb server was gone: {repaired}")
         return
     if detach:
         _print_status(spawn_lab(cfg))

@@ -43,7 +43,7 @@ def parse_wake(body: bytes, received_s: float) -> WakeRecord:
     """A checked record from a request body; ValueError says what is wrong."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested ~1,000 deep are not a record either
         raise ValueError("body is not JSON") from None
     if not isinstance(data, dict):
         raise ValueError("body is not a JSON object")

@@ -36,7 +36,7 @@ class Collector:
         self.cfg = cfg or CollectorConfig()
         self.token = token or secrets.token_urlsafe(24)
         self.store = WakeStore()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -52,7 +52,7 @@ class Collector:
 
     def start(self) -> Collector:
         handler = type("Handler", (_Handler,), {"collector": self})
-        self._server = ThreadingHTTPServer((self.cfg.host, self.cfg.port), handler)
+        self._server = _Server((self.cfg.host, self.cfg.port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="wake-collector", daemon=True)
         self._thread.start()
@@ -79,6 +79,12 @@ class Collector:
         return scheme.lower() == "bearer" and hmac.compare_digest(value.encode(), self.token.encode())
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # socketserver prints the traceback to stderr, where no one reads it; the log is where errors go
+        log.exception("collector: request from %s failed", client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     collector: Collector
     server_version = "bgharness-collector"
@@ -102,7 +108,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.collector.authorised(self.headers.get("Authorization")):
             self._reply(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong bearer token"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        length_text = (self.headers.get("Content-Length") or "0").strip()
+        if not length_text.isdigit() or not length_text.isascii():
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "Content-Length must be a number of bytes"})
+            return
+        length = int(length_text)
         if length > MAX_BODY:
             self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"body over {MAX_BODY} bytes"})
             return

@@ -1,11 +1,15 @@
-"""Parse ``devices.toml`` once, check everything, and return frozen objects (or one clear error)."""
+"""Parse ``devices.toml`` once, check everything, and return frozen objects (or one clear error).
+
+Every key is checked for its type and its range (ports 1-65535 and distinct, positive rates,
+finite numbers); tables that need a key (``[app]`` with Android phones needs ``android_package``)
+say so. Each error names the file, the table or device, and the key: one line, no traceback.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from harness.config._model import (
     OEMS,
@@ -17,94 +21,74 @@ from harness.config._model import (
     LabConfig,
     TaskConfig,
 )
+from harness.config._ports import check_ports, check_state_dir
 from harness.config._push import parse_collector, parse_push
+from harness.config._schema import Table, check_address, check_url, read_text, require_table
 from harness.errors import ConfigError
 
 __all__ = ["load_config"]
 
-T = TypeVar("T")
 _DEVICE_KEYS = set(DeviceConfig.__dataclass_fields__)
 _LAB_KEYS = set(LabConfig.__dataclass_fields__)
 _TASK_KEYS = set(TaskConfig.__dataclass_fields__)
 _APP_KEYS = set(AppConfig.__dataclass_fields__) - {"tasks"} | {"task"}
-_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
-
-
-class _Table:
-    """One TOML table plus where it is, so every error can name the file, the entry and the key."""
-
-    def __init__(self, path: str, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
-        self.path, self.where, self.data = path, where, data
-        for key in data:
-            if key not in allowed:
-                raise ConfigError(path, where, f"unknown key {key!r}", f"known keys: {', '.join(sorted(allowed))}")
-
-    def get(self, key: str, kind: str, default: T | None = None, required: bool = False) -> Any:
-        if key not in self.data:
-            if required:
-                raise ConfigError(self.path, self.where, f"missing key {key!r}")
-            return default
-        value = self.data[key]
-        ok = isinstance(value, _TYPES[kind]) and not (kind in ("int", "float") and isinstance(value, bool))
-        if not ok:
-            raise ConfigError(self.path, self.where, f"key {key!r} must be a {kind}, got {value!r}")
-        return value
-
-    def str_list(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(self.path, self.where, f"key {key!r} must be a list of strings, got {value!r}")
-        return tuple(value)
-
-    def str_map(self, key: str) -> dict[str, str]:
-        value = self.data.get(key, {})
-        if not isinstance(value, dict):
-            raise ConfigError(self.path, self.where, f"key {key!r} must be a table, got {value!r}")
-        return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+_TOP_KEYS = {"lab", "app", "device", "push", "collector"}
+_PROCESS_CONTROLS = ("dvt", "tunnel", "appium")  # harness/ios/process.py
 
 
 def load_config(path: str | Path = "devices.toml") -> Config:
     text_path = str(path)
+    text = read_text(text_path)
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(text_path, "file", "not found", "pass --devices PATH or create devices.toml") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(text_path, "syntax", str(exc)) from exc
-    top = _Table(text_path, "top level", raw, {"lab", "app", "device", "push", "collector"})
-    lab = _lab(_Table(text_path, "[lab]", top.data.get("lab", {}), _LAB_KEYS))
-    app = _app(_Table(text_path, "[app]", top.data.get("app", {}), _APP_KEYS))
-    entries = top.data.get("device", [])
-    if not isinstance(entries, list):
-        raise ConfigError(text_path, "[[device]]", "must be an array of tables ([[device]])")
+        raise ConfigError(text_path, "syntax", str(exc)) from None
+    if not raw:  # an empty file would otherwise start a zero-phone lab on the default ports
+        raise ConfigError(text_path, "file", "is empty (no [lab], [app] or [[device]])",
+                          "describe the phones in [[device]] tables; see the shipped devices.toml")
+    top = Table(text_path, "top level", raw, _TOP_KEYS)
+    lab = _lab(Table(text_path, "[lab]", require_table(text_path, "[lab]", raw.get("lab", {})), _LAB_KEYS))
+    app_raw = raw.get("app")
+    app = _app(Table(text_path, "[app]", require_table(text_path, "[app]", app_raw if app_raw is not None else {}),
+                     _APP_KEYS))
+    entries = require_table(text_path, "[[device]]", top.data.get("device", []), array=True)
     devices = tuple(_device(text_path, i, entry, lab) for i, entry in enumerate(entries))
     _check_unique(text_path, devices)
+    if app_raw is not None:
+        _check_app_ids(text_path, app, devices)
     push = parse_push(text_path, top.data.get("push"))
     collector = parse_collector(text_path, top.data.get("collector"))
-    return Config(text_path, devices, app, lab, push, collector)
+    cfg = Config(text_path, devices, app, lab, push, collector)
+    check_ports(cfg)
+    check_state_dir(cfg)
+    return cfg
 
 
-def _lab(t: _Table) -> LabConfig:
+def _lab(t: Table) -> LabConfig:
     d = LabConfig()
-    lab = LabConfig(
-        host=t.get("host", "str", d.host), adb_server_port=t.get("adb_server_port", "int", d.adb_server_port),
-        usbmuxd_port=t.get("usbmuxd_port", "int", d.usbmuxd_port),
-        appium_port=t.get("appium_port", "int", d.appium_port),
-        clock_rate=float(t.get("clock_rate", "float", d.clock_rate)), seed=t.get("seed", "int", d.seed),
-        state_dir=t.get("state_dir", "str", d.state_dir),
-        boot_delay_s=float(t.get("boot_delay_s", "float", d.boot_delay_s)),
-        push_port=t.get("push_port", "int", d.push_port), hub_port=t.get("hub_port", "int", d.hub_port),
+    host = t.get("host", "str", d.host)
+    if not host.strip():
+        raise t.fail("key 'host' must not be empty", 'use "127.0.0.1" (the lab binds loopback)')
+    state = t.get("state_dir", "str", d.state_dir)
+    if not state.strip():
+        raise t.fail("key 'state_dir' must not be empty", 'e.g. ".lab"')
+    return LabConfig(
+        host=host, adb_server_port=t.port("adb_server_port", d.adb_server_port),
+        usbmuxd_port=t.port("usbmuxd_port", d.usbmuxd_port), appium_port=t.port("appium_port", d.appium_port),
+        clock_rate=t.number("clock_rate", d.clock_rate, 0, low_open=True), seed=t.get("seed", "int", d.seed),
+        state_dir=state, boot_delay_s=t.number("boot_delay_s", d.boot_delay_s, 0),
+        push_port=t.port("push_port", d.push_port), hub_port=t.port("hub_port", d.hub_port),
     )
-    if lab.clock_rate <= 0:
-        raise ConfigError(t.path, t.where, f"clock_rate must be positive, got {lab.clock_rate}")
-    return lab
 
 
-def _app(t: _Table) -> AppConfig:
-    tasks_raw = t.data.get("task", [])
-    if not isinstance(tasks_raw, list):
-        raise ConfigError(t.path, "[app]", "task must be an array of tables ([[app.task]])")
+def _app(t: Table) -> AppConfig:
+    tasks_raw = require_table(t.path, "[[app.task]]", t.data.get("task", []), array=True)
     tasks = tuple(_task(t.path, i, raw) for i, raw in enumerate(tasks_raw))
+    seen: set[str] = set()
+    for task in tasks:
+        if task.name in seen:
+            raise ConfigError(t.path, f"[[app.task]] {task.name!r}", "duplicate name", "task names must be unique")
+        seen.add(task.name)
     return AppConfig(
         name=t.get("name", "str", "app"), android_package=t.get("android_package", "str"),
         ios_bundle_id=t.get("ios_bundle_id", "str"),
@@ -113,80 +97,94 @@ def _app(t: _Table) -> AppConfig:
     )
 
 
-def _task(path: str, index: int, raw: Any) -> TaskConfig:
-    if not isinstance(raw, dict):
-        raise ConfigError(path, f"[[app.task]] #{index + 1}", "must be a table")
-    name = raw.get("name", f"#{index + 1}")
-    t = _Table(path, f"[[app.task]] {name!r}", raw, _TASK_KEYS)
-    kind = t.get("kind", "str", required=True)
-    if kind not in TASK_KINDS:
-        raise ConfigError(path, t.where, f"unknown kind {kind!r}", f"use one of {', '.join(TASK_KINDS)}")
+def _task(path: str, index: int, raw: dict[str, Any]) -> TaskConfig:
+    name = raw.get("name")
+    t = Table(path, f"[[app.task]] {name!r}" if isinstance(name, str) else f"[[app.task]] #{index + 1}", raw,
+              _TASK_KEYS)
     d = TaskConfig("", "")
     return TaskConfig(
-        name=t.get("name", "str", required=True), kind=kind,
-        interval_min=float(t.get("interval_min", "float", d.interval_min)), job_id=t.get("job_id", "int"),
+        name=t.get("name", "str", required=True), kind=t.choice("kind", TASK_KINDS, required=True),
+        interval_min=t.number("interval_min", d.interval_min, 0, low_open=True), job_id=t.integer("job_id", None, 0),
         requires_charging=t.get("requires_charging", "bool", False),
         requires_idle=t.get("requires_idle", "bool", False),
         requires_network=t.get("requires_network", "bool", True), start_on_boot=t.get("start_on_boot", "bool", False),
-        duration_s=float(t.get("duration_s", "float", d.duration_s)),
-        failure_rate=float(t.get("failure_rate", "float", 0.0)),
+        duration_s=t.number("duration_s", d.duration_s, 0), failure_rate=t.number("failure_rate", 0.0, 0, 1),
     )
 
 
-def _device(path: str, index: int, raw: Any, lab: LabConfig) -> DeviceConfig:
-    if not isinstance(raw, dict):
-        raise ConfigError(path, f"[[device]] #{index + 1}", "must be a table")
+def _device(path: str, index: int, raw: dict[str, Any], lab: LabConfig) -> DeviceConfig:
     label = f"device {raw['name']!r}" if isinstance(raw.get("name"), str) else f"[[device]] #{index + 1}"
-    t = _Table(path, label, raw, _DEVICE_KEYS)
-    platform = t.get("platform", "str", required=True)
-    if platform not in PLATFORMS:
-        raise ConfigError(path, label, f"unknown platform {platform!r}", "use android or ios")
-    oem = t.get("oem", "str", required=True)
-    if oem not in OEMS:
-        raise ConfigError(path, label, f"unknown oem {oem!r}", f"use one of {', '.join(OEMS)}")
+    t = Table(path, label, raw, _DEVICE_KEYS)
+    name = t.get("name", "str", required=True)
+    platform = t.choice("platform", PLATFORMS, required=True)
+    oem = t.choice("oem", OEMS, required=True)
     is_lab = t.get("lab", "bool", False)
-    lab_port = t.get("lab_port", "int")
-    serial = t.get("serial", "str")
-    udid = t.get("udid", "str")
+    lab_port = t.port("lab_port", None)
+    serial, udid = t.get("serial", "str"), t.get("udid", "str")
     if platform == "android" and serial is None:
         if not (is_lab and lab_port):
-            raise ConfigError(path, label, "missing key 'serial'", "Android devices need the serial adb lists")
+            raise t.fail("missing key 'serial'", "Android devices need the serial adb lists")
         serial = f"{lab.host}:{lab_port}"
     if platform == "ios" and udid is None:
-        raise ConfigError(path, label, "missing key 'udid'", "iPhones need the UDID usbmuxd lists")
+        raise t.fail("missing key 'udid'", "iPhones need the UDID usbmuxd lists")
+    for key, value in (("serial", serial), ("udid", udid)):
+        if value is not None and not value.strip():
+            raise t.fail(f"key {key!r} must not be empty")
     if is_lab and lab_port is None:
-        raise ConfigError(path, label, "missing key 'lab_port'", "lab devices need a port for their virtual transport")
+        raise t.fail("missing key 'lab_port'", "lab devices need a port for their virtual transport")
     default_adb = f"{lab.host}:{lab.adb_server_port}" if is_lab else "127.0.0.1:5037"
-    adb_server = t.get("adb_server", "str", default_adb)
-    if ":" not in adb_server or not adb_server.rpartition(":")[2].isdigit():
-        raise ConfigError(path, label, f"key 'adb_server' must be host:port, got {adb_server!r}")
+    adb_server = check_address(path, label, "adb_server", t.get("adb_server", "str", default_adb))
+    restartable = t.get("adb_server_restartable", "bool", False)
+    if restartable and adb_server.rpartition(":")[0] not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        raise t.fail(f"key 'adb_server_restartable' needs a local adb_server, got {adb_server!r}",
+                     "the harness can start an adb server only on this machine")
     default_usbmux = f"{lab.host}:{lab.usbmuxd_port}" if is_lab and platform == "ios" else None
+    usbmux = t.get("usbmux", "str", default_usbmux)
+    if usbmux is not None:
+        check_address(path, label, "usbmux", usbmux, "127.0.0.1:27015")
     default_hub = f"{lab.host}:{lab.hub_port}" if is_lab and platform == "ios" else None  # lab iPhones sit on its hub
     usb_hub, usb_hub_port = t.get("usb_hub", "str", default_hub), t.get("usb_hub_port", "str")
-    _check_hub(path, label, usb_hub, usb_hub_port)
+    _check_hub(t, usb_hub, usb_hub_port)
+    appium_url = t.get("appium_url", "str")
+    if appium_url is not None:
+        check_url(path, label, "appium_url", appium_url)
     return DeviceConfig(
-        name=t.get("name", "str", required=True), platform=platform, oem=oem,
-        model=t.get("model", "str", required=True), os_version=str(t.get("os_version", "str", required=True)),
+        name=name, platform=platform, oem=oem,
+        model=t.get("model", "str", required=True), os_version=t.get("os_version", "str", required=True),
         serial=serial if platform == "android" else None, udid=udid, adb_server=adb_server,
-        usbmux=t.get("usbmux", "str", default_usbmux), tags=t.str_list("tags"), lab=is_lab, lab_port=lab_port,
-        oem_profile=t.get("oem_profile", "str"), clock_rate=t.get("clock_rate", "float"), seed=t.get("seed", "int"),
-        process_control=t.get("process_control", "str"), appium_url=t.get("appium_url", "str"),
-        settings=t.str_map("settings"), push_token=t.get("push_token", "str"),
+        adb_server_restartable=restartable,
+        usbmux=usbmux, tags=t.str_list("tags"), lab=is_lab, lab_port=lab_port,
+        oem_profile=t.get("oem_profile", "str"), clock_rate=t.number("clock_rate", None, 0, low_open=True),
+        seed=t.get("seed", "int"), process_control=t.choice("process_control", _PROCESS_CONTROLS),
+        appium_url=appium_url, settings=t.str_map("settings"), push_token=t.get("push_token", "str"),
         push_token_env=t.get("push_token_env", "str"), usb_hub=usb_hub, usb_hub_port=usb_hub_port,
     )
 
 
-def _check_hub(path: str, label: str, usb_hub: str | None, usb_hub_port: str | None) -> None:
+def _check_hub(t: Table, usb_hub: str | None, usb_hub_port: str | None) -> None:
     if usb_hub is not None and (":" not in usb_hub or not usb_hub.rpartition(":")[2].isdigit()):
-        raise ConfigError(path, label, f"key 'usb_hub' must be host:port, got {usb_hub!r}",
-                          'the address of the hub\'s API service, e.g. "127.0.0.1:43424"')
+        raise t.fail(f"key 'usb_hub' must be host:port, got {usb_hub!r}",
+                     'the address of the hub\'s API service, e.g. "127.0.0.1:43424"')
+    if usb_hub is not None:
+        check_address(t.path, t.where, "usb_hub", usb_hub, "127.0.0.1:43424")
     if usb_hub_port is not None:
         serial, _, number = usb_hub_port.rpartition(":")
         if not serial or not number.isdigit():
-            raise ConfigError(path, label, f"key 'usb_hub_port' must be HUBSERIAL:N, got {usb_hub_port!r}",
-                              "the hub's serial (cbrx_discover) and the port number, e.g. \"000000897FD0505A:3\"")
+            raise t.fail(f"key 'usb_hub_port' must be HUBSERIAL:N, got {usb_hub_port!r}",
+                         "the hub's serial (cbrx_discover) and the port number, e.g. \"000000897FD0505A:3\"")
         if usb_hub is None:
-            raise ConfigError(path, label, "key 'usb_hub_port' needs 'usb_hub'", "add usb_hub = \"host:43424\"")
+            raise t.fail("key 'usb_hub_port' needs 'usb_hub'", "add usb_hub = \"host:43424\"")
+
+
+def _check_app_ids(path: str, app: AppConfig, devices: tuple[DeviceConfig, ...]) -> None:
+    """An [app] tested on Android phones needs its package; on iPhones, its bundle id."""
+    for key, platform, value in (("android_package", "android", app.android_package),
+                                 ("ios_bundle_id", "ios", app.ios_bundle_id)):
+        users = [d.name for d in devices if d.platform == platform]
+        if users and not value:
+            raise ConfigError(path, "[app]", f"missing key {key!r}",
+                              f"{platform} devices ({', '.join(users[:3])}) run the app; name it, "
+                              f'e.g. {key} = "com.example.app"')
 
 
 def _check_unique(path: str, devices: tuple[DeviceConfig, ...]) -> None:
@@ -202,3 +200,4 @@ def _check_unique(path: str, devices: tuple[DeviceConfig, ...]) -> None:
             raise ConfigError(path, f"device {dev.name!r}", f"duplicate {key} {ident!r}",
                               f"already used by device {seen_ids[ident]!r}")
         seen_ids[ident] = dev.name
+

@@ -73,6 +73,7 @@ class DeviceConfig:
     serial: str | None = None  # Android: what the adb server lists (host:port for TCP devices)
     udid: str | None = None  # iOS
     adb_server: str = "127.0.0.1:5037"  # host:port of the adb server that sees this phone
+    adb_server_restartable: bool = False  # the harness may restart that (local) server when it dies
     usbmux: str | None = None  # iOS: "host:port" of usbmuxd over TCP, or None for the local socket
     tags: tuple[str, ...] = ()
     lab: bool = False

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import DeviceTimeout, DeviceUnreachable
+from harness.errors import ConfigError, DeviceTimeout, DeviceUnreachable
 from harness.plugin import _report
 from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline, ui
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
-from harness.plugin._options import MARKERS, add_options
+from harness.plugin._options import MARKERS, add_options, devices_named
 from harness.plugin._run import RUN_KEY, Run
 from harness.reporting import Run as ReportRun
 
@@ -32,12 +32,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
+    if devices_named(config) and not hasattr(config, "workerinput"):
+        _run(config, at_start=True)  # a bad devices.toml stops the run here, before xdist starts a worker to repeat it
 
 
 
-def _run(config: pytest.Config) -> Run:
+def _run(config: pytest.Config, at_start: bool = False) -> Run:
     if RUN_KEY not in config.stash:
-        config.stash[RUN_KEY] = Run.from_config(config)
+        try:
+            config.stash[RUN_KEY] = Run.from_config(config)
+        except ConfigError as exc:
+            if at_start:  # one line, once, exit 2: not a traceback per module and per xdist worker
+                pytest.exit(str(exc), returncode=2)
+            # later (no devices.toml here, and a test asks for a device): a collection error without a traceback
+            raise pytest.Collector.CollectError(str(exc)) from None
     return config.stash[RUN_KEY]
 
 

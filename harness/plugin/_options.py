@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-__all__ = ["KILLER_OF_OEM", "MARKERS", "add_options"]
+__all__ = ["DEFAULT_DEVICES", "KILLER_OF_OEM", "MARKERS", "add_options", "devices_named"]
 
 MARKERS = (
     "platform(*names): run only on devices of these platforms (android, ios)",
@@ -19,9 +21,22 @@ KILLER_OF_OEM = {"xiaomi": "miui", "samsung": "samsung", "oppo": "oppo", "realme
                  "huawei": "huawei", "lenovo": "lenovo", "apple": "ios"}
 
 
+DEFAULT_DEVICES = "devices.toml"
+
+
+def devices_named(config: pytest.Config) -> bool:
+    """Whether the run has a device pool to check up front: ``--devices`` given, or a devices.toml here.
+
+    A project whose tests use no phone (and has no devices.toml) must still run; it learns of a missing
+    file only when a test asks for a device.
+    """
+    path = config.getoption("--devices")
+    return path != DEFAULT_DEVICES or Path(path).exists()
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("bgharness", "background-work harness")
-    group.addoption("--devices", default="devices.toml", help="the device pool (default: devices.toml)")
+    group.addoption("--devices", default=DEFAULT_DEVICES, help="the device pool (default: devices.toml)")
     group.addoption("--device", action="append", default=[], help="run on this device (repeatable)")
     group.addoption("--platform", action="append", default=[], help="only devices of this platform (repeatable)")
     group.addoption("--oem", action="append", default=[], help="only devices of this OEM (repeatable)")

@@ -62,7 +62,7 @@ def test_real_device_defaults_to_the_local_adb_server(tmp_path: Path) -> None:
         (lambda t: t.replace('serial = "ABC123"\n', ""), "device 'p8': missing key 'serial'"),
         (lambda t: t.replace('os_version = "15"', "os_version = 15"), "key 'os_version' must be a str"),
         (lambda t: t.replace("adb_server_port = 5999", 'adb_server_port = "x"'),
-         "[lab]: key 'adb_server_port' must be a int"),
+         "[lab]: key 'adb_server_port' must be an integer"),
         (lambda t: t + t[t.index("[[device]]"):], "device 'p8': duplicate name"),
         (lambda t: t + t[t.index("[[device]]"):].replace('"p8"', '"p9"'), "device 'p9': duplicate serial 'ABC123'"),
         (lambda t: t.replace('name = "p8"', 'name = "p8"\ncolour = "red"'), "device 'p8': unknown key 'colour'"),

@@ -92,7 +92,7 @@ def test_sandbox_is_the_default_environment(tmp_path: Path) -> None:
         (lambda t: t.replace("port = 9000", "port = 70000"), "[collector]: key 'port' must be a TCP port"),
         (lambda t: t.replace('ios_url = "http://192.168.1.20:9000"', 'ios_url = "192.168.1.20"'),
          "[collector]: key 'ios_url' must be an http:// or https:// URL"),
-        (lambda t: t.replace("push_port = 2300", 'push_port = "x"'), "[lab]: key 'push_port' must be a int"),
+        (lambda t: t.replace("push_port = 2300", 'push_port = "x"'), "[lab]: key 'push_port' must be an integer"),
         (lambda t: t.replace('push_token = "tok-1"', "push_token = 1"), "device 'p8': key 'push_token' must be a str"),
     ],
 )

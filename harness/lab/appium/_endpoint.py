@@ -231,7 +231,7 @@ def _json(body: bytes) -> Any:
         return {}
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested ~1,000 deep
         raise WebDriverError("invalid argument", f"The request body is not valid JSON: {exc}") from exc
 
 

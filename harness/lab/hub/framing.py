@@ -17,12 +17,50 @@ import json
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-__all__ = ["HTTP_PREFIX", "Garbage", "HttpGet", "JsonStream", "http_json", "http_response", "parse_http_get"]
+__all__ = ["HTTP_PREFIX", "MAX_DEPTH", "Garbage", "HttpGet", "JsonStream", "http_json", "http_response", "loads",
+           "parse_http_get"]
 
 HTTP_PREFIX = b"GET "
 _WHITESPACE = b" \t\r\n"
 _LIMIT = 1 << 20  # a request this long without ending is not a request
 _REASONS = {200: "OK", 400: "Bad Request"}
+# No hub API request nests deeper than a few levels; Python's json recurses per level and raises
+# RecursionError (not ValueError) near 1,000, so anything deeper than this is a parse error up front.
+MAX_DEPTH = 32
+
+
+def loads(data: bytes | str) -> object | Garbage:
+    """One JSON value, or ``Garbage`` for anything that is not JSON or nests deeper than ``MAX_DEPTH``."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _depth(raw) > MAX_DEPTH:
+        return Garbage(raw)
+    try:
+        value: object = json.loads(raw)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return Garbage(raw)
+    return value
+
+
+def _depth(buf: bytes) -> int:
+    """The deepest nesting of objects and arrays in ``buf``, outside strings (bytes scan; see _container_end)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in buf:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"}]":
+            depth -= 1
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -55,12 +93,12 @@ class JsonStream:
                     values.append(self._drop())
                 return values
             self._buffer = buf[end:]
-            try:
-                values.append(json.loads(buf[:end]))
-            except ValueError:  # JSONDecodeError and UnicodeDecodeError
+            value = loads(buf[:end])
+            if isinstance(value, Garbage):
                 values.append(Garbage(buf))
                 self._buffer = b""
                 return values
+            values.append(value)
         self._buffer = b""
         return values
 

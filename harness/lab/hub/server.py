@@ -19,6 +19,7 @@ from harness.lab.hub.framing import (
     JsonStream,
     http_json,
     http_response,
+    loads,
     parse_http_get,
 )
 from harness.lab.hub.rpc import parse_error_response
@@ -75,13 +76,8 @@ class HubServer(TcpServer):
             writer.write(http_response(b"", 400))
             await writer.drain()
             return
-        reply: dict[str, Any] | None
-        try:
-            value = json.loads(http_json(request))
-        except ValueError:
-            reply = parse_error_response()
-        else:
-            reply = self.service.handle(value)
+        value = loads(http_json(request))
+        reply = parse_error_response() if isinstance(value, Garbage) else self.service.handle(value)
         writer.write(http_response(json.dumps(reply).encode() if reply is not None else b""))
         await writer.drain()
 

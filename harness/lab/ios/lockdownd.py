@@ -15,9 +15,10 @@ is (``start_lockdown_service``); libimobiledevice 1.3.0 sets ``ssl_enabled = 0``
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame
 from harness.lab.ios.link import Link, PortHandler
@@ -37,6 +38,14 @@ UNKNOWN_REQUEST_ERROR = "InvalidRequest"
 SETTABLE = frozenset({"DeviceName"})  # global-domain keys SetValue may change
 
 Reply = dict[str, Any]
+# Replies are XML plists, and XML cannot carry these characters (plistlib refuses them): a request that
+# holds one in a name the reply echoes is answered as a malformed request instead.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _text(value: object) -> TypeGuard[str]:
+    """A string a reply may echo."""
+    return isinstance(value, str) and _NOT_XML.search(value) is None
 
 
 class LockdownSession:
@@ -60,7 +69,7 @@ class LockdownSession:
         }
 
     def handle(self, request: Any) -> Reply:
-        if not isinstance(request, dict) or not isinstance(request.get("Request"), str):
+        if not isinstance(request, dict) or not _text(request.get("Request")):
             return {"Error": "MissingRequest"}
         name = request["Request"]
         handler = self._handlers.get(name)
@@ -76,7 +85,10 @@ class LockdownSession:
 
     def _get_value(self, req: dict[str, Any]) -> Reply:
         domain, key = req.get("Domain"), req.get("Key")
-        echo = {name: value for name, value in (("Domain", domain), ("Key", key)) if value is not None}
+        # only strings are echoed: a Key that is a dict (unhashable) or a 2**70 (no plist integer) is not a key
+        echo = {name: value for name, value in (("Domain", domain), ("Key", key)) if _text(value)}
+        if not (domain is None or _text(domain)) or not (key is None or _text(key)):
+            return {**echo, "Error": "MissingValue"}
         values = self.device.values(domain if isinstance(domain, str) else None)
         if values is None:
             return {**echo, "Error": "MissingValue"}
@@ -88,7 +100,7 @@ class LockdownSession:
 
     def _set_value(self, req: dict[str, Any]) -> Reply:
         key, value = req.get("Key"), req.get("Value")
-        if req.get("Domain") or key not in SETTABLE or not isinstance(value, str):
+        if req.get("Domain") or not isinstance(key, str) or key not in SETTABLE or not _text(value):
             return {"Error": "SetProhibited"}
         self.device.device_name = value
         return {}
@@ -141,7 +153,7 @@ class LockdownSession:
 
     def _start_service(self, req: dict[str, Any]) -> Reply:
         name = req.get("Service")
-        if not isinstance(name, str):
+        if not _text(name):
             return {"Error": "MissingService"}
         if self.session_id is None:
             return {"Service": name, "Error": "SessionInactive"}  # pmd3 reconnects and retries once

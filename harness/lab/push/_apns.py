@@ -178,6 +178,6 @@ def _answer(status: int, apns_id: str, body: bytes) -> Response:
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep
         return None
     return value if isinstance(value, dict) else None

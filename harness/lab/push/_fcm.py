@@ -139,7 +139,7 @@ class FcmService:
         self._authorise(req, project)
         try:
             body = json.loads(req.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested ~1,000 deep
             raise _Fail(400, "Invalid JSON payload received.") from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict):

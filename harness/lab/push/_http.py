@@ -173,8 +173,9 @@ async def _h1_request(conn: h11.Connection, reader: asyncio.StreamReader, state:
             conn.receive_data(await reader.read(_READ))
             continue
         if isinstance(event, h11.Request):
-            method, path = event.method.decode(), event.target.decode()
-            headers = [(k.decode().lower(), v.decode()) for k, v in event.headers]
+            # HTTP/1.1 header bytes are opaque octets (RFC 9110 §5.5), not UTF-8: latin-1 maps every byte
+            method, path = event.method.decode("latin-1"), event.target.decode("latin-1")
+            headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in event.headers]
         elif isinstance(event, h11.Data):
             body.extend(event.data)
         elif isinstance(event, h11.EndOfMessage):

@@ -1,0 +1,119 @@
+"""The adb server's smart-socket protocol, with one deadline per call.
+
+pure-python-adb looks a device up with ``host:devices`` on a socket without a timeout, and its
+``shell(timeout=)`` is a per-``recv`` timeout, so a stopped (SIGSTOP) adb server hangs a caller for
+as long as the kernel keeps the connection. Here every connect, send and receive gets the time left
+before one deadline. The protocol is AOSP's ``packages/modules/adb/SERVICES.TXT``: a request is four
+hex digits of length plus the text; the answer starts ``OKAY`` or ``FAIL`` + hex length + message.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+__all__ = ["ServerGone", "ServerSilent", "WireError", "connect", "host_query", "open_service", "read_message",
+           "read_to_end", "request"]
+
+
+class WireError(Exception):
+    """The server answered ``FAIL``: ``message`` is its text (``device 'x' not found``)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class ServerGone(Exception):
+    """Nothing listens at the server's address: the request was never sent, so it is safe to retry."""
+
+
+class ServerSilent(TimeoutError):
+    """The server accepted the connection but did not answer before the deadline (stopped, hung)."""
+
+
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline passed")
+    return left
+
+
+def _recv_exact(sock: socket.socket, size: int, deadline: float) -> bytes:
+    data = b""
+    while len(data) < size:
+        sock.settimeout(_left(deadline))
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionResetError("the adb server closed the connection")
+        data += chunk
+    return data
+
+
+def connect(host: str, port: int, deadline: float) -> socket.socket:
+    try:
+        return socket.create_connection((host, port), timeout=_left(deadline))
+    except ConnectionRefusedError as exc:
+        raise ServerGone(f"nothing listens at {host}:{port}") from exc
+    except TimeoutError as exc:
+        raise ServerSilent(f"{host}:{port} did not accept a connection") from exc
+
+
+def request(sock: socket.socket, service: str, deadline: float) -> None:
+    """Send one service request and read its status; ``FAIL`` becomes WireError, silence ServerSilent."""
+    payload = service.encode()
+    sock.settimeout(_left(deadline))
+    sock.sendall(b"%04x" % len(payload) + payload)
+    try:
+        status = _recv_exact(sock, 4, deadline)
+    except TimeoutError as exc:
+        raise ServerSilent(f"no answer to {service.split(':', 2)[:2]}") from exc
+    if status == b"OKAY":
+        return
+    if status != b"FAIL":
+        raise WireError(f"unexpected status {status!r}")
+    try:
+        size = int(_recv_exact(sock, 4, deadline), 16)
+        raise WireError(_recv_exact(sock, size, deadline).decode("utf-8", "replace"))
+    except ValueError:
+        raise WireError("FAIL without a readable message") from None
+
+
+def read_message(sock: socket.socket, deadline: float) -> str:
+    """A length-prefixed answer (``host:devices``, ``host:version``)."""
+    size = int(_recv_exact(sock, 4, deadline), 16)
+    return _recv_exact(sock, size, deadline).decode("utf-8", "replace")
+
+
+def read_to_end(sock: socket.socket, deadline: float) -> bytes:
+    """Everything until the other side closes (a raw ``shell:`` service), bounded by the deadline."""
+    chunks: list[bytes] = []
+    while True:
+        sock.settimeout(_left(deadline))
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def open_service(host: str, port: int, serial: str, service: str, deadline: float) -> socket.socket:
+    """A socket on which ``service`` runs on device ``serial`` (``host:transport:`` then the service)."""
+    sock = connect(host, port, deadline)
+    try:
+        request(sock, f"host:transport:{serial}", deadline)
+        request(sock, service, deadline)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def host_query(host: str, port: int, service: str, deadline: float) -> str:
+    """A ``host:`` service with a length-prefixed answer."""
+    with connect(host, port, deadline) as sock:
+        request(sock, service, deadline)
+        try:
+            return read_message(sock, deadline)
+        except TimeoutError as exc:
+            raise ServerSilent(f"no answer to {service}") from exc
+

@@ -1,0 +1,73 @@
+"""Bringing an adb server back: restart it where the harness owns it, and reconnect its TCP phones.
+
+The harness owns the lab's private server (``[lab] adb_server_port``) and a local server a device
+entry names ``adb_server_restartable = true``; any other server (a developer's own 5037, a remote
+host's) is only reported. A restarted server knows no TCP phones (``adb connect`` state lives in
+the server), so every ``host:port`` serial of that server is connected again; USB phones come back
+on their own. ``adb start-server`` and ``adb connect`` are idempotent, so two workers that notice
+the same dead server at once do no harm.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+
+from harness.config import Config, DeviceConfig
+from harness.errors import DeviceUnreachable
+
+__all__ = ["ServerRecovery", "recovery_for"]
+
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+_ADB_TIMEOUT_S = 20.0
+_WAIT_S = 15.0
+_LOCKS: dict[int, threading.Lock] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRecovery:
+    port: int
+    serials: tuple[str, ...]  # the TCP phones (host:port serials) to `adb connect` again
+    owner: str  # whose server it is, for messages: "the lab's private adb server"
+
+    def restart(self, device: str, wait_for: str) -> str:
+        """Start the server (if nothing answers), reconnect the phones, wait for ``wait_for``; returns what it did."""
+        adb = shutil.which("adb")
+        if adb is None:
+            raise DeviceUnreachable(device, "adb start-server", f"{self.owner} on port {self.port} is gone and "
+                                    "the `adb` binary is not on PATH to restart it", "install platform-tools")
+        with _LOCKS.setdefault(self.port, threading.Lock()):
+            self._adb(adb, device, "start-server")
+            for serial in self.serials:  # a phone that is itself gone is the wait's business, not the restart's
+                self._adb(adb, device, "connect", serial, check=False)
+            if wait_for:
+                self._adb(adb, device, "-s", wait_for, "wait-for-device", timeout_s=_WAIT_S)
+        phones = f" and reconnected {', '.join(self.serials)}" if self.serials else ""
+        return f"restarted {self.owner} on port {self.port}{phones}"
+
+    def _adb(self, adb: str, device: str, *args: str, timeout_s: float = _ADB_TIMEOUT_S, check: bool = True) -> None:
+        cmd = [adb, "-P", str(self.port), *args]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            raise DeviceUnreachable(device, " ".join(cmd[1:]), f"did not finish within {timeout_s:g} s while "
+                                    f"restarting {self.owner}", "check `harness devices`") from None
+        if check and result.returncode != 0:
+            raise DeviceUnreachable(device, " ".join(cmd[1:]), f"failed while restarting {self.owner}: "
+                                    f"{(result.stdout + result.stderr).strip()[-200:]}", "check `harness devices`")
+
+
+def recovery_for(cfg: Config, dev: DeviceConfig) -> ServerRecovery | None:
+    """How to bring ``dev``'s adb server back, or None when the harness does not own that server."""
+    host, port = dev.adb_host_port
+    if dev.lab and port == cfg.lab.adb_server_port:
+        owner = "the lab's private adb server"
+    elif dev.adb_server_restartable and host in _LOCAL_HOSTS:
+        owner = "the local adb server (adb_server_restartable)"
+    else:
+        return None
+    serials = tuple(d.serial for d in cfg.devices if d.platform == "android" and d.serial and ":" in d.serial
+                    and d.adb_server == dev.adb_server)
+    return ServerRecovery(port, serials, owner)
