@@ -146,12 +146,15 @@ class AppVerbs(DriverBase):
                 return match[0]
         return None
 
-    def run_job(self, job: Job, *, force: bool = True, package: str | None = None) -> str:
-        """``cmd jobscheduler run`` (forced, or only if its constraints are satisfied with ``force=False``)."""
+    def run_job(self, job: Job, *, force: bool = True, package: str | None = None, soft: bool = False) -> str:
+        """``cmd jobscheduler run``: ``-f`` (every constraint ignored), ``-s`` with ``force=False`` (only if its
+        constraints are already met), or with ``soft=True`` no flag: JobScheduler treats the job as due and
+        ignores its soft constraints (charging, idle, the timing delay), but not Doze, background restriction or
+        quota (JobStatus OVERRIDE_SOFT; android.md §2.1): the job runs as soon as nothing *but the OS* holds it."""
         pkg = self._pkg(package)
-        flag = "-f" if force else "-s"
+        flag = "" if soft else "-f" if force else "-s"
         namespace = f" -n {job.namespace}" if job.namespace else ""
-        command = f"cmd jobscheduler run {flag}{namespace} {pkg} {job.job_id}"
+        command = f"cmd jobscheduler run{' ' if flag else ''}{flag}{namespace} {pkg} {job.job_id}"
         result = self._run("run_job", command)
         text = result.output.strip()
         errors = {24: PackageNotFound, 23: JobNotFound, 22: JobHasFunctionalConstraints}

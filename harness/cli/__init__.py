@@ -11,7 +11,9 @@ from harness.cli._devices import devices_cmd
 from harness.cli._doctor import doctor_cmd
 from harness.cli._lab import lab_app
 from harness.cli._report import report_app
+from harness.cli.farm import farm_app
 from harness.cli.nightly import nightly_cmd
+from harness.cli.plan import plan_cmd
 from harness.cli.repro import repro_cmd
 
 __all__ = ["app", "main"]
@@ -20,10 +22,12 @@ app = typer.Typer(help="Test whether an app's background work really runs on the
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(lab_app, name="lab")
 app.add_typer(report_app, name="report")
+app.add_typer(farm_app, name="farm")
 app.command("devices")(devices_cmd)
 app.command("doctor")(doctor_cmd)
 app.command("repro")(repro_cmd)
 app.command("nightly")(nightly_cmd)
+app.command("plan", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(plan_cmd)
 
 
 @app.command("logs")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.logs.events import Event
 from harness.logs.stream import EventStream, Mark
+from harness.plan._windows import ack_window
 
 __all__ = ["Expect", "ExpectationFailed", "Snapshot", "explain"]
 
@@ -136,6 +137,20 @@ class Expect:
     def reset(self) -> Mark:
         self.mark = self.stream.mark()
         return self.mark
+
+    @property
+    def ack_s(self) -> float:
+        """Device seconds to wait for an action's own log line on this phone (``harness.plan.ack_window``): a
+        minute at 1x, and enough for the harness's round trips on a fast lab clock."""
+        return ack_window(self.stream.clock_rate)
+
+    def settle(self, seconds: float) -> Mark:
+        """Let ``seconds`` of the phone's time pass with the app left as it is (an OEM's own background timers act
+        here: a quick cell keeps them), then mark. Waits on the phone's clock, not on a sleep."""
+        start = self.stream.mark().device_time
+        if seconds > 0 and start is not None:
+            self.stream.wait_quiet_until(start + seconds)
+        return self.reset()
 
     def _mine(self, event: Event) -> bool:
         return event.package in (None, self.package)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, DeviceTimeout, DeviceUnreachable
-from harness.plugin import _report
+from harness.plugin import _plan, _report
 from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline, ui
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
@@ -21,11 +21,14 @@ from harness.plugin._options import MARKERS, add_options, devices_named
 from harness.plugin._run import RUN_KEY, Run
 from harness.reporting import Run as ReportRun
 
+_PLAN_PLUGIN = "bgharness-plan"
 __all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
+    if not pluginmanager.has_plugin(_PLAN_PLUGIN):
+        pluginmanager.register(_plan, _PLAN_PLUGIN)  # plans, tiers, budgets, each cell s limit
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -14,6 +14,7 @@ import pytest
 from harness.config import DeviceConfig
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
+from harness.plugin._plan import PLAN_KEY, USED_KEY
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
 
@@ -70,12 +71,15 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
     if stream is not None:
         events = stream.logged_since(opened) if opened is not None else list(stream.events)
     name = getattr(item, "originalname", item.name)
+    plan = item.stash.get(PLAN_KEY, None)
     writer.add(Result(
         item.nodeid, name, dev.name if dev else None, str(info.get("outcome", "skipped")),  # type: ignore[arg-type]
         device_props(dev) if dev else {}, duration_s=float(info.get("duration_s", 0.0)),  # type: ignore[arg-type]
         started_at=float(info.get("started_at", time.time())), ended_at=time.time(),  # type: ignore[arg-type]
         message=str(info.get("message", ""))[-20_000:], explanation=str(info.get("explanation", "")),
         killer=info.get("killer"), artifacts=artifacts, timeline=timeline_from_events(events),  # type: ignore[arg-type]
+        device_s=item.stash.get(USED_KEY, None), plan_device_s=plan.device_s if plan else None,
+        tier=plan.tier if plan else None,
     ))
 
 

@@ -61,7 +61,8 @@ def result_line(r: Result) -> dict[str, object]:
             "outcome": r.outcome, "device_props": r.device_props, "duration_s": r.duration_s,
             "started_at": r.started_at, "ended_at": r.ended_at, "message": r.message,
             "explanation": r.explanation, "killer": r.killer, "artifacts": r.artifacts,
-            "timeline": [_item_json(i) for i in r.timeline]}
+            "timeline": [_item_json(i) for i in r.timeline], "device_s": r.device_s,
+            "plan_device_s": r.plan_device_s, "tier": r.tier}
 
 
 def _item_json(item: TimelineItem) -> dict[str, object]:
@@ -106,7 +107,8 @@ def _result(d: dict[str, object]) -> Result:
         outcome=cast(Outcome, outcome), device_props=_str_dict(d, "device_props"),
         duration_s=_num(d, "duration_s"), started_at=_num(d, "started_at"), ended_at=_num(d, "ended_at"),
         message=_str(d, "message"), explanation=_str(d, "explanation"), killer=_opt_str(d, "killer"),
-        artifacts=_str_dict(d, "artifacts"), timeline=tuple(_item(i) for i in _list(d, "timeline")))
+        artifacts=_str_dict(d, "artifacts"), timeline=tuple(_item(i) for i in _list(d, "timeline")),
+        device_s=_opt_num(d, "device_s"), plan_device_s=_opt_num(d, "plan_device_s"), tier=_opt_str(d, "tier"))
 
 
 def _item(obj: object) -> TimelineItem:
@@ -148,6 +150,10 @@ def _num(d: dict[str, object], key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{key}: expected a number")
     return float(value)
+
+
+def _opt_num(d: dict[str, object], key: str) -> float | None:
+    return None if d.get(key) is None else _num(d, key)
 
 
 def _opt_int(d: dict[str, object], key: str) -> int | None:

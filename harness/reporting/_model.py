@@ -158,6 +158,9 @@ class Result:
     killer: str | None = None  # "miui", "samsung", … when a kill decided the outcome
     artifacts: dict[str, str] = field(default_factory=dict)  # name → path relative to the run folder
     timeline: tuple[TimelineItem, ...] = ()
+    device_s: float | None = None  # device time the cell's body used (the phone's clock), when it could be read
+    plan_device_s: float | None = None  # the device time its plan allowed (harness.plan)
+    tier: str | None = None  # quick | full | soak
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ Real lines (reference captures §2, §6):
 ``ActivityManager: Killing <pid>:<pkg>/<uid> (adj N): stop <pkg>,MARs #1`` (Samsung, Android 10-era;
 whether One UI 6 keeps the ``,MARs #1`` form rather than AOSP 13's ``due to`` is [unverified]), and
 ``FreecessController: <pkg>(state: Initial -> Freezeable, Reason: uidIdle)`` (Galaxy Tab S9, 13).
-The Device care line that puts an app to sleep and the Freecess freeze/thaw result lines are the
-lab's plausible text [no capture].
+The Device care line that puts an app to sleep and the Freecess freeze/thaw lines are the lab's
+plausible text [no capture]: the freeze is a move of the same state line to ``Frozen`` (the real
+``Freezeable`` line only says the app may be frozen later, and the harness reads it as no freeze).
 
 Model: an app unused for ``unused_days`` (3) goes to the Sleeping apps list and the RESTRICTED
 standby bucket; some minutes after the screen goes off MARs force-stops sleeping apps. Freecess
@@ -125,7 +126,7 @@ class SamsungProfile(OemProfile):
             return
         self.dev.syslog("D", "FreecessController", f"{package}(state: Initial -> Freezeable, Reason: uidIdle)")
         self.am.set_frozen(package, True)
-        self.dev.syslog("D", "FreecessController", f"{package}({rec.uid}) freeze result : OK")
+        self.dev.syslog("D", "FreecessController", f"{package}(state: Freezeable -> Frozen, Reason: uidIdle)")
 
     def thawed(self, package: str, reason: str) -> None:
-        self.dev.syslog("D", "FreecessController", f"{package}(state: Freezeable -> Initial, Reason: {reason})")
+        self.dev.syslog("D", "FreecessController", f"{package}(state: Frozen -> Initial, Reason: {reason})")

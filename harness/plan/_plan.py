@@ -1,0 +1,48 @@
+"""A cell's plan: its device time at its phone's clock rate, the wall time that takes, its limit and its tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.config import Config, DeviceConfig
+from harness.plan._cost import DEFAULT_COST_S, REAL_REBOOT_S, CostContext, CostFn, overhead_wall_s
+from harness.plan._tiers import Tier, derive_tier
+
+__all__ = ["TIMEOUT_FACTOR", "TIMEOUT_MARGIN_S", "CellPlan", "plan_cell"]
+
+# A cell's limit: its planned wall time with a quarter on top (a phone slower than planned), plus a margin for
+# the harness's own start-up of the cell (the lease is taken before the limit starts).
+TIMEOUT_FACTOR = 1.25
+TIMEOUT_MARGIN_S = 60.0
+_REAL_OVERHEAD_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class CellPlan:
+    nodeid: str
+    device: str
+    tier: Tier
+    device_s: float  # device time the cell may use on its phone, windows and overhead
+    wall_s: float  # the same at the phone's clock rate
+    timeout_s: float  # the cell's limit in wall seconds
+    device_s_1x: float  # what the cell costs on a real phone: this decides its tier
+    declared: bool  # False: the scenario declares no cost and got DEFAULT_COST_S
+
+    def as_json(self) -> dict[str, object]:
+        return {"nodeid": self.nodeid, "device": self.device, "tier": self.tier, "device_s": round(self.device_s, 1),
+                "wall_s": round(self.wall_s, 1), "timeout_s": round(self.timeout_s, 1), "declared": self.declared}
+
+
+def _windows(fn: CostFn | None, ctx: CostContext) -> float:
+    return DEFAULT_COST_S if fn is None else max(0.0, float(fn(ctx)))
+
+
+def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, tier: Tier | None = None) -> CellPlan:
+    """Plan one cell from its cost function (None when the scenario declares none) and explicit tier."""
+    rate = cfg.clock_rate(dev)
+    boot_s = cfg.lab.boot_delay_s if dev.lab else REAL_REBOOT_S
+    device_s = _windows(fn, CostContext(cfg.app, dev, rate, boot_s)) + overhead_wall_s(dev) * rate
+    at_1x = _windows(fn, CostContext(cfg.app, dev, 1.0, REAL_REBOOT_S)) + _REAL_OVERHEAD_S
+    wall_s = device_s / rate
+    return CellPlan(nodeid, dev.name, tier or derive_tier(at_1x), device_s, wall_s,
+                    wall_s * TIMEOUT_FACTOR + TIMEOUT_MARGIN_S, at_1x, fn is not None)
