@@ -13,8 +13,9 @@ __all__ = ["install"]
 
 def install(dev: AndroidDevice, app: AppConfig | None) -> None:
     """Called once per device after ``install_base``; the order is the order of dependencies."""
-    from harness.lab.android.os import activity, apps, jobs, location, oem, power
+    from harness.lab.android.os import activity, apps, devconfig, jobs, location, oem, power
 
+    devconfig.install(dev)  # "device_config": the flag store the parts below read (before them: boot order)
     power.install(dev)  # dev.power; services "battery", "deviceidle", "power"; screen keys
     jobs.install(dev)  # dev.jobs, dev.alarms, dev.standby, dev.appops; "jobscheduler", "alarm", "usagestats", "appops"
     activity.install(dev)  # dev.activity; "activity", "notification"; monkey

@@ -1,8 +1,9 @@
 """``dumpsys`` and ``cmd``: the two doors into system services, and the wrappers that use them.
 
 ``am`` is ``cmd activity``, ``pm`` is ``cmd package``, ``settings`` is ``cmd settings``, ``appops``
-is ``cmd appops`` (each is a two-line shell script on a real phone). ``cmd`` answers an unknown
-service with ``cmd: Can't find service: X`` and status 20 (frameworks/native/cmds/cmd/cmd.cpp).
+is ``cmd appops``, ``device_config`` is ``cmd device_config`` (each is a two-line shell script on a real
+phone). ``cmd`` answers an unknown service with ``cmd: Can't find service: X`` and status 20
+(frameworks/native/cmds/cmd/cmd.cpp).
 """
 
 from __future__ import annotations
@@ -75,5 +76,5 @@ def install(dev: AndroidDevice) -> None:
     dev.commands.add("dumpsys", dumpsys)
     dev.commands.add("cmd", cmd)
     for name, service in (("am", "activity"), ("pm", "package"), ("settings", "settings"),
-                          ("appops", "appops")):
+                          ("appops", "appops"), ("device_config", "device_config")):
         dev.commands.add(name, _alias(service))  # type: ignore[arg-type]
