@@ -1,19 +1,21 @@
 """What every Android verb shares: one shell round trip with a timeout, a record of it, and undo.
 
-Each verb that changes device state (Doze, battery, bucket, app ops, whitelist) pushes its undo on
-``restore_stack``; ``restore()`` runs them newest first when the scenario ends, even after a failure.
+Each verb that changes device state (Doze, battery, bucket, app ops, whitelist, device_config) first
+writes how to undo it to the device's restore journal (``remember``, harness.journal), then acts;
+``restore()`` replays the journal newest first when the scenario ends, even after a failure, and the next
+lease replays whatever a killed run left there.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.android.transport import AdbTransport, ShellResult
 from harness.config import TaskConfig
 from harness.errors import CommandFailed, HarnessError
+from harness.journal import Journal, Undo
 
 __all__ = ["DriverBase", "VerbRecord"]
 
@@ -31,12 +33,13 @@ class VerbRecord:
 
 
 class DriverBase:
-    def __init__(self, transport: AdbTransport, package: str | None = None) -> None:
+    def __init__(self, transport: AdbTransport, package: str | None = None, journal: Journal | None = None) -> None:
         self.transport = transport
         self.name = transport.name
         self.package = package
         self.history: list[VerbRecord] = []
-        self.restore_stack: list[tuple[str, Callable[[], object]]] = []
+        # Without a config (a bare transport) there is no state directory: the journal lives in memory.
+        self.journal = journal if journal is not None else Journal.in_memory(transport.name)
         self.tasks: dict[str, TaskConfig] = {}  # the app's background tasks, from devices.toml [app]
 
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
@@ -62,18 +65,38 @@ class DriverBase:
             raise HarnessError(f"[{self.name}] no package given and no [app] android_package in devices.toml")
         return pkg
 
-    def on_teardown(self, label: str, undo: Callable[[], object]) -> None:
-        if all(existing != label for existing, _ in self.restore_stack):
-            self.restore_stack.append((label, undo))
+    def remember(self, key: str, undo: Undo) -> None:
+        """Journal, on disk, how to undo a change of ``key`` before the verb makes it. The first change of
+        a key wins: its undo goes back to the state before the test, not to an intermediate one."""
+        self.journal.record(key, undo)
 
     def restore(self) -> list[str]:
-        """Undo every recorded state change, newest first; returns the problems (never raises)."""
-        problems: list[str] = []
-        while self.restore_stack:
-            label, undo = self.restore_stack.pop()
-            try:
-                undo()
-            except HarnessError as exc:
-                problems.append(f"{label}: {exc}")
-                log.warning("[%s] could not undo %s: %s", self.name, label, exc)
-        return problems
+        """Undo every journaled change, newest first; returns the problems (never raises). An undo that
+        fails stays in the journal, to be tried again at the phone's next lease."""
+        return self.journal.replay(self.undo).problems
+
+    def undo(self, undo: Undo) -> None:
+        """Carry out one journal entry on this phone (raises a HarnessError when it cannot)."""
+        if undo.kind == "shell":
+            command = undo.arg("command")
+            if undo.check:
+                self._check("undo", command)
+            else:
+                self._run("undo", command)
+        elif undo.kind == "adb-reverse":
+            self._remove_reverse(int(undo.arg("device_port")))
+        else:
+            raise CommandFailed(self.name, f"undo {undo.describe()}",
+                                f"a {undo.kind} entry is not for an Android phone",
+                                "the journal names another device's change; check <state_dir>/journal/")
+
+    def _remove_reverse(self, device_port: int) -> None:
+        # Imported here: harness.collector imports harness.android (its transport), so a top-level import
+        # would be circular.
+        from harness.collector import remove_adb_reverse
+
+        try:
+            remove_adb_reverse(self.transport, device_port)
+        except CommandFailed as exc:
+            if "not found" not in str(exc):  # already gone (the adb server or the phone restarted): put back
+                raise

@@ -9,7 +9,7 @@ Play services' fused provider hears the mock fixes, and its geofencing with it.
 
 The geofence input is the probe's launch extra (``harness.logs.geofence``): a debug build started with
 ``--ei bgprobe-geofence-regions N`` registers N regions laid out on a known grid, so the harness can move
-the phone into region ``i``. Every change (op, provider, grants) is undone at teardown.
+the phone into region ``i``. Every change (op, provider, grants) is journaled before it is made and undone at teardown.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 
 from harness.android._base import DriverBase
 from harness.errors import CommandFailed
+from harness.journal import Undo
 from harness.logs.geofence import AWAY, GEOFENCE_EXTRA, region_center
 
 __all__ = ["BACKGROUND_LOCATION", "FINE_LOCATION", "LocationVerbs"]
@@ -36,10 +37,10 @@ class LocationVerbs(DriverBase):
         """What the user does in both prompts ("While using", then "Allow all the time"): ``pm grant`` of
         fine and background location (Android 10+). Revoked at teardown, which kills the app."""
         pkg = self._pkg(package)
+        revoke = "; ".join(f"pm revoke {pkg} {p}" for p in (BACKGROUND_LOCATION, FINE_LOCATION))
+        self.remember(f"location grant {pkg}", Undo.shell(revoke, check=False))  # one may not have been granted
         for permission in (FINE_LOCATION, BACKGROUND_LOCATION):
             self._check("grant_location", f"pm grant {pkg} {permission}")
-        self.on_teardown(f"location grant {pkg}", lambda: [
-            self._run("revoke_location", f"pm revoke {pkg} {p}") for p in (BACKGROUND_LOCATION, FINE_LOCATION)])
 
     def revoke_location(self, package: str | None = None) -> None:
         """Take back both location permissions (Settings → Apps → Permissions → Location → Don't allow):
@@ -78,21 +79,21 @@ class LocationVerbs(DriverBase):
 
     def _start_mock_provider(self) -> None:
         before = self._mock_location_mode()
+        self.remember("mock_location op", Undo.shell(f"appops set {SHELL} android:mock_location {before}", check=False))
         self._check("mock_location", f"appops set {SHELL} android:mock_location allow")
-        self.on_teardown("mock_location op", lambda: self._run(
-            "mock_location", f"appops set {SHELL} android:mock_location {before}"))
         if self._mock_location_mode() != "allow":
             raise CommandFailed(self.name, "appops set com.android.shell android:mock_location allow",
                                 "MOCK_LOCATION is still not allowed for the shell",
                                 "allow mock locations for the shell in Developer options")
+        self.remember("mock gps provider",
+                      Undo.shell(f"cmd location providers remove-test-provider {MOCK_PROVIDER}", check=False))
         self._check("mock_location", f"cmd location providers add-test-provider {MOCK_PROVIDER}")
-        self.on_teardown("mock gps provider", self._stop_mock_provider)
         self._check("mock_location", f"cmd location providers set-test-provider-enabled {MOCK_PROVIDER} true")
         self._mock_ready = True
 
-    def _stop_mock_provider(self) -> None:
-        self._mock_ready = False
-        self._run("mock_location", f"cmd location providers remove-test-provider {MOCK_PROVIDER}")
+    def restore(self) -> list[str]:
+        self._mock_ready = False  # the provider is removed: the next mock_location adds it again
+        return super().restore()
 
     def _mock_location_mode(self) -> str:
         """The shell's MOCK_LOCATION mode (``appops get`` prints nothing for it at its default, deny)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from harness.android._base import DriverBase
 from harness.errors import CommandFailed
+from harness.journal import Undo
 from harness.logs.dumpsys import BatteryDump, parse_battery
 
 __all__ = ["BUCKETS", "DozeStates", "PowerVerbs"]
@@ -14,6 +15,11 @@ __all__ = ["BUCKETS", "DozeStates", "PowerVerbs"]
 BUCKETS = {"active": 10, "working_set": 20, "frequent": 30, "rare": 40, "restricted": 45, "never": 50}
 _BUCKET_NAMES = {v: k for k, v in BUCKETS.items()}
 _STATE_LINE = re.compile(r"Light state: (\w+), deep state: (\w+)")  # force-inactive, unforce, motion (android.md §1.2)
+# ``appops get PKG OP`` (AppOpsService.Shell): ``OP: mode[; time=…]`` when not at its default, else
+# ``No operations.`` and ``Default mode: mode``.
+_OP_MODE = re.compile(r"^RUN_ANY_IN_BACKGROUND: (\w+)|^Default mode: (\w+)", re.M)
+RESET_BATTERY = Undo.shell("dumpsys battery reset")
+UNFORCE = Undo.shell("dumpsys deviceidle unforce")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +35,19 @@ class PowerVerbs(DriverBase):
 
     def unplug(self) -> None:
         """Run on battery (``dumpsys battery unplug``): Doze and bucket limits apply only on battery."""
+        self.remember("battery", RESET_BATTERY)
         self._check("unplug", "dumpsys battery unplug")
-        self.on_teardown("battery", self.reset_battery)
 
     def set_battery_level(self, level: int) -> None:
+        self.remember("battery", RESET_BATTERY)
         self._check("set_battery_level", f"dumpsys battery set level {int(level)}")
-        self.on_teardown("battery", self.reset_battery)
 
     def reset_battery(self) -> None:
         self._check("reset_battery", "dumpsys battery reset")
 
     def screen_off(self) -> None:
+        self.remember("screen", Undo.shell("input keyevent 224"))
         self._check("screen_off", "input keyevent 223")
-        self.on_teardown("screen", self.screen_on)
 
     def screen_on(self) -> None:
         self._check("screen_on", "input keyevent 224")
@@ -63,8 +69,8 @@ class PowerVerbs(DriverBase):
 
     def force_idle(self, mode: str = "deep") -> str:
         """``dumpsys deviceidle force-idle``; returns the device's own text, raises when it could not idle."""
+        self.remember("doze", UNFORCE)
         out = self._check("force_idle", f"dumpsys deviceidle force-idle {mode}").strip()
-        self.on_teardown("doze", self.unforce)
         if not out.startswith("Now forced in to"):
             raise CommandFailed(self.name, f"dumpsys deviceidle force-idle {mode}", out,
                                 "deep Doze may be disabled (`dumpsys deviceidle enable`) or an alarm is due")
@@ -72,8 +78,8 @@ class PowerVerbs(DriverBase):
 
     def step_idle(self, mode: str = "deep") -> str:
         """One ``dumpsys deviceidle step``; returns the state reached."""
+        self.remember("doze", UNFORCE)
         out = self._check("step_idle", f"dumpsys deviceidle step {mode}").strip()
-        self.on_teardown("doze", self.unforce)
         return out.rsplit(":", 1)[-1].strip()
 
     def unforce(self) -> None:
@@ -92,10 +98,12 @@ class PowerVerbs(DriverBase):
 
     def whitelist_add(self, package: str | None = None) -> None:
         pkg = self._pkg(package)
+        if self.whitelisted(pkg):
+            return  # already exempt before the test: nothing changes, nothing to undo
+        self.remember(f"whitelist {pkg}", Undo.shell(f"dumpsys deviceidle whitelist -{pkg}"))
         out = self._check("whitelist_add", f"dumpsys deviceidle whitelist +{pkg}")
         if "Unknown package" in out:
             raise CommandFailed(self.name, f"dumpsys deviceidle whitelist +{pkg}", out.strip(), "is the app installed?")
-        self.on_teardown(f"whitelist {pkg}", lambda: self.whitelist_remove(pkg))
 
     def whitelist_remove(self, package: str | None = None) -> None:
         self._check("whitelist_remove", f"dumpsys deviceidle whitelist -{self._pkg(package)}")
@@ -114,9 +122,8 @@ class PowerVerbs(DriverBase):
     def set_standby_bucket(self, bucket: str, package: str | None = None) -> None:
         pkg = self._pkg(package)
         before = self.standby_bucket(pkg)
+        self.remember(f"bucket {pkg}", Undo.shell(f"am set-standby-bucket {pkg} {before}"))
         self._check("set_standby_bucket", f"am set-standby-bucket {pkg} {bucket}")
-        restore = f"am set-standby-bucket {pkg} {before}"
-        self.on_teardown(f"bucket {pkg}", lambda: self._check("restore_bucket", restore))
 
     def reset_job_quota(self, package: str | None = None) -> None:
         """``cmd jobscheduler reset-execution-quota``: forget the app's job runs counted against its bucket's
@@ -125,13 +132,20 @@ class PowerVerbs(DriverBase):
 
     def set_inactive(self, inactive: bool = True, package: str | None = None) -> None:
         pkg = self._pkg(package)
+        self.remember(f"inactive {pkg}", Undo.shell(f"am set-inactive {pkg} false"))
         self._check("set_inactive", f"am set-inactive {pkg} {'true' if inactive else 'false'}")
-        self.on_teardown(f"inactive {pkg}", lambda: self._check("restore_inactive", f"am set-inactive {pkg} false"))
 
     def restrict_background(self, restricted: bool = True, package: str | None = None) -> None:
-        """The user's "Restricted" battery setting: ``RUN_ANY_IN_BACKGROUND ignore`` (allow to undo)."""
+        """The user's "Restricted" battery setting: ``RUN_ANY_IN_BACKGROUND ignore``; undone to the mode
+        the app had before (``allow``, the op's default, unless the phone said otherwise)."""
         pkg = self._pkg(package)
         mode = "ignore" if restricted else "allow"
+        self.remember(f"appops {pkg} RUN_ANY_IN_BACKGROUND",
+                      Undo.shell(f"cmd appops set {pkg} RUN_ANY_IN_BACKGROUND {self.background_mode(pkg)}"))
         self._check("restrict_background", f"cmd appops set {pkg} RUN_ANY_IN_BACKGROUND {mode}")
-        self.on_teardown(f"appops {pkg}",
-                         lambda: self._check("restore_appops", f"cmd appops set {pkg} RUN_ANY_IN_BACKGROUND allow"))
+
+    def background_mode(self, package: str | None = None) -> str:
+        """The app's ``RUN_ANY_IN_BACKGROUND`` mode (``allow``, ``ignore``, …)."""
+        pkg = self._pkg(package)
+        found = _OP_MODE.search(self._check("background_mode", f"cmd appops get {pkg} RUN_ANY_IN_BACKGROUND"))
+        return (found.group(1) or found.group(2)) if found else "allow"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.android._app import AppVerbs, ProcessState
+from harness.android._device_config import DeviceConfigVerbs
 from harness.android._location import LocationVerbs
 from harness.android._power import DozeStates, PowerVerbs
 from harness.android._recovery import recovery_for
@@ -13,13 +14,14 @@ from harness.android.logcat import LogcatCapture
 from harness.android.transport import AdbTransport
 from harness.config import Config, DeviceConfig
 from harness.errors import HarnessError
+from harness.journal import journal_for
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
 
 __all__ = ["AndroidDriver", "DozeStates", "ProcessState"]
 
 
-class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs):
+class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceConfigVerbs):
     clock_rate: float = 1.0
 
     @classmethod
@@ -27,7 +29,7 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs):
         host, port = dev.adb_host_port
         transport = AdbTransport(dev.name, dev.serial or "", host, port, default_timeout_s=timeout_s,
                                  recovery=recovery_for(cfg, dev))  # the lab's server, or one named restartable
-        driver = cls(transport, cfg.app.android_package)
+        driver = cls(transport, cfg.app.android_package, journal_for(cfg, dev.name))
         driver.clock_rate = cfg.clock_rate(dev)
         driver.tasks = {task.name: task for task in cfg.app.tasks}
         return driver

@@ -9,7 +9,8 @@ Which door moves the phone depends on how ``devices.toml`` reaches it (``process
 - ``appium``: XCUITest's ``mobile: setSimulatedLocation`` / ``resetSimulatedLocation`` (iOS 16.4+);
 - none: the developer image's lockdown service ``com.apple.dt.simulatelocation`` (iOS ≤ 16).
 
-The simulation is stopped at teardown (``restore``). The geofence input is the probe's launch argument
+The simulation is journaled before it starts and stopped at teardown (``restore``), or at the phone's next
+lease if the run was killed. The geofence input is the probe's launch argument
 (``harness.logs.geofence``): a debug build launched with ``--bgprobe-geofence-regions N`` monitors N
 regions laid out on a known grid, so ``enter_region(i)`` puts the phone in region ``i``.
 """
@@ -24,12 +25,14 @@ from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
 from pymobiledevice3.services.dvt.instruments.location_simulation import LocationSimulation
 from pymobiledevice3.services.simulate_location import DtSimulateLocation
 
-from harness.errors import HarnessError
 from harness.ios.process import DvtControl, ProcessControl, TunnelControl
 from harness.ios.transport import IOSTransport
+from harness.journal import Journal, Undo
 from harness.logs.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
 
-__all__ = ["LocationSimulator", "LocationVerbs"]
+__all__ = ["LOCATION_KEY", "LocationSimulator", "LocationVerbs"]
+
+LOCATION_KEY = "location simulation"  # the journal's key for a simulated location
 
 
 @runtime_checkable
@@ -46,7 +49,7 @@ class LocationVerbs:
     control: ProcessControl | None
     name: str
     history: list[str]
-    _simulating = False
+    journal: Journal
 
     def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
         raise NotImplementedError  # IOSDriver's
@@ -57,6 +60,7 @@ class LocationVerbs:
 
     def simulate_location(self, latitude: float, longitude: float) -> None:
         """Report ``latitude, longitude`` as the phone's location until ``stop_simulating_location``."""
+        self.journal.record(LOCATION_KEY, Undo.location())
         control = self.control
         if isinstance(control, LocationSimulator):
             control.set_simulated_location(latitude, longitude)
@@ -67,11 +71,14 @@ class LocationVerbs:
                 await DtSimulateLocation(lockdown).set(latitude, longitude)
 
             self.transport.call(f"simulatelocation set {latitude:.6f},{longitude:.6f}", set_location)
-        self._simulating = True
         self.history.append(f"simulate_location {latitude:.6f},{longitude:.6f}")
 
     def stop_simulating_location(self) -> None:
         """The phone reports its real location again."""
+        self._stop_simulation()
+        self.journal.forget(LOCATION_KEY)
+
+    def _stop_simulation(self) -> None:
         control = self.control
         if isinstance(control, LocationSimulator):
             control.reset_simulated_location()
@@ -82,7 +89,6 @@ class LocationVerbs:
                 await DtSimulateLocation(lockdown).clear()
 
             self.transport.call("simulatelocation clear", clear)
-        self._simulating = False
         self.history.append("stop_simulating_location")
 
     def enter_region(self, index: int) -> None:
@@ -104,12 +110,3 @@ class LocationVerbs:
                     await simulation.set(latitude, longitude)
 
         self.transport.call(f"{control.label} {what}", action)
-
-    def _restore_location(self) -> list[str]:
-        if not self._simulating:
-            return []
-        try:
-            self.stop_simulating_location()
-        except HarnessError as exc:
-            return [f"location simulation: {exc}"]
-        return []

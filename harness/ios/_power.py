@@ -33,12 +33,14 @@ from pymobiledevice3.usbmux import MuxConnection, create_mux
 from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnreachable, HarnessError
 from harness.ios._bridge import bridge
 from harness.ios.transport import IOSTransport
+from harness.journal import Journal, Undo
 from harness.power import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
 
 _LISTED_WITHIN_S = 2.0  # usbmuxd lists the attached phones at once after Listen's Result
 _POLL_S = 0.2  # between lockdown attempts while the booted phone's lockdownd is not answering yet
+HUB_KEY = "hub port"  # the journal's key for the phone's hub port power
 
 
 class PowerVerbs:
@@ -46,11 +48,11 @@ class PowerVerbs:
     name: str
     history: list[str]
     clock_rate: float
+    journal: Journal
 
     usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
     usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
     _hub: tuple[CambrionixClient, HubPort] | None = None
-    _unplugged: bool = False
 
     def reboot(self, timeout_s: float = 180.0) -> None:
         """Restart the phone and return once usbmuxd lists it again and lockdownd answers. The phone comes back
@@ -69,10 +71,14 @@ class PowerVerbs:
         usbmuxd's list; nothing can be read from it meanwhile. With ``for_s`` (the phone's time, e.g. a night
         away from the charger) it is plugged back in after that long; otherwise it stays off until ``plug()``."""
         client, port = self._hub_port("unplug")
+        before = client.mode(port)
+        assert self.usb_hub is not None  # _hub_port found the hub
+        # Journaled with the port itself: once it is off, the hub can no longer find the phone by its serial.
+        self.journal.record(HUB_KEY, Undo.hub_port(self.usb_hub, f"{port.hub}:{port.port}",
+                                                   before if before in ("s", "c") else "s"))
 
         def switch_off() -> None:
             client.set_mode(port, "o")
-            self._unplugged = True  # from here on, restore() plugs it back whatever happens next
             self.history.append(f"unplug ({port} off)")
 
         self._around(switch_off, "unplug", listed=True, deadline=time.monotonic() + timeout_s, come_back=False)
@@ -84,11 +90,13 @@ class PowerVerbs:
 
     def plug(self, timeout_s: float = 60.0) -> None:
         """Put the phone back on USB (its hub port in sync + charge mode) and return once lockdownd answers."""
-        client, port = self._hub_port("plug")
+        self._plug(*self._hub_port("plug"), timeout_s)
+        self.journal.forget(HUB_KEY)  # back as it was: nothing left to undo
+
+    def _plug(self, client: CambrionixClient, port: HubPort, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         self._around(lambda: client.set_mode(port, "s"), "plug", listed=False, deadline=deadline, leave=False)
         self._wait_for_lockdown("plug", deadline)
-        self._unplugged = False
         self.history.append(f"plug ({port} sync)")
 
     def usb_port_mode(self) -> str:
@@ -96,14 +104,15 @@ class PowerVerbs:
         client, port = self._hub_port("usb port mode")
         return client.mode(port)
 
-    def _restore_power(self) -> list[str]:
-        if not self._unplugged:
-            return []
-        try:
-            self.plug()
-        except HarnessError as exc:
-            return [f"could not plug {self.name} back in: {exc}"]
-        return []
+    def _undo_hub_port(self, undo: Undo) -> None:
+        """Put a journaled hub port back in its mode (``s``: and wait until the phone answers again)."""
+        hub, (serial, _, number), mode = undo.arg("hub"), undo.arg("port").rpartition(":"), undo.arg("mode")
+        client = CambrionixClient(hub, self.name, timeout_s=self.transport.default_timeout_s)
+        port = HubPort(serial, int(number))
+        if mode == "s":
+            self._plug(client, port)
+        else:
+            client.set_mode(port, mode)
 
     def _hub_port(self, command: str) -> tuple[CambrionixClient, HubPort]:
         if self._hub is not None:

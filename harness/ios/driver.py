@@ -29,6 +29,7 @@ from harness.ios._power import PowerVerbs
 from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
+from harness.journal import Journal, Undo, journal_for
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.probe import RING_BUFFER_FILE, RUN_TASK_ARGUMENT
 from harness.logs.stream import EventStream
@@ -49,7 +50,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
     clock_rate: float = 1.0
 
     def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,
-                 debuggable: bool = True) -> None:
+                 debuggable: bool = True, journal: Journal | None = None) -> None:
         self.transport = transport
         self.name = transport.name
         self.bundle_id = bundle_id
@@ -58,6 +59,8 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         self.debuggable = debuggable
         self.tasks: dict[str, TaskConfig] = {}
         self.history: list[str] = []
+        # Without a config there is no state directory: the restore journal lives in memory.
+        self.journal = journal if journal is not None else Journal.in_memory(transport.name)
         self._executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 
     @classmethod
@@ -67,7 +70,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             raise HarnessError(f"{cfg.path}: device {dev.name}: an iPhone needs its udid")
         transport = IOSTransport(dev.name, dev.udid, dev.usbmux, default_timeout_s=timeout_s)
         control = process_control_for(dev.process_control, transport, appium) if dev.process_control else None
-        driver = cls(transport, cfg.app.ios_bundle_id, control, cfg.app.debuggable)
+        driver = cls(transport, cfg.app.ios_bundle_id, control, cfg.app.debuggable, journal_for(cfg, dev.name))
         driver.clock_rate = cfg.clock_rate(dev)
         driver.usb_hub, driver.usb_hub_port = dev.usb_hub, dev.usb_hub_port
         driver.tasks = {task.name: task for task in cfg.app.tasks}
@@ -207,9 +210,19 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             return Snapshot(notes=(f"could not read the device state: {exc}",))
 
     def restore(self) -> list[str]:
-        """Undo what the driver changed: a phone left unplugged goes back on USB, a simulated location is
-        cleared (the other verbs change no setting)."""
-        return self._restore_power() + self._restore_location()
+        """Undo what the journal holds, newest first: a phone left unplugged goes back on USB, a simulated
+        location is cleared (the other verbs change no setting). Returns the problems; never raises."""
+        return self.journal.replay(self.undo).problems
+
+    def undo(self, undo: Undo) -> None:
+        """Carry out one journal entry on this iPhone (raises a HarnessError when it cannot)."""
+        if undo.kind == "hub-port":
+            self._undo_hub_port(undo)
+        elif undo.kind == "location":
+            self._stop_simulation()
+        else:
+            raise CommandFailed(self.name, f"undo {undo.describe()}", f"a {undo.kind} entry is not for an iPhone",
+                                "the journal names another device's change; check <state_dir>/journal/")
 
     def _bundle(self) -> str:
         if not self.bundle_id:
