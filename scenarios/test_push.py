@@ -26,11 +26,11 @@ from harness.collector import (
     Collector,
     WakeExpect,
     adb_reverse,
-    remove_adb_reverse,
     wake_count_rows,
     write_android_config,
 )
 from harness.config import TaskConfig
+from harness.journal import Undo
 from harness.logs.expect import Expect
 from harness.plugin import App, DeviceSession
 from harness.push import Pusher
@@ -87,8 +87,8 @@ def sender(device: DeviceSession, collector: Collector) -> Iterator[Sender]:
 def wakes(android: AndroidDriver, device: DeviceSession, collector: Collector, app: App) -> WakeExpect:
     """The app reports its wakes to the collector through `adb reverse` (undone at teardown)."""
     port = device.run.config.collector.device_port
+    android.remember(f"adb reverse tcp:{port}", Undo.adb_reverse(port))  # journaled before it is made
     adb_reverse(android.transport, port, collector.port)
-    android.on_teardown(f"adb reverse tcp:{port}", lambda: remove_adb_reverse(android.transport, port))
     write_android_config(android.transport, app.package, f"http://127.0.0.1:{port}/wake", collector.token,
                          device.name)
     return WakeExpect(collector, device.name, clock_rate=android.clock_rate, device_now=android.device_time)

@@ -15,6 +15,7 @@ from harness.cli.farm import farm_app
 from harness.cli.nightly import nightly_cmd
 from harness.cli.plan import plan_cmd
 from harness.cli.repro import repro_cmd
+from harness.cli.restore import restore_cmd
 
 __all__ = ["app", "main"]
 
@@ -27,6 +28,7 @@ app.command("devices")(devices_cmd)
 app.command("doctor")(doctor_cmd)
 app.command("repro")(repro_cmd)
 app.command("nightly")(nightly_cmd)
+app.command("restore")(restore_cmd)
 app.command("plan", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(plan_cmd)
 
 

@@ -1,7 +1,9 @@
 """The fixtures scenarios use: ``device``, ``android``, ``ios``, ``ui``, ``timeline``, ``app``.
 
 ``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
-for the test and releases it at teardown, whatever happens. Everything heavy (the lab, the pool, the
+for the test and releases it at teardown, whatever happens. Right after the lease is taken, before the
+health check, it puts back whatever the phone's restore journal says an earlier run left changed
+(harness.journal); a phone that cannot be put back is quarantined for the run. Everything heavy (the lab, the pool, the
 log capture) is created only when a test asks for it.
 """
 
@@ -21,10 +23,12 @@ from harness.config import AppConfig, DeviceConfig, TaskConfig
 from harness.errors import DeviceQuarantined, HarnessError
 from harness.ios import IOSDriver
 from harness.ios.syslog import SyslogCapture
+from harness.journal.replay import restore_device
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, Mark
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
+from harness.pool import HealthCheck
 from harness.ui import AppiumProcessControl, UiDriver
 
 __all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
@@ -58,7 +62,7 @@ def _artifacts_dir(run: Run, node: pytest.Item) -> Path:
     return run.writer.artifact_dir(node.nodeid)
 
 
-def device_health(run: Run) -> object:
+def device_health(run: Run) -> HealthCheck:
     def check(dev: DeviceConfig) -> str | None:
         if dev.platform == "ios":
             return _ios_health(run, dev)
@@ -75,6 +79,26 @@ def device_health(run: Run) -> object:
         except HarnessError as exc:
             return str(exc)
         return None
+
+    return check
+
+
+def restoring_health(run: Run, holder: str) -> HealthCheck:
+    """The health check, preceded by replaying the phone's journal (a killed run's leftovers): it runs while
+    the lease is held and before the test, so no test starts on a phone left restricted or unplugged."""
+    healthy = device_health(run)
+
+    def check(dev: DeviceConfig) -> str | None:
+        problems = restore_device(run.config, dev)
+        if problems:
+            reason = (f"left changed by an earlier run and could not be put back ({'; '.join(problems)}); "
+                      f"once it answers, `harness restore {dev.name}`")
+            # Not a flaky failure worth a second try: take it out of the run at once (the pool's own count of
+            # this health failure is the last one to its quarantine limit).
+            for _ in range(run.pool.quarantine_after - 1):
+                run.pool.report_failure(dev.name, reason, holder)
+            return reason
+        return healthy(dev)
 
     return check
 
@@ -102,7 +126,7 @@ def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
         ensure_lab(run.config, run.run_id, run.lab_allowed)
     try:
         lease = run.pool.acquire(dev, ACQUIRE_TIMEOUT_S, holder=request.node.nodeid,
-                                 health=device_health(run))  # type: ignore[arg-type]
+                                 health=restoring_health(run, request.node.nodeid))
     except DeviceQuarantined as exc:
         pytest.skip(str(exc))
     with lease:
