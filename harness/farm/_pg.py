@@ -11,7 +11,7 @@ holder's expiry, or ``max_wait_s``) so a waiter ahead that died without a word, 
 holder stopped heartbeating, is noticed without anyone having to say so.
 
 The holder keeps its own deadline: the moment it *sent* the last renewal that succeeded, plus the
-TTL. The server's expiry is later than that, so when the database becomes unreachable the holder
+TTL, less a margin. The server's expiry is later than that, so when the database becomes unreachable the holder
 stops (``check`` reports the loss) before any other controller can be handed the phone.
 """
 
@@ -53,6 +53,12 @@ __all__ = ["PgLeaseStore"]
 log = logging.getLogger("harness.farm")
 
 _MAX_WAIT_S = 2.0  # the longest a waiter sleeps without news (a dead waiter ahead leaves no notification)
+
+
+def _surely_ours_until(sent: float, ttl_s: float) -> float:
+    """The holder's own deadline after a renewal sent at ``sent`` succeeded. The server's expiry is at least
+    ``sent + ttl_s``; the margin covers the time between two checks of a busy holder."""
+    return sent + ttl_s - min(1.0, ttl_s / 4)
 
 
 class PgLeaseStore(QuarantineMixin):
@@ -111,7 +117,7 @@ class PgLeaseStore(QuarantineMixin):
             sent = time.monotonic()
             got = self._attempt(conn, device, claim, kind, None)
             if isinstance(got, LeaseRecord):
-                self._deadline[got.token] = sent + claim.timeout_s
+                self._deadline[got.token] = _surely_ours_until(sent, claim.timeout_s)
                 return got
             return self._wait(conn, device, claim, kind, deadline, timeout_s, on_wait)
 
@@ -128,7 +134,7 @@ class PgLeaseStore(QuarantineMixin):
                 got = self._attempt(conn, device, claim, kind, waiter)
                 if isinstance(got, LeaseRecord):
                     waiter = None
-                    self._deadline[got.token] = sent + claim.timeout_s
+                    self._deadline[got.token] = _surely_ours_until(sent, claim.timeout_s)
                     return got
                 waiter = got.waiter_id
                 if got.holder is not None and got.holder[2] != reported:
@@ -243,7 +249,7 @@ class PgLeaseStore(QuarantineMixin):
         try:
             with self.use("beat", f"[{record.device}] heartbeat") as conn:
                 if conn.execute(RENEW, (record.device, record.token)).rowcount == 1:
-                    self._deadline[record.token] = sent + record.timeout_s
+                    self._deadline[record.token] = _surely_ours_until(sent, record.timeout_s)
                     return None
                 return self._loss(conn, record)
         except FarmUnreachable as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from harness.config._model import DeviceConfig
-from harness.errors import DeviceQuarantined, DeviceUnhealthy
+from harness.errors import DeviceQuarantined, DeviceUnhealthy, HarnessError
 from harness.pool._files import DEFAULT_POLL_S, FileStore
 from harness.pool._quarantine import Quarantined
 from harness.pool._records import LeaseInfo, LeaseRecord, this_host
@@ -242,6 +242,9 @@ class Pool:
             for lease in held:
                 try:
                     loss = self._store.renew(lease.record)
+                except HarnessError as exc:  # e.g. the farm database does not answer: said in one line
+                    log.warning("[%s] heartbeat failed, retrying in %g s: %s", lease.device, self.heartbeat_s, exc)
+                    continue
                 except Exception:  # one bad beat must not end the thread that keeps every lease alive
                     log.exception("[%s] heartbeat failed; retrying in %g s", lease.device, self.heartbeat_s)
                     continue

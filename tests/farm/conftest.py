@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from harness.farm import Cluster, PgLeaseStore, start_cluster
+from tests.pool.conftest import ROOT, Holder
 
 _DB_NAMES = itertools.count()
 
@@ -34,3 +38,31 @@ def store(farm_url: str) -> Iterator[PgLeaseStore]:
     store = PgLeaseStore(farm_url, hostname="controller-a")
     yield store
     store.close()
+
+
+@pytest.fixture
+def spawn(farm_url: str, tmp_path: Path) -> Iterator[Callable[..., Holder]]:
+    """Start ``tests.farm.worker`` controller processes against this test's farm database."""
+    started: list[Holder] = []
+
+    def _spawn(mode: str, *args: str, url: str | None = None) -> Holder:
+        stderr_path = tmp_path / f"worker-{len(started)}.err"
+        cmd = [sys.executable, "-m", "tests.farm.worker", mode, "--url", url or farm_url, *args]
+        with stderr_path.open("w", encoding="utf-8") as err:
+            popen = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                     text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        holder = Holder(popen, stderr_path)
+        started.append(holder)
+        return holder
+
+    yield _spawn
+    for holder in started:
+        if holder.popen.poll() is None:
+            holder.popen.kill()
+        holder.popen.wait(timeout=10)
+
+
+def harness_cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real ``harness`` command, pointed at the farm by HARNESS_FARM_URL, run where no devices.toml is."""
+    return subprocess.run([str(Path(sys.executable).with_name("harness")), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60, check=False, env={**os.environ, "HARNESS_FARM_URL": url})
