@@ -8,12 +8,20 @@ flags it wrote and puts the sync mode back to ``none``: the session lab is share
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from harness.lab.android.os.devconfig import HELP
+from harness.lab.android.device import AndroidDevice
+from harness.lab.android.os.devconfig import HELP, store_of
+from harness.lab.android.os.power import LabPower
+from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
+from harness.lab.clock import ManualClock
+from harness.lab.runner import build_android
+from tests import labkit
 from tests.labkit import RunningLab, Shell
 
 PHONE = "pixel-8"
@@ -137,3 +145,160 @@ def test_flags_and_the_persistent_mode_survive_a_reboot_until_reboot_does_not(la
     run(lab, "device_config set_sync_disabled_for_tests persistent", REBOOTED)
     reboot(lab, REBOOTED)
     assert out(lab, "device_config get_sync_disabled_for_tests", REBOOTED) == ("persistent\n", "", 0)
+    # DeviceIdleController reads the whole namespace when it starts: the flag is live after the reboot.
+    assert "    inactive_to=+5s0ms\n" in run(lab, "dumpsys deviceidle", REBOOTED).stdout
+
+
+# -- the device_idle flags on a ManualClock phone ---------------------------------------------------------
+FAST = {"inactive_to": 5000, "idle_after_inactive_to": 5000, "sensing_to": 5000, "locating_to": 5000}
+
+
+class ModelPhone:
+    """A virtual phone on a manual clock, driven through its own shell; records deep states in device seconds."""
+
+    def __init__(self, name: str = PHONE) -> None:
+        cfg = labkit.test_config(names=(name,))
+        self.clock = ManualClock()
+        self.dev: AndroidDevice = build_android(cfg, cfg.device(name), clock=self.clock)
+        assert isinstance(self.dev.power, LabPower)
+        self.power: LabPower = self.dev.power
+        self.t0 = self.clock.now()
+        self.deep: list[tuple[float, str]] = []
+        self.power.on_change(self._record)
+
+    def _record(self, what: str) -> None:
+        if what == "deep":
+            self.deep.append((round(self.clock.now() - self.t0, 3), self.power.deep_state()))
+
+    def sh(self, line: str) -> tuple[str, str, int]:
+        stdout, stderr = bytearray(), bytearray()
+        inv = Invocation(["sh"], self.dev, Input.of(b""), Output(stdout.extend), Output(stderr.extend), env={"?": "0"})
+        code = asyncio.run(run_script(line, inv))
+        return stdout.decode(), stderr.decode(), code
+
+    def settings(self) -> str:
+        dump = self.sh("dumpsys deviceidle")[0]
+        return dump[dump.index("  Settings:"):dump.index("\n  ", dump.index("    use_mode_manager"))]
+
+    def reboot(self) -> None:
+        self.dev.shutdown()
+        self.clock.advance(30)
+        self.dev.boot()
+        self.t0, self.deep = self.clock.now(), []
+
+    def unplug_and_screen_off(self) -> None:
+        self.sh("dumpsys battery unplug; input keyevent KEYCODE_SLEEP")
+
+    def times(self, state: str) -> list[float]:
+        return [t for t, s in self.deep if s == state]
+
+
+def put_all(phone: ModelPhone, flags: dict[str, int]) -> None:
+    for key, value in flags.items():
+        assert phone.sh(f"device_config put {NS} {key} {value}") == ("", "", 0)
+
+
+def test_a_put_changes_the_settings_dump_and_a_delete_restores_the_default() -> None:
+    phone = ModelPhone()
+    assert "    idle_to=+1h0m0s0ms\n" in phone.settings()
+    phone.sh(f"device_config put {NS} idle_to 120000")
+    assert "    idle_to=+2m0s0ms\n" in phone.settings()
+    phone.sh(f"device_config put {NS} idle_factor 1.5f")
+    assert "    idle_factor=1.5\n" in phone.settings()  # Float.parseFloat takes the f suffix
+    phone.sh(f"device_config put {NS} light_idle_factor 0.5")
+    assert "    light_idle_factor=1.0\n" in phone.settings()  # Math.max(1, …)
+    phone.sh(f"device_config put {NS} light_idle_factor lots")
+    assert "    light_idle_factor=2.0\n" in phone.settings()  # unparsable: the default
+    phone.sh(f"device_config delete {NS} light_idle_factor")
+    assert "    light_idle_factor=2.0\n" in phone.settings()
+
+
+def test_each_change_recomputes_from_the_changed_keys_only_so_an_earlier_put_falls_back() -> None:
+    # DIC-new hands the mediator only the callback's keys: the second put drops the first one from the live
+    # constants, while device_config still stores both.
+    phone = ModelPhone()
+    put_all(phone, {"inactive_to": 5000, "sensing_to": 6000})
+    assert phone.sh(f"device_config list {NS}")[0] == "inactive_to=5000\nsensing_to=6000\n"
+    settings = phone.settings()
+    assert "    inactive_to=+30m0s0ms\n" in settings
+    assert "    sensing_to=+6s0ms\n" in settings
+
+
+def test_after_a_reboot_every_flag_is_live_and_deep_idle_comes_within_seconds() -> None:
+    phone = ModelPhone()
+    put_all(phone, FAST)
+    phone.reboot()
+    settings = phone.settings()
+    assert all(f"    {key}=+5s0ms\n" in settings for key in FAST), settings
+    phone.unplug_and_screen_off()
+    phone.clock.advance(60)
+    # INACTIVE at 0, IDLE_PENDING after inactive_to, SENSING after idle_after_inactive_to, LOCATING after
+    # sensing_to, IDLE when locating_to ends without a fix.
+    assert [(t, s) for t, s in phone.deep if s != "ACTIVE"][:5] == [
+        (0.0, "INACTIVE"), (5.0, "IDLE_PENDING"), (10.0, "SENSING"), (15.0, "LOCATING"), (20.0, "IDLE")]
+
+
+def test_the_inactive_timeout_is_taken_when_the_phone_last_became_active() -> None:
+    phone = ModelPhone()
+    phone.sh("settings put global device_idle_constants " + ",".join(f"{k}={v}" for k, v in FAST.items()))
+    assert all(f"    {key}=+5s0ms\n" in phone.settings() for key in FAST)
+    phone.unplug_and_screen_off()  # ACTIVE since boot: mInactiveTimeout is still 30 min
+    phone.clock.advance(60)
+    assert phone.power.deep_state() == "INACTIVE"
+    phone.sh("input keyevent KEYCODE_WAKEUP")  # becomeActiveLocked takes the new inactive_to
+    start = round(phone.clock.now() - phone.t0, 3)
+    phone.sh("input keyevent KEYCODE_SLEEP")
+    phone.clock.advance(60)
+    assert [round(t - start, 3) for t in phone.times("IDLE")][:1] == [20.0]
+    phone.sh("settings delete global device_idle_constants")
+    assert "    inactive_to=+30m0s0ms\n" in phone.settings()
+
+
+def test_the_setting_string_wins_over_a_flag_key_by_key() -> None:
+    phone = ModelPhone()
+    put_all(phone, {"idle_to": 120000})
+    phone.sh("settings put global device_idle_constants idle_to=180000,sensing_to=7000")
+    settings = phone.settings()
+    assert "    idle_to=+3m0s0ms\n" in settings and "    sensing_to=+7s0ms\n" in settings
+    phone.sh("settings put global device_idle_constants sensing_to")  # one bad pair empties the whole map
+    assert "    idle_to=+2m0s0ms\n" in phone.settings()
+
+
+def test_until_reboot_ends_at_the_reboot_and_a_bulk_sync_is_refused_meanwhile() -> None:
+    phone = ModelPhone()
+    store = store_of(phone.dev)
+    assert store is not None
+    phone.sh("device_config set_sync_disabled_for_tests until_reboot")
+    assert not store.set_properties(NS, {"idle_to": "1000"})
+    assert phone.sh(f"device_config get {NS} idle_to")[0] == "null\n"
+    phone.reboot()
+    assert phone.sh("device_config get_sync_disabled_for_tests")[0] == "none\n"
+    assert store.set_properties(NS, {"idle_to": "1000"})
+    assert phone.sh(f"device_config list {NS}")[0] == "idle_to=1000\n"
+    phone.sh("device_config set_sync_disabled_for_tests persistent")
+    phone.reboot()
+    assert not store.set_properties(NS, {})
+    assert phone.sh(f"device_config list {NS}")[0] == "idle_to=1000\n"
+
+
+# -- the same through adb on the session lab --------------------------------------------------------------
+def test_shortened_timeouts_bring_deep_idle_within_seconds_of_device_time(lab: RunningLab, clean: None) -> None:
+    name = REBOOTED
+    run(lab, "; ".join(f"device_config put {NS} {key} {value}" for key, value in FAST.items()), name)
+    reboot(lab, name)  # Constants() reads the whole namespace at boot; sequential puts alone keep only the last key
+    settings = run(lab, "dumpsys deviceidle", name).stdout
+    assert all(f"    {key}=+5s0ms\n" in settings for key in FAST), settings
+    try:
+        run(lab, "logcat -b events -c; dumpsys battery unplug; input keyevent KEYCODE_SLEEP", name)
+        deadline = time.monotonic() + 30
+        while run(lab, "dumpsys deviceidle get deep", name).stdout != "IDLE\n":
+            assert time.monotonic() < deadline, "deep Doze never reached IDLE"
+        events = run(lab, "logcat -b events -d -v epoch -s device_idle", name).stdout
+    finally:
+        run(lab, "input keyevent KEYCODE_WAKEUP; dumpsys battery reset", name)
+    stamps = {int(m.group(2)): float(m.group(1)) for m in re.finditer(r"^\s*(\d+\.\d+) .*device_idle: \[(\d),",
+                                                                      events, re.MULTILINE)}
+    # INACTIVE → IDLE takes 4 × 5 s of device time (exactly so on the ManualClock phone above); the session lab's
+    # timers fire a little late on a loaded machine at 600×, so the bound here is only "minutes, not an hour".
+    assert 20.0 <= stamps[5] - stamps[1] < 300.0, events
+    assert sorted(stamps, key=stamps.__getitem__) == [1, 2, 3, 4, 5], events

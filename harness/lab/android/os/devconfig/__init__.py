@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.devconfig._service import HELP, DeviceConfigService
-from harness.lab.android.os.devconfig._store import NONE, PERSISTENT, UNTIL_REBOOT, DeviceConfigStore
+from harness.lab.android.os.devconfig.store import NONE, PERSISTENT, UNTIL_REBOOT, DeviceConfigStore, store_of
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
@@ -24,8 +24,3 @@ def install(dev: AndroidDevice) -> DeviceConfigStore:
     dev.on_boot(store.boot)
     return store
 
-
-def store_of(dev: AndroidDevice) -> DeviceConfigStore | None:
-    """The phone's flag store, or None on a phone built without it."""
-    service = dev.services.get("device_config")
-    return service.store if isinstance(service, DeviceConfigService) else None

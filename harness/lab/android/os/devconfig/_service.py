@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.lab.android.os.devconfig._store import MODE_NAMES, RESET_MODES, DeviceConfigStore
+from harness.lab.android.os.devconfig.store import MODE_NAMES, RESET_MODES, DeviceConfigStore
 from harness.lab.android.os.power._shell import JavaException, ShellCommand
 from harness.lab.android.shell.runtime import Invocation
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
-__all__ = ["NONE", "PERSISTENT", "SHELL_PACKAGE", "UNTIL_REBOOT", "DeviceConfigStore", "Listener"]
+__all__ = ["NONE", "PERSISTENT", "SHELL_PACKAGE", "UNTIL_REBOOT", "DeviceConfigStore", "Listener", "store_of"]
 
 # Settings.Config.SYNC_DISABLED_MODE_* and the names the shell command prints for them.
 NONE, PERSISTENT, UNTIL_REBOOT = 0, 1, 2
@@ -143,3 +143,9 @@ class DeviceConfigStore:
     def _notify(self, namespace: str, changed: dict[str, str | None]) -> None:
         for listener in list(self._listeners.get(namespace, [])):
             listener(dict(changed))
+
+
+def store_of(dev: AndroidDevice) -> DeviceConfigStore | None:
+    """The phone's flag store (held by its ``device_config`` service), or None on a phone built without it."""
+    store = getattr(dev.services.get("device_config"), "store", None)
+    return store if isinstance(store, DeviceConfigStore) else None
