@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from harness.logs import _apps, _oem
+from harness.logs import _am, _apps, _oem
 from harness.logs._jobs import split_battery_name
 from harness.logs.attribution import appid_of
 from harness.logs.logcat import LogLine
@@ -19,127 +19,6 @@ if TYPE_CHECKING:
     from harness.logs.android_events import EventBuilder
 
 Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
-
-# -- ActivityManager (§3.4, §6.5) --------------------------------------------------------------
-_START_PROC = re.compile(r"^Start proc (\d+):([^/\s]+)/(\S+) for ?(.*?)\s*$")  # the tail may be cut off
-_START_PROC_OLD = re.compile(r"^Start proc (\S+) for (.+?): pid=(\d+) uid=(\d+)")  # pre-Android 7
-# Android 4.4-6 put the adj between: "Process com.x (pid 123) (adj 9) has died."
-_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: \(adj (-?\d+)\))? has died[.:]?\s*(.*?)\s*$")
-_KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
-# Android 4.0-4.3 ProcessList trimming: "No longer want com.x (pid 123): hidden #17" / "empty #17".
-_NO_LONGER_WANT = re.compile(r"^No longer want (\S+) \(pid (\d+)\): (.*)$")
-_PHANTOM = r"PhantomProcessRecord \{\w+ (\d+):(\d+):([^/\s]+)/(\S+)\}"
-_PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (.*)$")
-_PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
-# The prefix is optional: one capture (remote-desktop-clients#183) lost "Force stopping " in the paste.
-_FORCE_STOP = re.compile(r"^(?:Force stopping )?([A-Za-z][\w.]*) appid=(\d+) user=(-?\d+): (.*)$")
-_JOB_SERVICE = re.compile(r"^service \{?([^/\s]+)/(\S*JobService)\}?$")
-_FREEZING = re.compile(r"^freezing (\d+) (\S+)")
-_BOOT_DONE = "Finished processing BOOT_COMPLETED"
-
-
-def _am(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    head = row[:6]
-    if head == "Killin":
-        _am_killing(b, ln, line_no, row, raw)
-    elif head == "Force " or " appid=" in row:
-        m = _FORCE_STOP.match(row)
-        if m is not None:
-            _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4))
-    elif head == "No lon":
-        m = _NO_LONGER_WANT.match(row)
-        if m is not None:
-            _kill(b, ln, line_no, raw, int(m.group(2)), m.group(1), None, None, m.group(3))
-    elif head == "Start ":
-        _am_start(b, ln, line_no, row, raw)
-    elif head == "Proces":
-        _am_died(b, ln, line_no, row, raw)
-    elif head == "freezi":
-        m = _FREEZING.match(row)
-        if m is not None:
-            pid = int(m.group(1))
-            package = b.note_process(pid, m.group(2), None)
-            b.emit("freeze", ln, line_no, raw, package=package, pid=pid, reason="cached app freezer",
-                   killer="aosp")
-    elif row.startswith(_BOOT_DONE):
-        b.emit("boot", ln, line_no, raw, reason="BOOT_COMPLETED")
-
-
-def _am_killing(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _KILLING.match(row)
-    if m is not None:
-        pid, process, uid, adj, reason = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
-        _kill(b, ln, line_no, raw, pid, process, uid, adj, reason)
-        return
-    m = _PHANTOM_KILL.match(row)
-    if m is not None:
-        # A child process of an app (Android 12+); its package is the app's with that uid.
-        pid, parent, name, uid, reason = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
-        appid = appid_of(uid)
-        package = b.appid_package.get(appid) if appid is not None else None
-        killer = b.attr.killer(package, appid, reason, ln.time, line_no)
-        b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=reason, killer=killer,
-               extra={"process": name, "uid": uid, "parent_pid": parent, "phantom": "true"})
-
-
-def _kill(b: EventBuilder, ln: LogLine, line_no: int, raw: str, pid: int, process: str, uid: str | None,
-          adj: str | None, reason: str) -> None:
-    appid = appid_of(uid)
-    package = b.note_process(pid, process, appid)
-    killer = b.attr.killer(package, appid, reason, ln.time, line_no)
-    extra = {"process": process}
-    if uid is not None:
-        extra["uid"] = uid
-    if adj is not None:
-        extra["adj"] = adj
-    b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=reason, killer=killer, extra=extra)
-
-
-def _force_stop(b: EventBuilder, ln: LogLine, line_no: int, raw: str, package: str, appid: int, user: str,
-                reason: str) -> None:
-    killer = b.attr.killer(package, appid % 100_000, reason, ln.time, line_no)
-    b.attr.note_force_stop(package, killer, ln.time, line_no)
-    b.emit("force_stop", ln, line_no, raw, package=package, reason=reason, killer=killer,
-           extra={"appid": str(appid), "user": user})
-
-
-def _am_start(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _START_PROC.match(row)
-    if m is not None:
-        pid, process, uid, why = int(m.group(1)), m.group(2), m.group(3), m.group(4)
-    else:
-        old = _START_PROC_OLD.match(row)
-        if old is None:
-            return
-        process, why, pid, uid = old.group(1), old.group(2), int(old.group(3)), old.group(4)
-    package = b.note_process(pid, process, appid_of(uid))
-    b.emit("process_start", ln, line_no, raw, package=package, pid=pid, reason=why or None,
-           extra={"process": process, "uid": uid})
-    job = _JOB_SERVICE.match(why)
-    if job is not None:
-        # A process started to run a JobService (WorkManager's SystemJobService, a plugin's FetchJobService):
-        # JobScheduler is starting one of its jobs; which one, the line does not say.
-        b.emit("job_start", ln, line_no, raw, package=package, pid=pid, reason="process started for the job",
-               extra={"service": f"{job.group(1)}/{job.group(2)}", "source": "Start proc"})
-
-
-def _am_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-    m = _DIED.match(row)
-    if m is not None:
-        pid = int(m.group(2))
-        package = b.note_process(pid, m.group(1), None)
-        extra = {"process": m.group(1)}
-        if m.group(3) is not None:
-            extra["adj"] = m.group(3)
-        b.emit("process_died", ln, line_no, raw, package=package, pid=pid, reason=m.group(4) or None, extra=extra)
-        return
-    m = _PHANTOM_DIED.match(row)
-    if m is not None:
-        appid = appid_of(m.group(4))
-        owner = b.appid_package.get(appid) if appid is not None else None
-        b.emit("process_died", ln, line_no, raw, package=owner, pid=int(m.group(1)),
-               extra={"process": m.group(3), "uid": m.group(4), "parent_pid": m.group(2), "phantom": "true"})
-
 
 # -- events buffer: "tag: [a,b,c]", strings unquoted, so read fixed fields from both ends (§6.4)
 def _fields(row: str) -> list[str] | None:
@@ -193,7 +72,7 @@ def _am_kill(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> 
     rest = f[4:]
     if len(rest) > 1 and rest[-1].isdigit():
         rest = rest[:-1]  # newer trees append the Rss
-    _kill(b, ln, line_no, raw, int(f[1]), f[2], None, f[3], ",".join(rest))
+    _am.kill(b, ln, line_no, raw, int(f[1]), f[2], None, f[3], ",".join(rest))
 
 
 def _am_freeze(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -379,7 +258,7 @@ def _lmkd(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> Non
 
 
 _BY_TAG: dict[str, tuple[Handler, ...]] = {
-    "ActivityManager": (_am,),
+    "ActivityManager": (_am.am_line,),
     "am_proc_start": (_am_proc_start,),
     "am_proc_died": (_am_proc_died,),
     "am_kill": (_am_kill,),

@@ -43,6 +43,8 @@ class EventBuilder:
         self.appid_package: dict[int, str] = {}
         self.work_job: dict[str, int] = {}  # WorkManager work id → JobScheduler job id
         self.run_open: dict[tuple[str, int | None], bool] = {}  # (library, pid) → a run has started, not ended
+        # requesting pid → recent force-stops it asked for: (package, time, line)
+        self.stop_requests: dict[int, list[tuple[str, float | None, int]]] = {}
         self._seen: dict[tuple[str, int], tuple[float | None, int]] = {}
         self._hint_lines: dict[int, tuple[LogLine, str]] = {}
         self._handlers: dict[str, tuple[Handler, ...]] = {}

@@ -27,11 +27,11 @@ from typing import Literal
 
 from harness.logs._signature import Signature, _r
 from harness.logs.events import Killer
-from harness.logs.oem_signatures import OEM_TABLES
+from harness.logs.oem_signatures import OEM_TABLES, REQUESTER_PREFIXES, USER_REQUESTERS
 
 __all__ = ["AOSP_SIGNATURES", "HINT_WINDOW_LINES", "HINT_WINDOW_S", "IOS_JETSAM_CAUSES", "IOS_REASON_NAMESPACES",
            "IOS_TERMINATION_CODES", "SIGNATURES", "USER_QUIT_CODE", "Attributor", "Hint", "IOSExit", "Signature",
-           "appid_of", "hint_signature", "ios_exit", "reason_killer"]
+           "appid_of", "hint_signature", "ios_exit", "reason_killer", "requester_killer"]
 
 # "Just before": an OEM line and the AMS line it caused are milliseconds apart in real captures.
 HINT_WINDOW_S = 5.0
@@ -76,6 +76,13 @@ def reason_killer(reason: str, rows: tuple[Signature, ...] = SIGNATURES) -> Kill
         if sig.reason is not None and sig.reason.search(reason):
             return sig.killer
     return None
+
+
+def requester_killer(package: str) -> Killer:
+    """Who a force-stop's requesting app stands for: Settings is the user, a vendor's package is that vendor."""
+    if package in USER_REQUESTERS:
+        return "user"
+    return next((killer for prefix, killer, _source in REQUESTER_PREFIXES if package.startswith(prefix)), "unknown")
 
 
 def hint_signature(tag: str) -> Signature | None:
@@ -143,8 +150,11 @@ class Attributor:
         return hint
 
     def killer(self, package: str | None, appid: int | None, reason: str, time: float | None,
-               line: int) -> Killer:
-        """Who is behind an AMS kill or force-stop of ``package`` with this ``reason``."""
+               line: int, requester: str | None = None) -> Killer:
+        """Who is behind an AMS kill or force-stop of ``package`` with this ``reason``.
+
+        ``requester`` is the package of the ``from pid N`` process when the log named that pid (a ``Start
+        proc`` line): Settings is the user, a vendor's own app is that vendor, any other app is ``unknown``."""
         killer = reason_killer(reason, _OEM_REASONS)
         if killer is not None:
             return killer
@@ -163,6 +173,8 @@ class Attributor:
         hint = self._loose_hint(reason, time, line)
         if hint is not None:
             return hint.sig.killer
+        if from_pid is not None and requester is not None:
+            return requester_killer(requester)
         return reason_killer(reason, _USER_REASONS) or "unknown"
 
     def note_force_stop(self, package: str, killer: Killer, time: float | None, line: int) -> None:

@@ -188,7 +188,7 @@ class IOSEventBuilder:
         self._alive.discard(pid)
         if pid not in self._gone:
             self._gone.add(pid)
-            self.emit(kind, ln, package=bundle, pid=pid, reason=reason, killer=killer, extra=extra)
+            self.emit(kind, ln, package=bundle or None, pid=pid, reason=reason, killer=killer, extra=extra)
 
 
 Handler = Callable[[IOSEventBuilder, LogLine], None]
@@ -261,7 +261,21 @@ def _activity(b: IOSEventBuilder, ln: LogLine, name: str, reason: str, extra: di
     b.emit("activity", ln, package=package, reason=reason, extra={"activity": name, "source": ln.tag or "", **extra})
 
 
-_BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd}
+# iOS 12-13 (before RunningBoard) assertiond watches each app's port: "[aura-test:444] Port death watcher fired."
+# means the process is gone (field i008). It names the executable, not the bundle.
+_ASSERTIOND_DEATH = re.compile(r"^\[(?P<name>[^:\]]+):(?P<pid>\d+)\] Port death watcher fired")
+
+
+def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _ASSERTIOND_DEATH.match(ln.msg)
+    if m is not None:
+        pid = int(m["pid"])
+        b.ended(ln, "process_died", pid, b.pid_bundle.get(pid) or "", None, None,
+                {"source": "assertiond", "process": m["name"]})
+
+
+_BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd,
+                                   "assertiond": _assertiond}
 
 
 # -- the app's own process ------------------------------------------------------------------------------

@@ -112,9 +112,10 @@ _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
 _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")
-# What pasting into an issue does to a line's start: indentation, a Markdown quote ("> ") or an inline-code
-# backtick ("` 2019-10-18 …"). Such a line is read again without it.
-_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?)+")
+# What pasting into an issue does to a line's start: indentation, a Markdown quote ("> "), an inline-code
+# backtick ("` 2019-10-18 …"), bold ("**"), or grep -n / Select-String's "logcat.txt:1200510:". Such a line
+# is read again without it.
+_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|[\w.\-]+\.(?:txt|log):\d+:)+")  # … or grep -n's "file:line:"
 
 
 class _Clock:

@@ -10,8 +10,10 @@ stay, marked, because the wording is distinctive, but no capture proves it yet.
 from __future__ import annotations
 
 from harness.logs._signature import Signature, _r
+from harness.logs.events import Killer
 
-__all__ = ["HUAWEI", "LENOVO", "OEM_TABLES", "ONEPLUS", "OPPO", "SAMSUNG", "VIVO", "XIAOMI"]
+__all__ = ["HUAWEI", "LENOVO", "OEM_TABLES", "ONEPLUS", "OPPO", "REQUESTER_PREFIXES", "SAMSUNG", "USER_REQUESTERS",
+           "VIVO", "XIAOMI"]
 
 
 _KILL_WORDS = _r(r"(?i)kill|force.?stop|clean")
@@ -55,3 +57,24 @@ LENOVO: tuple[Signature, ...] = (
 )
 
 OEM_TABLES: tuple[tuple[Signature, ...], ...] = (SAMSUNG, XIAOMI, OPPO, ONEPLUS, HUAWEI, VIVO, LENOVO)
+
+# ``Force stopping <pkg> …: from pid N`` where the log named pid N's package: the app that asked. Settings is a
+# person pressing Force stop; a vendor's own power or cleaner app is that vendor. Prefixes of the vendors'
+# system packages (their package names, not log wordings, so no capture is needed to trust them).
+USER_REQUESTERS = frozenset({"com.android.settings"})
+REQUESTER_PREFIXES: tuple[tuple[str, Killer, str], ...] = (
+    ("com.miui.", "miui", "MIUI system packages (com.miui.powerkeeper, com.miui.securitycenter)"),
+    ("com.xiaomi.", "miui", "Xiaomi system packages"),
+    ("com.samsung.", "samsung", "Samsung system packages (com.samsung.android.lool, …sm)"),
+    ("com.sec.", "samsung", "Samsung system packages"),
+    ("com.coloros.", "oppo", "ColorOS packages (com.coloros.athena)"),
+    ("com.oplus.", "oppo", "ColorOS 11+ / OxygenOS 12+ packages (com.oplus.athena)"),
+    ("com.oppo.", "oppo", "OPPO system packages"),
+    ("com.oneplus.", "oneplus", "OnePlus system packages"),
+    ("com.huawei.", "huawei", "Huawei / Honor system packages (com.huawei.powergenie)"),
+    ("com.hihonor.", "huawei", "Honor MagicOS packages"),
+    ("com.vivo.", "vivo", "vivo system packages (com.vivo.abe)"),
+    ("com.iqoo.", "vivo", "iQOO (vivo) system packages"),
+    ("com.lenovo.", "lenovo", "Lenovo system packages"),
+)
+
