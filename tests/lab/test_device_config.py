@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.lab.android.device import AndroidDevice
+from harness.lab.android.os.contracts import JobInfo
 from harness.lab.android.os.devconfig import HELP, store_of
 from harness.lab.android.os.power import LabPower
 from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
@@ -302,3 +303,57 @@ def test_shortened_timeouts_bring_deep_idle_within_seconds_of_device_time(lab: R
     # timers fire a little late on a loaded machine at 600×, so the bound here is only "minutes, not an hour".
     assert 20.0 <= stamps[5] - stamps[1] < 300.0, events
     assert sorted(stamps, key=stamps.__getitem__) == [1, 2, 3, 4, 5], events
+
+
+# -- the jobscheduler flags: QuotaController ---------------------------------------------------------------
+JOBS_PKG = "com.test.jobs"
+
+
+def rare_phone() -> ModelPhone:
+    """A phone on battery with ``com.test.jobs`` in the RARE bucket (its jobs finish as soon as they start)."""
+    phone = ModelPhone()
+    phone.dev.packages.install(JOBS_PKG)
+    assert phone.sh(f"dumpsys battery unplug; am set-standby-bucket {JOBS_PKG} rare")[2] == 0
+    return phone
+
+
+def sessions_run(phone: ModelPhone, jobs: int) -> int:
+    """Schedule ``jobs`` one-shot jobs 30 s apart (each its own timing session); how many ran within the hour."""
+    for job_id in range(1, jobs + 1):
+        phone.dev.jobs.schedule(JOBS_PKG, JobInfo(job_id, f"{JOBS_PKG}/.TestJobService"))
+        phone.clock.advance(30)
+    phone.clock.advance(3600 - 30 * jobs)
+    return sum(1 for _, js in phone.dev.jobs.completed if js.package == JOBS_PKG)
+
+
+def test_rare_apps_get_three_sessions_by_default_and_one_once_the_flag_says_so() -> None:
+    assert sessions_run(rare_phone(), 4) == 3
+    phone = rare_phone()
+    assert phone.sh("device_config put jobscheduler qc_max_session_count_rare 1") == ("", "", 0)
+    assert "    qc_max_session_count_rare=1\n" in phone.sh("dumpsys jobscheduler")[0]
+    assert sessions_run(phone, 4) == 1
+    assert "Unsatisfied constraints: WITHIN_QUOTA" in phone.sh(f"dumpsys jobscheduler {JOBS_PKG}")[0]
+
+
+def test_a_changed_limit_applies_at_once_and_is_clamped_like_quota_controller() -> None:
+    phone = rare_phone()
+    phone.sh("device_config put jobscheduler qc_max_session_count_rare 0")  # at least MIN_BUCKET_SESSION_COUNT (1)
+    assert "    qc_max_session_count_rare=0\n" in phone.sh("dumpsys jobscheduler")[0]
+    assert sessions_run(phone, 2) == 1
+    # Raising the limit re-evaluates the waiting job now, not at its next quota check.
+    phone.sh("device_config put jobscheduler qc_max_session_count_rare 5")
+    phone.clock.advance(1)
+    assert sum(1 for _, js in phone.dev.jobs.completed if js.package == JOBS_PKG) == 2
+    phone.sh("device_config delete jobscheduler qc_max_session_count_rare")
+    assert "    qc_max_session_count_rare=3\n" in phone.sh("dumpsys jobscheduler")[0]
+
+
+def test_a_window_key_rereads_its_whole_group_and_a_bad_value_reads_as_the_default() -> None:
+    phone = rare_phone()
+    phone.sh("device_config put jobscheduler qc_allowed_time_per_period_rare_ms 60000")
+    phone.sh("device_config put jobscheduler qc_window_size_rare_ms soon")
+    dump = phone.sh("dumpsys jobscheduler")[0]
+    assert "    qc_allowed_time_per_period_rare_ms=60000\n" in dump  # the group is read as a set: still there
+    assert "    qc_window_size_rare_ms=86400000\n" in dump
+    quota = phone.dev.jobs.quota.c
+    assert (quota.allowed_s[3], quota.window_s[3]) == (60.0, 86_400.0)

@@ -2,7 +2,8 @@
 
 ``install(dev)`` sets ``dev.jobs`` (:class:`JobScheduler`), ``dev.alarms`` (:class:`AlarmManager`),
 ``dev.standby`` (:class:`StandbyTracker`) and ``dev.appops`` (:class:`AppOps`), and registers the
-``jobscheduler``, ``alarm``, ``usagestats`` and ``appops`` services. The parts subscribe to
+``jobscheduler``, ``alarm``, ``usagestats`` and ``appops`` services. QuotaController's limits follow the
+``qc_*`` flags of the ``jobscheduler`` DeviceConfig namespace (quota.py). The parts subscribe to
 ``dev.power`` and ``dev.activity`` when those exist (they may be installed later) and fall back to an
 idle, unplugged-but-healthy phone's answers until then.
 
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.devconfig.store import store_of
 from harness.lab.android.os.jobs.alarm_service import AlarmService
 from harness.lab.android.os.jobs.alarms import AlarmManager
 from harness.lab.android.os.jobs.appops import AppOps, AppOpsService
 from harness.lab.android.os.jobs.constraints import DeviceState
 from harness.lab.android.os.jobs.jobscheduler import WORKMANAGER_NAMESPACE, JobScheduler
+from harness.lab.android.os.jobs.quota import apply_properties
 from harness.lab.android.os.jobs.shell import JobSchedulerService
 from harness.lab.android.os.jobs.standby import (
     StandbyTracker,
@@ -33,6 +36,8 @@ from harness.lab.android.os.jobs.standby import (
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
+
+NAMESPACE = "jobscheduler"  # DeviceConfig.NAMESPACE_JOB_SCHEDULER
 
 __all__ = [
     "WORKMANAGER_NAMESPACE",
@@ -65,3 +70,20 @@ def install(dev: AndroidDevice) -> None:
     dev.services["usagestats"] = UsageStatsService(dev, standby)
     dev.services["appops"] = AppOpsService(dev, appops)
     jobs.hook_parts()
+    _follow_flags(dev, jobs)
+
+
+def _follow_flags(dev: AndroidDevice, jobs: JobScheduler) -> None:
+    """JobSchedulerService's ConstantsObserver for the ``qc_*`` keys of the ``jobscheduler`` namespace: read all
+    at start, then each change; a changed limit re-evaluates every job at once (mShouldReevaluateConstraints)."""
+    store = store_of(dev)
+    if store is None:
+        return
+
+    def changed(keys: dict[str, str | None]) -> None:
+        if apply_properties(jobs.quota.c, keys, store.properties(NAMESPACE)):
+            jobs.evaluate()
+
+    store.on_change(NAMESPACE, changed)
+    everything = store.properties(NAMESPACE)
+    apply_properties(jobs.quota.c, dict(everything), everything)

@@ -236,7 +236,7 @@ def _completed(sched: JobScheduler, uid: int | None, now: float) -> list[str]:
 def _header(sched: JobScheduler) -> list[str]:
     st, power = sched.state, sched.state.power
     lines = ["Settings:", *(f"  {s}" for s in _SETTINGS), "", "  QuotaController:"]
-    lines += [f"    {s}" for s in constants_lines()] + [""]
+    lines += [f"    {s}" for s in constants_lines(sched.quota.c)] + [""]
     if sched.dev.sdk >= 35:
         lines += ["Aconfig flags:", *(f"  {f}" for f in _FLAGS_35), ""]
     level = power.battery_level() if power is not None else 100

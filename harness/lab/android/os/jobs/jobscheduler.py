@@ -235,7 +235,8 @@ class JobScheduler:
             return True
         index = self.bucket_index(js.package)
         if self.is_active(js):  # a running job keeps its quota until its time runs out
-            return index != NEVER_INDEX and self.quota.execution_s(js.package, now, 24 * 3600) < 4 * 3600
+            used = self.quota.execution_s(js.package, now, 24 * 3600)
+            return index != NEVER_INDEX and used < self.quota.c.max_execution_s
         return self.quota.within_quota(js.package, index, now, charging=self.state.charging())
 
     def _stop_reason(self, js: JobStatus) -> tuple[str, str]:
