@@ -7,10 +7,11 @@ lines while the test thread waits.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -19,9 +20,28 @@ from harness.logs.events import Event
 from harness.logs.logcat import LogLine
 from harness.logs.platforms import EventSource, LineParser, parser_pair
 
-__all__ = ["EventStream", "Mark"]
+__all__ = ["EventStream", "Mark", "WaitObserver", "observe_waits"]
 
 _WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
+
+# Told when a wait starts (the live progress display): the stream, what it waits for (a predicate or a text)
+# and the window in device seconds; what it returns is called when the wait ends. Never called under the lock.
+WaitObserver = Callable[["EventStream", object, float], Callable[[], None] | None]
+_observer: list[WaitObserver] = []  # at most one; a list, so setting it needs no ``global``
+
+
+def observe_waits(observer: WaitObserver | None) -> None:
+    _observer[:] = [observer] if observer is not None else []
+
+
+@contextlib.contextmanager
+def _observed(stream: EventStream, what: object, window_s: float) -> Iterator[None]:
+    done = _observer[0](stream, what, window_s) if _observer else None
+    try:
+        yield
+    finally:
+        if done is not None:
+            done()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +141,7 @@ class EventStream:
         deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         limit = None if since.device_time is None else since.device_time + within_s
         scanned = since.index
-        with self._cond:
+        with _observed(self, match, within_s), self._cond:
             while True:
                 for event in self.events[scanned:]:
                     if limit is not None and event.time is not None and event.time > limit:
@@ -141,7 +161,7 @@ class EventStream:
         (as wall time over the clock rate: a raw line has no parsed time)."""
         deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         scanned = since.line
-        with self._cond:
+        with _observed(self, f"a log line with {needle!r}", within_s), self._cond:
             while True:
                 for number, text in self.lines:
                     if number > scanned and needle in text:
@@ -157,7 +177,8 @@ class EventStream:
         now = self.last_time
         wall = (device_time - now) / self.clock_rate if now is not None else 0.0
         deadline = time.monotonic() + max(0.0, wall) + _WALL_SLACK_S
-        with self._cond:
+        window = max(0.0, wall) * self.clock_rate if now is not None else float("nan")  # nan: no line seen yet
+        with _observed(self, "the window to pass", window), self._cond:
             while (self.last_time is None or self.last_time < device_time) and not self.closed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

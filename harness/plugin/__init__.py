@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, DeviceTimeout, DeviceUnreachable
-from harness.plugin import _plan, _report
+from harness.plugin import _plan, _progress, _report
 from harness.plugin._fixtures import SESSION_KEY, App, DeviceSession, android, app, device, ios, timeline, ui
 from harness.plugin._known_kill import apply_known_kill
 from harness.plugin._lab import stop_lab_if_ours
@@ -29,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     add_options(parser)
     if not pluginmanager.has_plugin(_PLAN_PLUGIN):
         pluginmanager.register(_plan, _PLAN_PLUGIN)  # plans, tiers, budgets, each cell s limit
+    if not pluginmanager.has_plugin("bgharness-progress"):
+        pluginmanager.register(_progress, "bgharness-progress")  # per phone: cell, window, elapsed, ETA
 
 
 @pytest.hookimpl(tryfirst=True)
