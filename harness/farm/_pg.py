@@ -81,6 +81,10 @@ class PgLeaseStore(QuarantineMixin):
         return self._hostname
 
     @property
+    def shared(self) -> bool:
+        return True
+
+    @property
     def where(self) -> str:
         return self.db.where
 

@@ -16,7 +16,7 @@ from harness.pool._pool import DEFAULT_POLL_S, HealthCheck, Lease, OnWait, Pool
 from harness.pool._quarantine import Quarantined, quarantined
 from harness.pool._records import LeaseInfo, LeaseRecord, leases
 from harness.pool._select import select
-from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss
+from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss, SharedQuarantine
 
 __all__ = [
     "DEFAULT_POLL_S",
@@ -32,6 +32,7 @@ __all__ = [
     "OnWait",
     "Pool",
     "Quarantined",
+    "SharedQuarantine",
     "leases",
     "quarantined",
     "select",

@@ -62,6 +62,10 @@ class FileStore:
         return self._hostname
 
     @property
+    def shared(self) -> bool:
+        return False
+
+    @property
     def where(self) -> str:
         return str(self.state_dir)
 

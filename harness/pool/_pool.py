@@ -25,7 +25,7 @@ from harness.errors import DeviceQuarantined, DeviceUnhealthy, HarnessError
 from harness.pool._files import DEFAULT_POLL_S, FileStore
 from harness.pool._quarantine import Quarantined
 from harness.pool._records import LeaseInfo, LeaseRecord, this_host
-from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss, OnWait
+from harness.pool._store import Claim, LeaseLost, LeaseStore, Loss, OnWait, SharedQuarantine
 
 __all__ = ["DEFAULT_POLL_S", "HealthCheck", "Lease", "OnWait", "Pool"]
 
@@ -190,7 +190,10 @@ class Pool:
     def _raise_if_quarantined(self, name: str) -> None:
         found = self._store.quarantine_of(self.run_id, name)
         if found is not None:
-            raise DeviceQuarantined(name, found.run_id, found.reason)
+            raise self._quarantined(name, found.run_id, found.reason)
+
+    def _quarantined(self, name: str, run_id: str, reason: str) -> DeviceQuarantined:
+        return SharedQuarantine(name, run_id, reason) if self._store.shared else DeviceQuarantined(name, run_id, reason)
 
     def _check_health(self, lease: Lease, config: DeviceConfig, health: HealthCheck) -> None:
         cause: Exception | None = None
@@ -205,7 +208,7 @@ class Pool:
                                                  holder=lease.record.holder, limit=self.quarantine_after)
         if gone is not None:
             log.warning("[%s] quarantined for run %s: %s", config.name, self.run_id, gone.reason)
-            raise DeviceQuarantined(config.name, self.run_id, gone.reason) from cause
+            raise self._quarantined(config.name, self.run_id, gone.reason) from cause
         raise DeviceUnhealthy(config.name, problem, count, self.quarantine_after) from cause
 
     def report_failure(self, device: str, reason: str, holder: str = "") -> Quarantined | None:

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness.errors import PoolError
+from harness.errors import DeviceQuarantined, PoolError
 from harness.pool._quarantine import FailureSource, Quarantined
 from harness.pool._records import LeaseInfo, LeaseRecord
 
-__all__ = ["Claim", "LeaseLost", "LeaseStore", "Loss", "OnWait"]
+__all__ = ["Claim", "LeaseLost", "LeaseStore", "Loss", "OnWait", "SharedQuarantine"]
 
 OnWait = Callable[[LeaseInfo], None]  # told who holds the device, each time the holder changes
 
@@ -58,11 +58,28 @@ class LeaseLost(PoolError):
                          "this test can no longer drive the phone; see `harness farm log` / `harness farm status`")
 
 
+class SharedQuarantine(DeviceQuarantined):
+    """The device is quarantined farm-wide: for every controller and run, until the quarantine expires or an
+    admin lifts it (the reason says which run put it there, why, and until when)."""
+
+    def __init__(self, device: str, run_id: str, reason: str) -> None:
+        self.run_id = run_id
+        self.reason = reason
+        PoolError.__init__(self, device, "acquire", f"quarantined by run {run_id}: {reason}",
+                           "fix the phone (replug, reboot, `harness doctor`)")
+
+
 class LeaseStore(Protocol):
     """The records of who holds which device, and the queue of who waits for it."""
 
     @property
     def hostname(self) -> str: ...
+
+    @property
+    def shared(self) -> bool:
+        """True when other controllers see the same leases and quarantines (a farm), so a quarantine outlives
+        the run that caused it."""
+        ...
 
     @property
     def where(self) -> str:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,26 @@ def spawn(farm_url: str, tmp_path: Path) -> Iterator[Callable[..., Holder]]:
         holder.popen.wait(timeout=10)
 
 
-def harness_cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The real ``harness`` command, pointed at the farm by HARNESS_FARM_URL, run where no devices.toml is."""
-    return subprocess.run([str(Path(sys.executable).with_name("harness")), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60, check=False, env={**os.environ, "HARNESS_FARM_URL": url})
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def harness_cli(*args: str, url: str, cwd: Path, subprocess_: bool = False) -> Done:
+    """The ``harness`` command pointed at the farm by HARNESS_FARM_URL, with ``cwd/devices.toml`` (usually absent)
+    as its device file. In this process through Click's runner (the installed command costs seconds to start on a
+    loaded machine), or as the real installed command with ``subprocess_``."""
+    argv = [*args, "--devices", str(cwd / "devices.toml")]
+    env = {**os.environ, "HARNESS_FARM_URL": url}
+    if subprocess_:
+        done = subprocess.run([str(Path(sys.executable).with_name("harness")), *argv], cwd=cwd, capture_output=True,
+                              text=True, timeout=60, check=False, env=env)
+        return Done(done.returncode, done.stdout, done.stderr)
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    result = CliRunner().invoke(app, argv, env={"HARNESS_FARM_URL": url})
+    return Done(result.exit_code, result.stdout, result.stderr)

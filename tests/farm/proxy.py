@@ -3,6 +3,7 @@ controller losing its network to the farm database."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from types import TracebackType
@@ -44,10 +45,8 @@ class Proxy:
             pass
         finally:
             for sock in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         """Every connection through the relay dies, and new ones are refused."""
@@ -56,10 +55,8 @@ class Proxy:
             sockets, self._sockets = self._sockets, []
         self.listener.close()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def __enter__(self) -> Proxy:

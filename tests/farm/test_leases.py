@@ -119,7 +119,7 @@ def test_a_timed_out_wait_names_the_holder(store: PgLeaseStore, farm_url: str) -
 
 def test_a_controller_that_loses_the_database_stops_before_anyone_else_gets_the_phone(
         spawn: Spawn, pg_cluster: object, farm_url: str, store: PgLeaseStore) -> None:
-    host, port = "127.0.0.1", int(farm_url.rsplit(":", 1)[1].split("/")[0])
+    host, port = "127.0.0.1", int(farm_url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
     with Proxy(host, port) as proxy:
         cut_off = spawn("watch", "--ttl", "2", url=farm_url.replace(f":{port}/", f":{proxy.port}/"))
         assert cut_off.event(timeout_s=30)["event"] == "held", cut_off.stderr()
@@ -137,10 +137,10 @@ def test_a_controller_that_loses_the_database_stops_before_anyone_else_gets_the_
 def test_a_lost_lease_fails_the_with_block_and_the_heartbeat_notices(store: PgLeaseStore, farm_url: str) -> None:
     pool = Pool(Path("/unused"), "run-1", lease_timeout_s=0.8, store=store)
     admin = PgLeaseStore(farm_url, hostname="admin-desk")
-    with pytest.raises(LeaseLost, match="force-released by .*@admin-desk.*: flaky cable"):  # noqa: PT012
-        with pool.acquire("pixel-8", timeout_s=1, holder="t::victim") as lease:
-            release(admin, "pixel-8", force=True, reason="flaky cable")
-            _wait_until(lambda: lease.lost, 5, "the heartbeat to notice")
+    with (pytest.raises(LeaseLost, match=r"force-released by .*@admin-desk.*: flaky cable"),
+          pool.acquire("pixel-8", timeout_s=1, holder="t::victim") as lease):
+        release(admin, "pixel-8", force=True, reason="flaky cable")
+        _wait_until(lambda: lease.lost, 5, "the heartbeat to notice")
     admin.close()
     pool.close()
 
