@@ -357,3 +357,30 @@ def test_a_window_key_rereads_its_whole_group_and_a_bad_value_reads_as_the_defau
     assert "    qc_window_size_rare_ms=86400000\n" in dump
     quota = phone.dev.jobs.quota.c
     assert (quota.allowed_s[3], quota.window_s[3]) == (60.0, 86_400.0)
+
+
+# -- the alarm_manager flags: AlarmManager's app-standby quotas ---------------------------------------------
+def alarms_delivered(phone: ModelPhone, count: int, within_s: float) -> int:
+    fired: list[str] = []
+    for i in range(count):
+        phone.dev.alarms.set(JOBS_PKG, f"tick{i}", 60.0 * (i + 1), lambda i=i: fired.append(f"tick{i}"))
+    phone.clock.advance(within_s)
+    return len(fired)
+
+
+def test_a_rare_app_gets_one_alarm_an_hour_until_standby_quota_rare_says_more() -> None:
+    assert alarms_delivered(rare_phone(), 3, 30 * 60) == 1
+    phone = rare_phone()
+    assert phone.sh("device_config put alarm_manager standby_quota_rare 3") == ("", "", 0)
+    assert "    standby_quota_rare=3\n" in phone.sh("dumpsys alarm")[0]
+    assert alarms_delivered(phone, 3, 30 * 60) == 3
+
+
+def test_a_missing_quota_defaults_to_the_lesser_of_the_bucket_above_and_the_window_is_capped() -> None:
+    phone = rare_phone()
+    phone.sh("device_config put alarm_manager standby_quota_working 1; "
+             "device_config put alarm_manager app_standby_window 7200000")
+    settings = phone.sh("dumpsys alarm")[0]
+    assert ("    app_standby_window=+1h0m0s0ms\n    standby_quota_active=720\n    standby_quota_working=1\n"
+            "    standby_quota_frequent=1\n    standby_quota_rare=1\n    standby_quota_never=0\n"
+            "    standby_quota_restricted=1\n    app_standby_restricted_window=+1d0h0m0s0ms\n") in settings

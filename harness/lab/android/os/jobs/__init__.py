@@ -3,7 +3,8 @@
 ``install(dev)`` sets ``dev.jobs`` (:class:`JobScheduler`), ``dev.alarms`` (:class:`AlarmManager`),
 ``dev.standby`` (:class:`StandbyTracker`) and ``dev.appops`` (:class:`AppOps`), and registers the
 ``jobscheduler``, ``alarm``, ``usagestats`` and ``appops`` services. QuotaController's limits follow the
-``qc_*`` flags of the ``jobscheduler`` DeviceConfig namespace (quota.py). The parts subscribe to
+``qc_*`` flags of the ``jobscheduler`` DeviceConfig namespace (quota.py), AlarmManager's app-standby quotas the
+``alarm_manager`` ones (alarm_config.py). The parts subscribe to
 ``dev.power`` and ``dev.activity`` when those exist (they may be installed later) and fall back to an
 idle, unplugged-but-healthy phone's answers until then.
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.devconfig.store import store_of
+from harness.lab.android.os.jobs.alarm_config import NAMESPACE as ALARM_NAMESPACE
+from harness.lab.android.os.jobs.alarm_config import AlarmConstants
 from harness.lab.android.os.jobs.alarm_service import AlarmService
 from harness.lab.android.os.jobs.alarms import AlarmManager
 from harness.lab.android.os.jobs.appops import AppOps, AppOpsService
@@ -71,6 +74,7 @@ def install(dev: AndroidDevice) -> None:
     dev.services["appops"] = AppOpsService(dev, appops)
     jobs.hook_parts()
     _follow_flags(dev, jobs)
+    _follow_alarm_flags(dev, alarms)
 
 
 def _follow_flags(dev: AndroidDevice, jobs: JobScheduler) -> None:
@@ -87,3 +91,19 @@ def _follow_flags(dev: AndroidDevice, jobs: JobScheduler) -> None:
     store.on_change(NAMESPACE, changed)
     everything = store.properties(NAMESPACE)
     apply_properties(jobs.quota.c, dict(everything), everything)
+
+
+def _follow_alarm_flags(dev: AndroidDevice, alarms: AlarmManager) -> None:
+    """AlarmManagerService.Constants for the app-standby keys of ``alarm_manager``; pending alarms are
+    re-evaluated at once (``updateAllAlarmsForStandbyBucket`` after a change of the quotas)."""
+    store = store_of(dev)
+    if store is None:
+        return
+
+    def changed(keys: dict[str, str | None]) -> None:
+        if AlarmConstants.concerns(keys):
+            alarms.consts.load(store.properties(ALARM_NAMESPACE))
+            alarms.reschedule()
+
+    store.on_change(ALARM_NAMESPACE, changed)
+    alarms.consts.load(store.properties(ALARM_NAMESPACE))

@@ -2,8 +2,9 @@
 
 Best effort, not verified against a 14/15 capture: the section order and the Settings keys follow
 AlarmManagerService.dumpImpl as far as public sources show it (the Settings values are a 13/14 device's,
-droidcon 2023). The per-alarm block is Alarm.java's ``toString``/``dump`` (14-era, aosp-mirror
-@06b1f1fde4e8): ``ELAPSED_WAKEUP #1: Alarm{<hash> type 2 origWhen <ms>  whenElapsed <ms> <pkg>}``
+droidcon 2023; the app-standby lines are the 14/15 ``Constants`` key names with their live values). The
+per-alarm block is Alarm.java's ``toString``/``dump`` (14-era, aosp-mirror @06b1f1fde4e8):
+``ELAPSED_WAKEUP #1: Alarm{<hash> type 2 origWhen <ms>  whenElapsed <ms> <pkg>}``
 (the double space is the source's), then ``tag=*walarm*:<tag>``, ``type=… origWhen=… window=…
 repeatInterval=… count=… flags=0x…``, ``policyWhenElapsed: requester=… app_standby=… device_idle=…
 battery_saver=…`` (``--`` for a policy that sets no time) and ``whenElapsed=… maxWhenElapsed=…``,
@@ -28,10 +29,9 @@ _SETTINGS = (
     f"min_futurity={format_duration(MIN_FUTURITY_S)}", "min_interval=+1m0s0ms", "max_interval=+365d0h0m0s0ms",
     "min_window=+10m0s0ms", "listener_timeout=+5s0ms", "allow_while_idle_short_time=+5s0ms",
     "allow_while_idle_long_time=+9m0s0ms", "allow_while_idle_whitelist_duration=+10s0ms",
-    "max_alarms_per_uid=500", "app_standby_window=+1h0m0s0ms", "standby_active_quota=720",
-    "standby_working_quota=10", "standby_frequent_quota=2", "standby_rare_quota=1", "standby_never_quota=0",
-    "standby_restricted_quota=1", "app_standby_restricted_window=+1d0h0m0s0ms", "lazy_batching=true",
+    "max_alarms_per_uid=500",
 )
+_SETTINGS_TAIL = ("lazy_batching=true",)
 
 
 def _rtc(t: float) -> str:
@@ -89,7 +89,8 @@ class AlarmService:
     def dump(self, inv: Invocation, args: list[str]) -> int:
         now = self.dev.clock.now()
         pending = self.alarms.pending()
-        lines = ["Current Alarm Manager state:", "  Settings:", *(f"    {s}" for s in _SETTINGS), "",
+        settings = [*_SETTINGS, *self.alarms.consts.settings_lines(), *_SETTINGS_TAIL]
+        lines = ["Current Alarm Manager state:", "  Settings:", *(f"    {s}" for s in settings), "",
                  f"  nowRTC={int(now * 1000)}={_rtc(now)} nowELAPSED={self._elapsed_ms(now)}"]
         times = [t for a in pending if (t := self.alarms.delivery_time(a, now)) is not None]
         if times:

@@ -2,7 +2,8 @@
 
 An alarm goes off at the latest of its policies (Alarm.java ``mPolicyWhenElapsed``): the requester's
 time; app standby (per-bucket deliveries per hour: ACTIVE 720, WORKING_SET 10, FREQUENT 2, RARE 1,
-RESTRICTED 1 per day, NEVER 0, lifted while charging — the "parole" of AppStandbyTracker); device
+RESTRICTED 1 per day, NEVER 0, lifted while charging — the "parole" of AppStandbyTracker; the numbers follow
+the ``alarm_manager`` flags, see alarm_config.py); device
 idle (in deep IDLE a plain alarm waits for the maintenance window, an allow-while-idle one may fire
 once per 9 min, 5 s for whitelisted apps); background restriction (RUN_ANY_IN_BACKGROUND ignore holds
 the app's alarms while it is in the background). Inexact alarms are delivered at their window start
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.jobs import standby
+from harness.lab.android.os.jobs.alarm_config import AlarmConstants
 from harness.lab.android.os.jobs.constraints import DeviceState
 from harness.lab.clock import Timer
 
@@ -36,8 +38,6 @@ FLAG_ALLOW_WHILE_IDLE = 1 << 2
 MIN_FUTURITY_S, MIN_INTERVAL_S, MIN_FUZZABLE_S = 5.0, 60.0, 10.0
 WHILE_IDLE_LONG_S, WHILE_IDLE_SHORT_S = 9 * 60.0, 5.0
 HOUR = 3600.0
-STANDBY_QUOTA = {standby.ACTIVE: 720, standby.WORKING_SET: 10, standby.FREQUENT: 2, standby.RARE: 1,
-                 standby.RESTRICTED: 1, standby.NEVER: 0}
 POLICIES = ("requester", "app_standby", "device_idle", "battery_saver")
 
 
@@ -80,6 +80,7 @@ class AlarmManager:
     def __init__(self, dev: AndroidDevice, state: DeviceState) -> None:
         self.dev = dev
         self.state = state
+        self.consts = AlarmConstants()  # the standby quotas and windows (alarm_manager flags, alarm_config.py)
         self.alarms: list[Alarm] = []
         self.stats: dict[tuple[str, str], DeliveryStats] = {}
         self._delivered: dict[str, list[float]] = defaultdict(list)
@@ -147,10 +148,11 @@ class AlarmManager:
         bucket = self.state.standby.bucket(alarm.package)
         if self.state.charging() or bucket == standby.EXEMPTED:
             return 0.0
-        quota = STANDBY_QUOTA.get(bucket, 720)
-        if quota == 0:
+        c = self.consts
+        quota = c.quota.get(bucket, c.quota[standby.ACTIVE])
+        if quota <= 0:
             return float("inf")
-        window = 24 * HOUR if bucket == standby.RESTRICTED else HOUR
+        window = c.restricted_window_s if bucket == standby.RESTRICTED else c.window_s
         recent = [t for t in self._delivered[alarm.package] if t > self.now() - window]
         return recent[-quota] + window if len(recent) >= quota else 0.0
 
