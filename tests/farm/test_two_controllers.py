@@ -1,0 +1,90 @@
+"""Two controllers, one lab, one farm: two separate pytest runs (own folder, own devices.toml, own reports and
+state, ``-n 2`` each) lease the same two lab phones through the plugin at the same time. No phone's cells
+from the two runs overlap in time, per each run's results.jsonl, and both runs finish green."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from itertools import pairwise
+from pathlib import Path
+
+from tests.labkit import RunningLab
+
+PHONES = ("pixel-8", "xiaomi-13")
+
+# Each cell makes a real device call while it holds the phone and notes when its body ran.
+SCENARIOS = '''
+import json
+import os
+import time
+
+import pytest
+
+from harness.android import AndroidDriver
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_cell(device, round_):
+    start = time.time()
+    drv = AndroidDriver.for_device(device.run.config, device.config, timeout_s=20)
+    assert drv.transport.shell("getprop ro.build.version.release").strip()
+    time.sleep(0.1)
+    line = json.dumps([device.name, os.environ["BGH_CONTROLLER"], start, time.time()])
+    with open(os.environ["BGH_BODIES"], "a", encoding="utf-8") as out:
+        out.write(line + "\\n")
+'''
+
+
+def _devices_toml(lab: RunningLab) -> str:
+    """The lab's phones as a remote controller sees them: plain Android phones behind the lab's adb server."""
+    parts = ['[lab]\nstate_dir = "state"\n\n[app]\nname = "Courier"\nandroid_package = "com.example.courier"\n']
+    for name in PHONES:
+        dev = lab.cfg.device(name)
+        parts.append(f'[[device]]\nname = "{name}"\nplatform = "android"\noem = "{dev.oem}"\nmodel = "{dev.model}"\n'
+                     f'os_version = "{dev.os_version}"\nserial = "{dev.serial}"\nadb_server = "{dev.adb_server}"\n')
+    return "\n".join(parts)
+
+
+def _controller(folder: Path, lab: RunningLab, farm_url: str, bodies: Path) -> subprocess.Popen[str]:
+    folder.mkdir()
+    (folder / "devices.toml").write_text(_devices_toml(lab))
+    (folder / "test_cells.py").write_text(SCENARIOS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BGH_"))}  # not our xdist worker
+    env |= {"HARNESS_FARM_URL": farm_url, "BGH_BODIES": str(bodies), "BGH_CONTROLLER": folder.name}
+    cmd = [sys.executable, "-m", "pytest", "test_cells.py", "-n", "2", "-p", "no:cacheprovider", "-q",
+           "--devices", "devices.toml", "--reports", "reports", "--no-lab"]
+    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_two_controllers_share_one_lab_through_one_farm(lab: RunningLab, farm_url: str, tmp_path: Path) -> None:
+    bodies = tmp_path / "bodies.jsonl"
+    runs = [_controller(tmp_path / name, lab, farm_url, bodies) for name in ("controller-a", "controller-b")]
+    for run in runs:
+        out, _ = run.communicate(timeout=240)
+        assert run.returncode == 0, out[-3000:]
+
+    cells: dict[str, list[tuple[float, float, str]]] = {name: [] for name in PHONES}
+    for name in ("controller-a", "controller-b"):
+        lines = [json.loads(line) for line in (tmp_path / name / "reports" / "latest" / "results.jsonl")
+                 .read_text().splitlines()]
+        results = [r for r in lines if r["type"] == "result"]
+        assert len(results) == 8 and {r["outcome"] for r in results} == {"passed"}, results
+        for r in results:
+            cells[r["device"]].append((r["started_at"], r["ended_at"], f"{name} {r['nodeid']}"))
+    for phone, spans in cells.items():
+        spans.sort()
+        for (_, end, who), (start, _, next_who) in pairwise(spans):
+            assert start >= end, f"{phone}: {next_who} started at {start} before {who} ended at {end}"
+
+    spans_by_phone: dict[str, list[tuple[float, float, str]]] = {name: [] for name in PHONES}
+    for line in bodies.read_text().splitlines():
+        phone, controller, start, end = json.loads(line)
+        spans_by_phone[phone].append((start, end, controller))
+    for phone, spans in spans_by_phone.items():
+        spans.sort()
+        assert len(spans) == 8 and {c for _, _, c in spans} == {"controller-a", "controller-b"}
+        for (_, end, _), (start, _, _) in pairwise(spans):
+            assert start >= end, f"{phone}: two test bodies drove it at once"
