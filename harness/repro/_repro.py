@@ -23,10 +23,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from harness.config import Config, DeviceConfig, load_config
 from harness.labctl import lab_state, spawn_lab, stop_lab
+from harness.plugin._progress import RunWatch
 from harness.reporting import ReportError, load_run, new_run_id
 from harness.repro._bundle import BundleSource, write_bundle
 from harness.repro._pytest import run_test
@@ -109,7 +111,8 @@ def _loop(plan: ReproPlan, cfg: Config, devs: list[DeviceConfig], runs: int | No
           console: Console) -> None:
     deadline = time.monotonic() + plan.for_s if plan.for_s else None
     bases = {d.name: seed_base(cfg, d, plan.seed) for d in devs}
-    with _progress(console) as progress:
+    watches: dict[str, RunWatch] = {}
+    with _progress(console, watches) as progress:
         tasks = {d.name: progress.add_task(d.name, total=runs, fails=0) for d in devs}
         index = 0
         while runs is None or index < runs:
@@ -118,7 +121,9 @@ def _loop(plan: ReproPlan, cfg: Config, devs: list[DeviceConfig], runs: int | No
                     result.stopped_by = "time"
                     return
                 base = bases[dev.name]
+                watches[dev.name] = RunWatch(result.out_dir / "runs" / _run_id(result, dev, index))
                 rec, interrupted = _one_run(plan, cfg, dev, index, None if base is None else base + index, result)
+                watches.pop(dev.name, None)
                 result.records[dev.name].append(rec)
                 failing = sum(r.failing for r in result.records[dev.name])
                 progress.update(tasks[dev.name], advance=1, fails=failing)
@@ -135,7 +140,7 @@ def _loop(plan: ReproPlan, cfg: Config, devs: list[DeviceConfig], runs: int | No
 
 def _one_run(plan: ReproPlan, cfg: Config, dev: DeviceConfig, index: int, seed: int | None,
              result: ReproResult) -> tuple[RunRecord, bool]:
-    run_id = f"{result.out_dir.name}-{dev.name}-{index + 1:03d}"
+    run_id = _run_id(result, dev, index)
     runs_dir = result.out_dir / "runs"
     done = run_test(plan.test, dev.name, plan.devices_path, runs_dir, run_id, seed,
                     result.out_dir / "logs" / f"{run_id}.log")
@@ -150,23 +155,41 @@ def _one_run(plan: ReproPlan, cfg: Config, dev: DeviceConfig, index: int, seed: 
     return rec, done.interrupted
 
 
+def _run_id(result: ReproResult, dev: DeviceConfig, index: int) -> str:
+    return f"{result.out_dir.name}-{dev.name}-{index + 1:03d}"
+
+
 def _with_bundle(rec: RunRecord, path: Path) -> RunRecord:
     return replace(rec, bundle=path)
 
 
 @contextlib.contextmanager
-def _progress(console: Console) -> Iterator[Progress]:
-    """A progress bar on the terminal; pytest's output goes to each run's log meanwhile."""
+def _progress(console: Console, watches: dict[str, RunWatch]) -> Iterator[Progress]:
+    """A progress bar on the terminal, with what the current run does; pytest's output goes to each run's log
+    meanwhile (with the plugin's plain progress lines)."""
     terminal = _terminal(console)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("failing runs: {task.fields[fails]}"), TimeElapsedColumn(),
-                        console=terminal, redirect_stdout=False, redirect_stderr=False, transient=False)
+                        TextColumn("failing runs: {task.fields[fails]}"), TimeElapsedColumn(), _NowColumn(watches),
+                        console=terminal, redirect_stdout=False, redirect_stderr=False, transient=False,
+                        refresh_per_second=2)
     try:
         with progress:
             yield progress
     finally:
         if terminal is not console:
             terminal.file.close()
+
+
+class _NowColumn(ProgressColumn):
+    """The phone's current run: its elapsed time and ETA, and the window it waits on (the plugin's progress)."""
+
+    def __init__(self, watches: dict[str, RunWatch]) -> None:
+        super().__init__()
+        self.watches = watches
+
+    def render(self, task: Task) -> Text:
+        watch = self.watches.get(str(task.description))
+        return Text(watch.text() if watch is not None else "", no_wrap=True, overflow="ellipsis", style="dim")
 
 
 def _terminal(console: Console) -> Console:

@@ -4,6 +4,7 @@ publishes when a real EventStream waits (through Expect and through a scenario's
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from harness.plugin._progress._board import Board, Cell, PhoneView, Wait, pace, 
 from harness.plugin._progress._display import Tail
 from harness.plugin._progress._feed import PROGRESS_DIR, Feed
 from harness.plugin._progress._lines import cell_name, end_line, now_text, span, start_line, wait_line
+from harness.plugin._progress._watch import RunWatch
 
 TASK = "sync-orders"
 
@@ -184,3 +186,18 @@ def test_tail_reads_whole_lines_only(tmp_path: Path) -> None:
         f.write('.5}\n')
     assert tail.read() == [{"e": "wait", "t": 3.5}]
     assert tail.read() == []
+
+
+def test_run_watch_says_what_the_running_cell_waits_for(tmp_path: Path) -> None:
+    watch = RunWatch(tmp_path)
+    assert watch.text(now=10.0) == ""  # nothing written yet: the run has not reached its cell
+    feed = Feed("main", lambda: tmp_path)
+    feed.started("t.py::test_a[pixel-8]", "pixel-8", 20.0, 4800.0)
+    feed.emit("wait", nodeid="t.py::test_a[pixel-8]", device="pixel-8", what="task_fired task='s'",
+              window_s=1800.0, rate=240.0)
+    feed.close()
+    start = watch.board.cells  # empty until asked: the watch reads when its text is wanted
+    assert start == {}
+    text = watch.text(now=json.loads((tmp_path / PROGRESS_DIR / "main.jsonl").read_text().splitlines()[1])["t"])
+    assert re.fullmatch(r"\S+, eta \S+ · <0\.1s into a window 30m00s of device time \(7\.5s at 240x\) · "
+                        r"waits for task_fired task='s'", text), text

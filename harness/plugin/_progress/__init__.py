@@ -9,6 +9,7 @@ tails them with the run's ``plan.json`` and shows a live table on a terminal, pl
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Generator
 from typing import Any
 
@@ -22,9 +23,10 @@ from harness.plugin._plan import PLAN_KEY, USED_KEY
 from harness.plugin._progress._board import Board
 from harness.plugin._progress._display import Display, terminal_out
 from harness.plugin._progress._feed import Feed
+from harness.plugin._progress._watch import RunWatch
 from harness.plugin._run import RUN_KEY
 
-__all__ = ["MODES", "outcome_of"]
+__all__ = ["MODES", "RunWatch", "outcome_of"]
 
 MODES = ("auto", "live", "plain", "off")
 _FEED_KEY = pytest.StashKey[Feed]()
@@ -111,7 +113,8 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     finally:
         if display is not None:
             display.stop()
-            display.out.flush()
+            if display.out is not sys.stdout:  # our duplicate of the descriptor (repro runs pytest many times)
+                display.out.close()
 
 
 def _start(session: pytest.Session) -> Display | None:
