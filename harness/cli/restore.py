@@ -54,6 +54,7 @@ def _chosen(cfg: Config, device: str | None, every: bool) -> list[DeviceConfig]:
 
 
 def _restore_one(cfg: Config, dev: DeviceConfig, wait_s: float) -> Replay:
+    from harness.farm import farm_store
     from harness.journal import journal_for
     from harness.journal.replay import replay_device
     from harness.labctl import state_dir
@@ -61,7 +62,9 @@ def _restore_one(cfg: Config, dev: DeviceConfig, wait_s: float) -> Replay:
 
     if not journal_for(cfg, dev.name).pending():
         return Replay([], [], [])
-    pool = Pool(state_dir(cfg) / "pool", f"restore-{int(time.time())}")
+    # The same lease store as the runs' (a farm's PostgreSQL when one is configured), so a phone a test holds is
+    # waited for, not undone under it.
+    pool = Pool(state_dir(cfg) / "pool", f"restore-{int(time.time())}", store=farm_store(cfg))
     try:
         with pool.acquire(dev, wait_s, holder="harness restore"):
             return replay_device(cfg, dev)

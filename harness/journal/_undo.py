@@ -52,16 +52,17 @@ class Undo:
         try:
             return self.args[name]
         except KeyError:
-            raise ValueError(f"a {self.kind} undo needs {name!r}, this one has {sorted(self.args)}") from None
+            raise ValueError(f"an undo of kind {self.kind} needs {name!r}, this one has {sorted(self.args)}") from None
 
     def describe(self) -> str:
-        """One line for logs and ``harness restore``."""
+        """One line for logs and ``harness restore`` (``?`` for an argument the entry lacks)."""
+        arg = self.args.get
         if self.kind == "shell":
-            return self.arg("command")
+            return arg("command", "?")
         if self.kind == "adb-reverse":
-            return f"adb reverse --remove tcp:{self.arg('device_port')}"
+            return f"adb reverse --remove tcp:{arg('device_port', '?')}"
         if self.kind == "hub-port":
-            return f"hub {self.arg('hub')} port {self.arg('port')} mode {self.arg('mode')}"
+            return f"hub {arg('hub', '?')} port {arg('port', '?')} mode {arg('mode', '?')}"
         return "stop the simulated location"
 
     def to_json(self) -> dict[str, Any]:

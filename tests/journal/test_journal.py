@@ -166,3 +166,15 @@ def test_an_undo_that_names_another_platform_is_a_problem_not_a_crash(tmp_path: 
 def test_an_undo_that_is_not_understood_is_refused(data: object) -> None:
     with pytest.raises(ValueError):
         Undo.from_json(data)
+
+
+def test_an_entry_missing_an_argument_is_reported_and_kept(tmp_path: Path) -> None:
+    journal = _journal(tmp_path)
+    journal.record("adb reverse", Undo("adb-reverse", {}))
+
+    def android(undo: Undo) -> None:
+        int(undo.arg("device_port"))
+
+    [problem] = journal.replay(android).problems
+    assert problem == "adb reverse: an undo of kind adb-reverse needs 'device_port', this one has []"
+    assert [e.undo.describe() for e in journal.pending()] == ["adb reverse --remove tcp:?"]
