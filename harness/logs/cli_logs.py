@@ -21,7 +21,7 @@ from harness.logs.ios_events import ios_events
 from harness.logs.ios_syslog import looks_like_ios, parse_ios
 from harness.logs.timeline import capture_timeline, detect_capture, format_event
 
-__all__ = ["CaptureError", "capture_events", "read_capture", "run_logs"]
+__all__ = ["CaptureError", "capture_events", "capture_events_detail", "read_capture", "run_logs", "skipped_note"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -53,21 +53,40 @@ def run_logs(path: str, package: str | None, as_json: bool, out: TextIO, err: Te
     except CaptureError as exc:
         err.write(f"harness logs: {exc}\n")
         return EXIT_BAD_INPUT
-    events, skipped = capture_events(text)
+    events, skipped, skipped_line_nos = capture_events_detail(text)
     if package:
         events = for_package(events, package)
     for event in events:
         out.write((json.dumps(event.as_json(), ensure_ascii=False) if as_json else format_event(event)) + "\n")
     if skipped:
-        noun = "line" if skipped == 1 else "lines"
-        err.write(f"skipped {skipped} unparseable {noun}\n")
+        err.write(skipped_note(text, skipped, skipped_line_nos) + "\n")
     return EXIT_OK
+
+
+_SAMPLE_LINES = 3
+_SAMPLE_WIDTH = 100
+
+
+def skipped_note(text: str, skipped: int, line_nos: list[int]) -> str:
+    """``skipped N unparseable lines``, then a few of them (line number and text) so the reader can tell a
+    format the parser does not know from noise pasted around the capture."""
+    noun = "line" if skipped == 1 else "lines"
+    rows = text.splitlines()
+    sample = [f"  line {n}: {rows[n - 1][:_SAMPLE_WIDTH]!r}" for n in line_nos[:_SAMPLE_LINES] if 0 < n <= len(rows)]
+    head = f"skipped {skipped} unparseable {noun}" + (", e.g.:" if sample else "")
+    return "\n".join([head, *sample])
 
 
 def capture_events(text: str, *, year: int | None = None) -> tuple[list[Event], int]:
     """The events of a capture of either platform, and how many of its lines no format matched."""
+    events, skipped, _ = capture_events_detail(text, year=year)
+    return events, skipped
+
+
+def capture_events_detail(text: str, *, year: int | None = None) -> tuple[list[Event], int, list[int]]:
+    """``capture_events`` plus the line numbers of the lines no format matched."""
     if detect_capture(text) == "logcat" and looks_like_ios(text):
         parsed = parse_ios(text, year=year)
-        return ios_events(parsed.lines), parsed.skipped
+        return ios_events(parsed.lines), parsed.skipped, parsed.skipped_line_nos
     timeline = capture_timeline(text, year=year)
-    return timeline.events, timeline.skipped
+    return timeline.events, timeline.skipped, timeline.skipped_line_nos

@@ -186,31 +186,38 @@ class LogcatParser:
         fast = _THREADTIME_FAST.match
         epoch = self._clock.epoch
         seconds = self._clock.seconds
+        make = tuple.__new__  # LogLine's generated __new__ parses keywords; the hot path passes a tuple
+        # The parser's state lives in locals on the hot path and goes back to ``self`` around the slow one.
+        line_no, last, pending, buffer = self._line_no, self._last_line, self._pending, self._buffer
         for raw in raw_lines:
-            self._line_no += 1
+            line_no += 1
             line = raw.rstrip("\r\n")
-            if self._long is not None and self._long_body(line, out):
-                continue
-            m = fast(line)
+            m = fast(line) if self._long is None else None
             if m is None:
-                self._slow(line, out)
-                continue
+                self._line_no, self._last_line, self._pending = line_no, last, pending
+                if self._long is None or not self._long_body(line, out):
+                    m = fast(line)
+                    if m is None:
+                        self._slow(line, out)
+                last, pending, buffer = self._last_line, self._pending, self._buffer
+                if m is None:
+                    continue
             # The hot path, inlined: the benchmark measures this loop.
             t, pid, tid, prio, tag, msg = m.groups()
             base = seconds.get(t[:14])
             when = epoch(t) if base is None else base + int(t[15:]) / _SCALE[len(t) - 15]
-            rec = LogLine(when, t, int(pid), int(tid), prio, tag.rstrip(), msg, self._line_no, self._buffer,
-                          None, None, "threadtime", line)
-            prev = self._pending
-            if (prev is not None and prev.time_text == t and self._last_line == rec.line_no - 1
-                    and prev.tid == rec.tid and prev.pid == rec.pid and prev.tag == rec.tag
-                    and prev.prio == prio and prev.buffer == rec.buffer):
-                self._pending = prev._replace(msg=prev.msg + "\n" + msg, raw=prev.raw + "\n" + line)
+            ipid, itid = int(pid), int(tid)
+            tag = tag.rstrip()
+            if (pending is not None and pending[1] == t and last == line_no - 1 and pending[3] == itid
+                    and pending[2] == ipid and pending[5] == tag and pending[4] == prio and pending[8] == buffer):
+                pending = pending._replace(msg=pending[6] + "\n" + msg, raw=pending[12] + "\n" + line)
             else:
-                if prev is not None:
-                    out.append(prev)
-                self._pending = rec
-            self._last_line = rec.line_no
+                if pending is not None:
+                    out.append(pending)
+                pending = make(LogLine, (when, t, ipid, itid, prio, tag, msg, line_no, buffer, None, None,
+                                         "threadtime", line, 0))
+            last = line_no
+        self._line_no, self._last_line, self._pending = line_no, last, pending
         return out
 
     def close(self) -> list[LogLine]:

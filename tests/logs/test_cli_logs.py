@@ -45,7 +45,7 @@ def test_line_numbers_count_every_line_of_the_file(tmp_path: Path) -> None:
     assert code == 0
     assert [(r["kind"], r["job_id"], r["killer"], r["line"]) for r in json_lines(out)] == [
         ("job_timeout", 999, None, 4), ("force_stop", None, "huawei", 6)]
-    assert err == "skipped 1 unparseable line\n"
+    assert err == "skipped 1 unparseable line, e.g.:\n  line 3: 'not logcat'\n"
 
 
 def test_skipped_lines_are_counted_on_stderr(tmp_path: Path) -> None:
@@ -53,7 +53,9 @@ def test_skipped_lines_are_counted_on_stderr(tmp_path: Path) -> None:
     capture.write_text("junk one\n" + (DATA / "s10_c.txt").read_text() + "junk two\njunk three\n", encoding="utf-8")
     code, out, err = run(capture)
     assert code == 0 and len(out.splitlines()) == 1
-    assert err == "skipped 3 unparseable lines\n"
+    # the count, then a sample of what was skipped, with line numbers (issue 18)
+    assert err == ("skipped 3 unparseable lines, e.g.:\n  line 1: 'junk one'\n  line 3: 'junk two'\n"
+                   "  line 4: 'junk three'\n")
 
 
 def test_human_output_names_the_killer() -> None:

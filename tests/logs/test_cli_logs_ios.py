@@ -113,7 +113,7 @@ def test_idevicesyslog_session_with_unparseable_lines(tmp_path: Path) -> None:
     code, out, err = run(capture)
     assert code == 0
     assert [(r["time"], r["kind"], r["line"]) for r in json_lines(out)] == [("Nov 28 08:00:01", "push", 3)]
-    assert err == "skipped 2 unparseable lines\n"
+    assert err.startswith("skipped 2 unparseable lines, e.g.:\n  line 1: 'junk before anything'\n")
 
 
 def test_android_captures_still_read_as_android() -> None:
