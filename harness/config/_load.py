@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from harness.config._farm import parse_farm
 from harness.config._model import (
     OEMS,
     PLATFORMS,
@@ -32,7 +33,7 @@ _DEVICE_KEYS = set(DeviceConfig.__dataclass_fields__)
 _LAB_KEYS = set(LabConfig.__dataclass_fields__)
 _TASK_KEYS = set(TaskConfig.__dataclass_fields__)
 _APP_KEYS = set(AppConfig.__dataclass_fields__) - {"tasks"} | {"task"}
-_TOP_KEYS = {"lab", "app", "device", "push", "collector"}
+_TOP_KEYS = {"lab", "app", "device", "push", "collector", "farm"}
 _PROCESS_CONTROLS = ("dvt", "tunnel", "appium")  # harness/ios/process.py
 
 
@@ -58,7 +59,7 @@ def load_config(path: str | Path = "devices.toml") -> Config:
         _check_app_ids(text_path, app, devices)
     push = parse_push(text_path, top.data.get("push"))
     collector = parse_collector(text_path, top.data.get("collector"))
-    cfg = Config(text_path, devices, app, lab, push, collector)
+    cfg = Config(text_path, devices, app, lab, push, collector, parse_farm(text_path, top.data.get("farm")))
     check_ports(cfg)
     check_state_dir(cfg)
     return cfg
