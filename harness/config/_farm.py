@@ -33,7 +33,7 @@ _DEFAULT_QUARANTINE_S = 3600.0
 @dataclass(frozen=True, slots=True)
 class FarmConfig:
     url: str | None = None  # postgresql://user@host:port/db; None: leases are files on this controller
-    quarantine_s: float = _DEFAULT_QUARANTINE_S  # a device quarantined by one controller stays out for every controller this long
+    quarantine_s: float = _DEFAULT_QUARANTINE_S  # a phone quarantined by one controller stays out for all this long
 
 
 def _check_url(path: str, where: str, url: str) -> str:
