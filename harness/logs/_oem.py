@@ -68,7 +68,21 @@ def _chimera(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> 
                killer="samsung", extra={"source": ln.tag or ""})
 
 
+# MIUI's PowerKeeper hears of every death from AMS: "notifyAMProcDied pacakageName: com.example.bazel, pid:10569"
+# (sic, field a037). A death, not a kill: AMS's own line, when the capture has it, says more.
+_POWERKEEPER_DIED = re.compile(r"^notifyAMProcDied \w+: ([A-Za-z][\w.]*)(?::\S+)?, pid:(\d+)")
+
+
+def _powerkeeper_event(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _POWERKEEPER_DIED.match(row)
+    if m is not None:
+        pid = int(m.group(2))
+        b.pid_package.setdefault(pid, m.group(1))
+        b.emit("process_died", ln, line_no, raw, package=m.group(1), pid=pid, extra={"source": ln.tag or ""})
+
+
 BY_TAG: dict[str, tuple[_Handler, ...]] = {
+    "PowerKeeper.Event": (_powerkeeper_event,),
     "OPBF": (_opbf,),
     "FreecessController": (_freecess,),
     "OplusHansManager": (_hans,),

@@ -109,6 +109,9 @@ _TIMED = re.compile(rf"^{_ANY_TIME} +(?:\S+ +)?\d+ +\d+ {_PRIO} |^{_ANY_TIME} {_
 # "-v long": "[ 11-28 08:15:02.311  4321: 4350 I/Tag ]"; OEM log viewers drop the inner spaces.
 _LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?P<p>{_PRIO})/(?P<tag>.*?) *\]$")
 _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): |Process \S+ \(pid \d+\)"
+                     r"(?: \(adj -?\d+\))? has died|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
 _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")
@@ -272,10 +275,16 @@ class LogcatParser:
             if divider is not None:
                 self._buffer = divider.group(1)
             return
-        if self._match(line, line, out):
+        text = _ANSI.sub("", line) if "\x1b" in line else line  # logcat -v color
+        if self._match(text, line, out):
             return
-        damage = _DAMAGE.match(line)
-        if damage is not None and self._match(line[damage.end():], line, out):
+        damage = _DAMAGE.match(text)
+        if damage is not None and self._match(text[damage.end():], line, out):
+            return
+        if _RAW_AM.match(text):
+            # -v raw prints the message alone; these wordings are ActivityManager's and nobody else's.
+            self._push(LogLine(None, None, None, None, None, "ActivityManager", text, self._line_no, self._buffer,
+                               None, None, "raw", line), out)
             return
         self._flush(out)
         self._skip()

@@ -284,3 +284,22 @@ def test_lab_multi_line_messages_read_back_whole(entry: LogEntry, rows: list[str
                      entry.prio, entry.tag, msg)
     result = parse_logcat(format_entry(entry, LogFormat("threadtime")), year=time.gmtime(entry.sec).tm_year)
     assert [r.msg for r in result.lines] == [msg]
+
+
+# logcat -v color wraps each line in ANSI colours (logprint.cpp); -v raw prints the message alone, which is
+# read only for ActivityManager's own wordings (issue 18).
+@pytest.mark.parametrize(("line", "tag", "msg"), [
+    ("\x1b[38;5;40mI/ActivityManager( 1370): Killing 20509:com.a.b/u0a273 (adj 200): remove task\x1b[0m",
+     "ActivityManager", "Killing 20509:com.a.b/u0a273 (adj 200): remove task"),
+    ("Killing 20509:com.a.b/u0a273 (adj 200): remove task", "ActivityManager",
+     "Killing 20509:com.a.b/u0a273 (adj 200): remove task"),
+    ("Process com.a.b (pid 14362) has died: fore TOP", "ActivityManager", "Process com.a.b (pid 14362) has died: fore TOP"),
+])
+def test_color_and_raw_lines(line: str, tag: str, msg: str) -> None:
+    parsed = parse_logcat(line)
+    assert [(r.tag, r.msg) for r in parsed.lines] == [(tag, msg)] and parsed.skipped == 0
+
+
+def test_raw_lines_that_are_not_activitymanager_are_skipped() -> None:
+    assert parse_logcat("some message an app printed\nKilling time at the station\n").skipped == 2
+
