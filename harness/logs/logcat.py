@@ -110,8 +110,9 @@ _TIMED = re.compile(rf"^{_ANY_TIME} +(?:\S+ +)?\d+ +\d+ {_PRIO} |^{_ANY_TIME} {_
 _LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?P<p>{_PRIO})/(?P<tag>.*?) *\]$")
 _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): |Process \S+ \(pid \d+\)"
-                     r"(?: \(adj -?\d+\))? has died|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
+_RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): "
+                     r"|Process \S+ \(pid \d+\)(?: \(adj -?\d+\))? has died"
+                     r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
 _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")

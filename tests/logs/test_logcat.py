@@ -293,7 +293,8 @@ def test_lab_multi_line_messages_read_back_whole(entry: LogEntry, rows: list[str
      "ActivityManager", "Killing 20509:com.a.b/u0a273 (adj 200): remove task"),
     ("Killing 20509:com.a.b/u0a273 (adj 200): remove task", "ActivityManager",
      "Killing 20509:com.a.b/u0a273 (adj 200): remove task"),
-    ("Process com.a.b (pid 14362) has died: fore TOP", "ActivityManager", "Process com.a.b (pid 14362) has died: fore TOP"),
+    ("Process com.a.b (pid 14362) has died: fore TOP", "ActivityManager",
+     "Process com.a.b (pid 14362) has died: fore TOP"),
 ])
 def test_color_and_raw_lines(line: str, tag: str, msg: str) -> None:
     parsed = parse_logcat(line)
