@@ -54,13 +54,13 @@ def load_config(path: str | Path = "devices.toml") -> Config:
                      _APP_KEYS))
     entries = require_table(text_path, "[[device]]", top.data.get("device", []), array=True)
     devices = tuple(_device(text_path, i, entry, lab) for i, entry in enumerate(entries))
-    _check_unique(text_path, devices)
-    if app_raw is not None:
-        _check_app_ids(text_path, app, devices)
     push = parse_push(text_path, top.data.get("push"))
     collector = parse_collector(text_path, top.data.get("collector"))
     cfg = Config(text_path, devices, app, lab, push, collector, parse_farm(text_path, top.data.get("farm")))
-    check_ports(cfg)
+    check_ports(cfg)  # before the serials: two lab phones on one lab_port are a port clash, named as such
+    _check_unique(text_path, devices)
+    if app_raw is not None:
+        _check_app_ids(text_path, app, devices)
     check_state_dir(cfg)
     return cfg
 
