@@ -69,8 +69,11 @@ class IOSTransport:
             self._opening = asyncio.Lock()
         async with self._opening:
             if self._lockdown is None:
-                self._lockdown = await create_using_usbmux(serial=self.udid, usbmux_address=self.usbmux_address,
-                                                           autopair=True)
+                # bounded here too, not only by ``call``: the syslog capture opens its session through this,
+                # and a stopped usbmuxd accepts the connection and then says nothing
+                self._lockdown = await asyncio.wait_for(
+                    create_using_usbmux(serial=self.udid, usbmux_address=self.usbmux_address, autopair=True),
+                    self.default_timeout_s)
             return self._lockdown
 
     def forget(self) -> None:
