@@ -49,6 +49,11 @@ def clean(lab: RunningLab) -> Iterator[None]:
             run(lab, f"device_config delete {namespace} {rest.partition('=')[0]}", name)
         run(lab, "device_config set_sync_disabled_for_tests none", name)
         assert run(lab, "device_config list", name).stdout == ""
+        # mInactiveTimeout keeps the inactive_to of the last becomeActive: leave ACTIVE and come back so the
+        # next test on this shared phone gets the default again.
+        run(lab, "dumpsys battery unplug; input keyevent KEYCODE_SLEEP; input keyevent KEYCODE_WAKEUP; "
+                 "dumpsys battery reset", name)
+        assert "  mInactiveTimeout=+30m0s0ms\n" in run(lab, "dumpsys deviceidle", name).stdout
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ DEFAULTS = _defaults()
 class QcConstants:
     """``QuotaController.QcConstants``: the raw values (what the dump prints) and the limits in force.
 
-    The limits are the raw values clamped as ``processConstantLocked`` does (15-era QuotaController):
+    The limits are the raw values clamped as ``processConstantLocked`` does (muhomorr/platform_frameworks_base-15
+    ``apex/jobscheduler/service/java/com/android/server/job/controllers/QuotaController.java`` @e734c502b51c):
     allowed time per period in [1 min, max execution time], a bucket window in [its allowed time, 24 h]
     (RESTRICTED: 1 week), max execution time in [1 h, 24 h], job counts at least 10, session counts at least 1
     (RESTRICTED: 0), the rate-limiting window in [30 s, 24 h] with at least 10 jobs and 10 sessions, and session

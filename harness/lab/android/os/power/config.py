@@ -9,8 +9,9 @@ DeviceIdleController.java`` @0898a28d5bbf, ``Constants``. Each value comes from 
 Two consequences scripts meet, both modelled here:
 
 - ``onPropertiesChanged`` hands the mediator the callback's Properties, and DeviceConfig's callback carries only
-  the keys that changed (``DeviceConfig.handleChange``). ``updateConstantsLocked`` then recomputes every
-  constant, so a flag put earlier falls back to its default when another key of the namespace changes: after
+  the keys that changed (``DeviceConfig.handleChange``, mainline ConfigInfrastructure module).
+  ``updateConstantsLocked`` then recomputes every constant, so a flag put earlier falls back to its default when
+  another key of the namespace changes: after
   ``put device_idle inactive_to 5000`` then ``put device_idle sensing_to 5000``, only ``sensing_to`` is live
   (``device_config get`` still prints both). A reboot reads the whole namespace (``Constants()`` calls
   ``DeviceConfig.getProperties(NAMESPACE_DEVICE_IDLE)``), and keys in ``device_idle_constants`` are read whole.
