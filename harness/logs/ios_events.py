@@ -221,11 +221,15 @@ def _springboard(b: IOSEventBuilder, ln: LogLine) -> None:
         b.emit("push", ln, package=m.group(1), reason=f"priority {m.group(2)}",
                extra={"topic": m.group(1), "priority": m.group(2)})
         return
-    about = b.subject(msg)  # FrontBoard's "[app<bundle>:pid] Bootstrap success!" and the like
-    if about is not None and about[2].startswith(" Process exited:"):
+    about = b.subject(msg)  # FrontBoard's "[app<bundle>:pid] …" lines
+    if about is None:
+        return
+    if about[2].startswith(" Process exited:"):
         exited = _FB_EXITED.match(about[2], 1)
         if exited is not None:
             _frontboard_exit(b, ln, about[:2], exited)
+    elif about[2].startswith(" Bootstrap success"):
+        b.started(ln, about[0], about[1])  # FrontBoard launched the process (field i012)
 
 
 def _frontboard_exit(b: IOSEventBuilder, ln: LogLine, who: tuple[int, str], m: re.Match[str]) -> None:

@@ -26,6 +26,7 @@ from the capture, before the parser read it. Scoring runs the body through ``har
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ class Capture:
 
 
 def parse_expect(text: str) -> Expected:
-    kind, *pairs = text.split()
+    kind, *pairs = shlex.split(text)  # a value with spaces is quoted: reason="priority 10"
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     fields: dict[str, str | int] = {}
