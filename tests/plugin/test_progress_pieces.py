@@ -3,16 +3,18 @@ publishes when a real EventStream waits (through Expect and through a scenario's
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, observe_waits
 from harness.plugin._progress._board import Board, Cell, PhoneView, Wait, pace, phone_eta, run_eta
-from harness.plugin._progress._display import Tail
+from harness.plugin._progress._display import LineProxy, Tail
 from harness.plugin._progress._feed import PROGRESS_DIR, Feed
 from harness.plugin._progress._lines import cell_name, end_line, now_text, span, start_line, wait_line
 from harness.plugin._progress._watch import RunWatch
@@ -107,13 +109,13 @@ _VIEW = PhoneView("pixel-8", 1, 4, 0, _CELL, 610.0)
     (start_line(_CELL, _VIEW, 1200.0),
      "[progress] pixel-8 start scenarios/test_doze.py::test_sync[pixel-8] | cell 2/4 | plan 12h00m of device time, "
      "3m00s of wall time | phone eta 10m10s | run eta 20m00s"),
-    (wait_line(_CELL, _WAIT, _VIEW, 1200.0, now=1042.0),
+    (wait_line(_CELL, _WAIT, _VIEW, 1200.0),
      "[progress] pixel-8 wait scenarios/test_doze.py::test_sync[pixel-8] for task_fired task='sync-orders' | window "
-     "30m00s of device time (7.5s at 240x) | elapsed 42s | phone eta 10m10s | run eta 20m00s"),
-    (wait_line(_CELL, Wait("the window to pass", 600.0, 1.0, 1000.0), _VIEW, 1200.0, now=1000.0),
+     "30m00s of device time (7.5s at 240x) | elapsed 40s | phone eta 10m10s | run eta 20m00s"),
+    (wait_line(_CELL, Wait("the window to pass", 600.0, 1.0, 1000.0), _VIEW, 1200.0),
      "[progress] pixel-8 wait scenarios/test_doze.py::test_sync[pixel-8] for the window to pass | window 10m00s of "
      "device time | elapsed <0.1s | phone eta 10m10s | run eta 20m00s"),  # a real phone: device time is wall time
-    (wait_line(_CELL, Wait("the window to pass", None, 240.0, 1000.0), _VIEW, 1200.0, now=1001.0),
+    (wait_line(_CELL, Wait("the window to pass", None, 240.0, 1001.0), _VIEW, 1200.0),
      "[progress] pixel-8 wait scenarios/test_doze.py::test_sync[pixel-8] for the window to pass | window of unknown "
      "length (no log line yet to measure it from) | elapsed 1.0s | phone eta 10m10s | run eta 20m00s"),
     (end_line(Cell(_CELL.nodeid, "pixel-8", 180.0, 43200.0, 1000.0, 1171.0, "failed", 41000.0),
@@ -131,8 +133,8 @@ def test_plain_lines(line: str, expected: str) -> None:
      "2.0s into a window 30m00s of device time (7.5s at 240x) · waits for task_fired task='sync-orders'"),
     (PhoneView("pixel-8", 1, 4, 0, Cell("t.py::a[pixel-8]", "pixel-8", 1, 1, 0.0), 1.0),
      "acting on the phone (no wait)"),
-    (PhoneView("pixel-8", 0, 4, 0, None, 40.0), "queued (waits for a free worker)"),
-    (PhoneView("pixel-8", 4, 4, 0, None, 0.0), "done"),
+    (PhoneView("pixel-8", 0, 4, 0, None, 40.0), "not started (its worker is busy, or starting)"),
+    (PhoneView("pixel-8", 4, 4, 0, None, 0.0), ""),  # a finished phone: its first line says so
 ])
 def test_now_text(view: PhoneView, expected: str) -> None:
     assert now_text(view, now=1042.0) == expected
@@ -201,3 +203,15 @@ def test_run_watch_says_what_the_running_cell_waits_for(tmp_path: Path) -> None:
     text = watch.text(now=json.loads((tmp_path / PROGRESS_DIR / "main.jsonl").read_text().splitlines()[1])["t"])
     assert re.fullmatch(r"\S+, eta \S+ · <0\.1s into a window 30m00s of device time \(7\.5s at 240x\) · "
                         r"waits for task_fired task='s'", text), text
+
+
+def test_line_proxy_prints_whole_lines_and_keeps_a_part_for_its_end() -> None:
+    shown, real = io.StringIO(), io.StringIO()
+    proxy = LineProxy(Console(file=shown, width=200, color_system=None), real)
+    proxy.write("test_x.py::test_a[pixel-8] ")
+    proxy.flush()  # pytest flushes the name before the test runs: nothing shows yet
+    assert shown.getvalue() == ""
+    proxy.write("PASSED [ 50%]\ntest_x.py::test_b[pixel-8] ")
+    assert shown.getvalue() == "test_x.py::test_a[pixel-8] PASSED [ 50%]\n"
+    proxy.drain()  # the table stopped: the rest goes to the real stream
+    assert real.getvalue() == "test_x.py::test_b[pixel-8] "

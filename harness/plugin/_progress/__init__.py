@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from rich.file_proxy import FileProxy
 
 from harness.logs.stream import observe_waits
 from harness.plugin._options import devices_named
 from harness.plugin._plan import PLAN_KEY, USED_KEY
 from harness.plugin._progress._board import Board
-from harness.plugin._progress._display import Display, terminal_out
+from harness.plugin._progress._display import Display, LineProxy, terminal_out
 from harness.plugin._progress._feed import Feed
 from harness.plugin._progress._watch import RunWatch
 from harness.plugin._run import RUN_KEY
@@ -144,8 +143,12 @@ def _router(config: pytest.Config) -> Any:
     original = getattr(writer, "_file", None)  # pytest's TerminalWriter keeps its stream there (no public setter)
 
     def route(console: Console | None) -> None:
-        if original is not None:
-            writer._file = FileProxy(console, original) if console is not None else original
+        if original is None:
+            return
+        current = writer._file
+        if isinstance(current, LineProxy):
+            current.drain()
+        writer._file = LineProxy(console, original) if console is not None else original
 
     return route
 

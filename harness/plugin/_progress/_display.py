@@ -8,6 +8,7 @@ swallow a line written while the test runs.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -25,7 +26,7 @@ from harness.plugin._progress._board import Board
 from harness.plugin._progress._feed import PROGRESS_DIR
 from harness.plugin._progress._lines import PREFIX, cell_name, end_line, now_text, span, start_line, wait_line
 
-__all__ = ["Display", "Tail", "terminal_out"]
+__all__ = ["Display", "LineProxy", "Tail", "terminal_out"]
 
 _POLL_S = 0.5
 
@@ -38,6 +39,31 @@ def terminal_out() -> tuple[IO[str], bool]:
         return sys.stdout, False
     out = os.fdopen(fd, "w", buffering=1, encoding="utf-8", errors="replace")
     return out, out.isatty() and os.environ.get("TERM", "") != "dumb"
+
+
+class LineProxy(io.TextIOBase):
+    """pytest's terminal stream while the live table shows: each whole line is printed above the table. A part
+    of a line waits for its end (pytest writes a verbose test's name, flushes, and adds PASSED later); what is
+    left when the table stops goes to the real stream."""
+
+    def __init__(self, console: Console, real: IO[str]) -> None:
+        self.console, self.real = console, real
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *whole, self._partial = (self._partial + text).split("\n")
+        for line in whole:
+            self.console.print(Text.from_ansi(line), soft_wrap=True)
+        return len(text)
+
+    def flush(self) -> None:
+        """A part of a line stays until its end arrives."""
+
+    def drain(self) -> None:
+        if self._partial:
+            self.real.write(self._partial)
+            self._partial = ""
+        self.real.flush()
 
 
 class Tail:
@@ -81,6 +107,7 @@ class Display:
         self.started = time.time()
 
     def start(self) -> None:
+        self._poll()  # without xdist the plan is there already: the table (and pytest's routing) starts now
         self._thread.start()
 
     def stop(self) -> None:
@@ -115,7 +142,7 @@ class Display:
             if event["e"] == "start":
                 self._print(start_line(cell, view, run_eta))
             elif event["e"] == "wait" and cell.wait is not None:
-                self._print(wait_line(cell, cell.wait, view, run_eta, now))
+                self._print(wait_line(cell, cell.wait, view, run_eta))
             elif event["e"] == "end":
                 self._print(end_line(cell, view, run_eta))
         if self.live_mode and self.board.cells:
@@ -158,9 +185,12 @@ class Display:
             if cell is not None and cell.started is not None:
                 head.append(f"  {cell_name(cell.nodeid, view.device)}  {span(now - cell.started)}", style="cyan")
             head.append("  done" if view.done == view.total else f"  eta {span(view.eta_s)}", style="bold")
-            lines += [head, Text(" " * width + now_text(view, now), style="dim")]
-        lines.append(Text(f"run: {self.board.done}/{len(self.board.cells)} cells, {span(now - self.started)} "
-                          f"elapsed, eta {span(self.board.run_eta(now))}", style="bold"))
+            lines.append(head)
+            if doing := now_text(view, now):
+                lines.append(Text(" " * width + doing, style="dim"))
+        done, total = self.board.done, len(self.board.cells)
+        tail = "" if done == total else f" so far, eta {span(self.board.run_eta(now))}"
+        lines.append(Text(f"run: {done}/{total} cells in {span(now - self.started)}{tail}", style="bold"))
         for line in lines:
             line.no_wrap, line.overflow = True, "ellipsis"
         return Group(*lines)

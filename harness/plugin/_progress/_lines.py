@@ -55,8 +55,8 @@ def start_line(cell: Cell, view: PhoneView, run_eta_s: float) -> str:
             f"{span(cell.device_s)} of device time, {span(cell.wall_s)} of wall time" + _tail(view, run_eta_s))
 
 
-def wait_line(cell: Cell, wait: Wait, view: PhoneView, run_eta_s: float, now: float) -> str:
-    elapsed = now - cell.started if cell.started is not None else None
+def wait_line(cell: Cell, wait: Wait, view: PhoneView, run_eta_s: float) -> str:
+    elapsed = wait.started - cell.started if cell.started is not None else None  # when the wait began, not now
     return (f"{PREFIX} {cell.device} wait {cell.nodeid} for {wait.what} | window {window_text(wait)} | "
             f"elapsed {span(elapsed)}" + _tail(view, run_eta_s))
 
@@ -71,7 +71,7 @@ def now_text(view: PhoneView, now: float) -> str:
     """What the phone does now, for the live table."""
     cell = view.current
     if cell is None:
-        return "done" if view.done == view.total else "queued (waits for a free worker)"
+        return "" if view.done == view.total else "not started (its worker is busy, or starting)"
     wait = cell.wait
     if wait is None:
         return "acting on the phone (no wait)"
