@@ -230,6 +230,17 @@ def test_each_change_recomputes_from_the_changed_keys_only_so_an_earlier_put_fal
     assert "    sensing_to=+6s0ms\n" in settings
 
 
+def test_on_android_14_puts_accumulate_and_the_setting_string_is_not_read() -> None:
+    phone = ModelPhone("xiaomi-13")  # Android 14: the 13-era per-key onPropertiesChanged
+    put_all(phone, {"inactive_to": 5000, "sensing_to": 6000})
+    phone.sh("settings put global device_idle_constants idle_to=180000")
+    settings = phone.settings()
+    assert "    inactive_to=+5s0ms\n" in settings and "    sensing_to=+6s0ms\n" in settings
+    assert "    idle_to=+1h0m0s0ms\n" in settings
+    phone.sh(f"device_config delete {NS} inactive_to")
+    assert "    inactive_to=+30m0s0ms\n" in phone.settings() and "    sensing_to=+6s0ms\n" in phone.settings()
+
+
 def test_after_a_reboot_every_flag_is_live_and_deep_idle_comes_within_seconds() -> None:
     phone = ModelPhone()
     put_all(phone, FAST)
@@ -291,7 +302,7 @@ def test_until_reboot_ends_at_the_reboot_and_a_bulk_sync_is_refused_meanwhile() 
 def test_shortened_timeouts_bring_deep_idle_within_seconds_of_device_time(lab: RunningLab, clean: None) -> None:
     name = REBOOTED
     run(lab, "; ".join(f"device_config put {NS} {key} {value}" for key, value in FAST.items()), name)
-    reboot(lab, name)  # Constants() reads the whole namespace at boot; sequential puts alone keep only the last key
+    reboot(lab, name)  # Constants() reads the whole namespace at boot (on 15 separate puts keep only the last key)
     settings = run(lab, "dumpsys deviceidle", name).stdout
     assert all(f"    {key}=+5s0ms\n" in settings for key in FAST), settings
     try:

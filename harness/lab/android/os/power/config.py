@@ -1,7 +1,7 @@
-"""How DeviceIdleController.Constants reads its tunables (DIC-new, Android 15 era), applied to DozeConstants.
+"""How DeviceIdleController.Constants reads its tunables, applied to DozeConstants.
 
-Source: muhomorr/platform_frameworks_base-15 ``apex/jobscheduler/service/java/com/android/server/
-DeviceIdleController.java`` @0898a28d5bbf, ``Constants``. Each value comes from a
+Android 15 (API 35+), source: muhomorr/platform_frameworks_base-15 ``apex/jobscheduler/service/java/com/android/
+server/DeviceIdleController.java`` @0898a28d5bbf, ``Constants``. Each value comes from a
 ``UserSettingDeviceConfigMediator.SettingsOverridesIndividualMediator``: a key in the global setting
 ``device_idle_constants`` (``k=v,k=v``, KeyValueListParser) wins, else the DeviceConfig flag of namespace
 ``device_idle``, else the default. A value that does not parse falls back to the default.
@@ -15,6 +15,10 @@ Two consequences scripts meet, both modelled here:
   ``put device_idle inactive_to 5000`` then ``put device_idle sensing_to 5000``, only ``sensing_to`` is live
   (``device_config get`` still prints both). A reboot reads the whole namespace (``Constants()`` calls
   ``DeviceConfig.getProperties(NAMESPACE_DEVICE_IDLE)``), and keys in ``device_idle_constants`` are read whole.
+- Android 14 (API 34) is taken to read the flags as the 13-era ``Constants.onPropertiesChanged`` does: each
+  changed key is set from its own value (puts accumulate) and ``device_idle_constants`` is not read. That is
+  inferred from the 13 source and a user report that the setting does nothing on 14 (reference android.md §1.6);
+  the 14 source was not read.
 - Nothing is rescheduled when a constant changes: each is read when the state machine next uses it. The deep
   inactive timeout is even copied into ``mInactiveTimeout`` when the device last became active
   (``becomeActiveLocked``), so a new ``inactive_to`` takes effect only after the phone next leaves and re-enters
@@ -76,6 +80,7 @@ class DozeConfig:
         self._defaults = DozeConstants()
         self._props: dict[str, str | None] = {}
         self._settings: dict[str, str] = {}
+        self._mediated = dev.sdk >= 35  # UserSettingDeviceConfigMediator: Android 15's Constants
 
     def attach(self) -> None:
         """Subscribe as ``Constants()`` does and load everything once; call :meth:`load` again at each boot."""
@@ -90,16 +95,22 @@ class DozeConfig:
     def load(self) -> None:
         """``Constants()``: the setting string and the whole namespace."""
         store = store_of(self.dev)
-        self._settings = parse_key_value_list(self.dev.settings["global"].get(SETTING))
+        self._settings = self._setting_now()
         self._props = dict(store.properties(NAMESPACE)) if store is not None else {}
         self._update()
 
     def on_properties_changed(self, changed: dict[str, str | None]) -> None:
-        self._props = dict(changed)  # the mediator keeps only this callback's keys
+        if self._mediated:
+            self._props = dict(changed)  # the mediator keeps only this callback's keys
+        else:
+            self._props.update(changed)  # 13/14: each changed key on its own (a deleted one: its default)
         self._update()
 
+    def _setting_now(self) -> dict[str, str]:
+        return parse_key_value_list(self.dev.settings["global"].get(SETTING)) if self._mediated else {}
+
     def _on_setting(self, namespace: str, key: str, value: str | None) -> None:
-        if namespace == "global" and key == SETTING:  # the ContentObserver's onChange
+        if namespace == "global" and key == SETTING and self._mediated:  # the ContentObserver's onChange
             self._settings = parse_key_value_list(value)
             self._update()
 
