@@ -176,6 +176,8 @@ def _wm_scheduler(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str
 
 
 _WM_STARTING = re.compile(r"^Starting work for ([A-Za-z_][\w.$]*)$")  # the Worker class (WorkerWrapper)
+# "Work [ id=…, tags={ … } ] was cancelled" (WorkerWrapper 2.x, field a047): the run ended without a result.
+_WM_CANCELLED = re.compile(rf"^Work \[ id=({_UUID})(?:, tags=\{{ ?(.*?) ?\}})? \] was cancelled")
 
 
 def _wm_result(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -184,7 +186,12 @@ def _wm_result(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -
         b.emit("task_start", ln, line_no, raw, package=b.app_package(ln), pid=ln.pid, task=started.group(1),
                reason="workmanager", extra={"source": ln.tag or ""})
         return
-    m = _WM_RESULT.search(row)
+    m = _WM_RESULT.search(row) or _WM_CANCELLED.match(row)
+    if m is not None and m.re is _WM_CANCELLED:
+        extra = {"work_id": m.group(1)} | ({"tags": m.group(2)} if m.group(2) else {})
+        b.emit("work_result", ln, line_no, raw, package=b.app_package(ln), pid=ln.pid,
+               job_id=b.work_job.get(m.group(1)), reason="cancelled", extra=extra)
+        return
     if m is not None:
         extra = {"work_id": m.group(2)}
         if m.group(3):
@@ -224,7 +231,8 @@ def _expo(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> Non
 
 # -- boot, zygote, lmkd (§6.5) -----------------------------------------------------------------------
 _ZYGOTE_START = re.compile(r"(?i)^(?:zygote\w*\s+started|begin preload|preloading classes)")
-_LMKD = re.compile(r"Kill(?:ing)? '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom_score_adj|adj) (-?\d+))?"
+# "Kill '…'" (lmkd 10+), "Killing '…'" (8-9 and the kernel driver), "Reclaim '…'" (Samsung's lmkd, field a041).
+_LMKD = re.compile(r"(?:Kill(?:ing)?|Reclaim) '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom_score_adj|adj) (-?\d+))?"
                    r"(?:.*?reason:? (.*))?")
 # Zygote reaps its children: "Process 27478 exited due to signal 9 (Killed)" / "Process 123 exited cleanly (0)"
 # (Android 10+). It names a pid only; the package comes from an earlier line about that pid.
@@ -269,6 +277,10 @@ _BY_TAG: dict[str, tuple[Handler, ...]] = {
     "WM-SystemJobScheduler": (_wm_scheduler,),
     "WM-WorkerWrapper": (_wm_result,),
     "WM-SystemJobService": (_wm_job,),
+    # WorkManager 1.0 alphas logged without the "WM-" prefix (field a045).
+    "SystemJobScheduler": (_wm_scheduler,),
+    "WorkerWrapper": (_wm_result,),
+    "SystemJobService": (_wm_job,),
     "BackgroundTaskConsumer": (_expo,),
     "BackgroundTaskWork": (_expo,),
     "TaskService": (_expo,),
