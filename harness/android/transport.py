@@ -81,8 +81,11 @@ class AdbTransport:
         return f"{self.host}:{self.port}"
 
     def state(self, timeout_s: float = 5.0) -> str:
-        """``device``, ``offline``, ``unauthorized``, … or ``missing`` when the server does not list it."""
-        return server_devices(self.host, self.port, timeout_s).get(self.serial, "missing")
+        """``device``, ``offline``, ``unauthorized``, … or ``missing`` when the server does not list it.
+
+        A dead server the harness owns is restarted first (health checks ask this before any verb)."""
+        return self._with_recovery("host:devices",
+                                   lambda: server_devices(self.host, self.port, timeout_s).get(self.serial, "missing"))
 
     def device(self, timeout_s: float | None = None) -> Any:
         """The ppadb device object (for streaming services); raises when the server does not list it.
@@ -91,7 +94,7 @@ class AdbTransport:
         device's connections their own timeout (``create_connection(timeout=...)``).
         """
         timeout = timeout_s if timeout_s is not None else self.default_timeout_s
-        state = self._with_recovery("host:transport", lambda: self.state(timeout))
+        state = self.state(timeout)
         if state == "missing":
             raise DeviceUnreachable(self.name, "host:transport", f"{self.serial} is not listed by {self.server}",
                                     "check the cable / `adb connect`, then `harness devices`")

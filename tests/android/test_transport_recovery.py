@@ -113,3 +113,10 @@ def test_a_stopped_server_costs_a_call_its_timeout_and_no_more(private_lab: Runn
     finally:
         os.kill(pid, signal.SIGCONT)
     assert transport.shell("echo back").strip() == "back"
+
+
+def test_the_health_checks_state_query_recovers_too(private_lab: RunningLab) -> None:
+    transport = driver(private_lab).transport
+    kill_server(private_lab.adb_port)
+    assert transport.state() == "device"  # the pool asks this before a test: it restarts, not strikes
+    assert transport.recoveries
