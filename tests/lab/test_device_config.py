@@ -281,6 +281,15 @@ def test_the_setting_string_wins_over_a_flag_key_by_key() -> None:
     assert "    idle_to=+2m0s0ms\n" in phone.settings()
 
 
+def test_on_a_debuggable_build_reset_goes_back_to_put_defaults_and_deletes_the_rest() -> None:
+    phone = ModelPhone()
+    phone.dev.props["ro.debuggable"] = "1"  # a userdebug build (the lab's phones are user builds)
+    phone.sh(f"device_config put {NS} idle_to 120000 default; device_config put {NS} idle_to 60000; "
+             f"device_config put {NS} sensing_to 7000; device_config put alarm_manager standby_quota_rare 3")
+    assert phone.sh(f"device_config reset untrusted_defaults {NS}") == ("", "", 0)
+    assert phone.sh("device_config list")[0] == "alarm_manager/standby_quota_rare=3\ndevice_idle/idle_to=120000\n"
+
+
 def test_until_reboot_ends_at_the_reboot_and_a_bulk_sync_is_refused_meanwhile() -> None:
     phone = ModelPhone()
     store = store_of(phone.dev)
