@@ -27,8 +27,10 @@ _OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+
 # a state (may be frozen later), not a freeze; only a move *to* a frozen state is one.
 _FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
 _FROZEN_STATES = frozenset({"frozen", "freezed", "freeze", "freezing"})
-# ColorOS hans: the lab's wording (docs/oem-profiles.md); no public capture shows it [unverified].
-_HANS_FREEZE = re.compile(r"^freeze uid: (\d+) package: (\S+)(?: reason: (.*))?$")
+# ColorOS hans: the lab's wording (docs/oem-profiles.md), and "freeze uid: … scene: LcdOff" as quoted in public
+# repositories' notes; no public thread shows a whole line [unverified]. The package may be missing: then the
+# uid names it, when the capture tied that uid to a package.
+_HANS_FREEZE = re.compile(r"^freeze uid: (\d+)(?: package: (\S+))?(?: reason: (.*?))?(?:.*?\bscene: (\S+))?\s*$")
 # Samsung Chimera (One UI 3+) kills by itself: "Killed on trigger2 : org.yaxim.bruno, freed: 34707,
 # 10202[4548]:G2(0x20000) score=…, pids: 4548 / stats: …" (field a007, dont-kill-my-app#307).
 _CHIMERA = re.compile(r"^Killed on (\w+) : ([A-Za-z][\w.]*)(?::\S+)?, .*?\bpids: (\d+(?:,\s*\d+)*)")
@@ -52,8 +54,9 @@ def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
 def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     m = _HANS_FREEZE.match(row)
     if m is not None:
-        b.emit("freeze", ln, line_no, raw, package=m.group(2), reason=(m.group(3) or "").strip() or None,
-               killer="oppo", extra={"uid": m.group(1)})
+        package = m.group(2) or b.appid_package.get(int(m.group(1)) % 100_000)
+        reason = (m.group(3) or "").strip() or (f"scene {m.group(4)}" if m.group(4) else None)
+        b.emit("freeze", ln, line_no, raw, package=package, reason=reason, killer="oppo", extra={"uid": m.group(1)})
 
 
 def _chimera(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:

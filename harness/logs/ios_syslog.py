@@ -90,6 +90,10 @@ _LOGSHOW_LABELS = re.compile(r"^(?:\([^()]*\) )?(?:\[[\w.\-]+:[\w.\-]+\] )?")
 # Console's optional Library / Subsystem / Category columns: single tokens before the message.
 _COLUMN = re.compile(r"^[\w.+\-]+\t")
 _MAX_COLUMNS = 3
+# Only after paste damage was cut away (field i013): a relay line without its date and device.
+_RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\] <(?P<level>[A-Za-z]+)>:"
+                         r"(?: (?P<msg>.*))?$")
+_DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?)+")
 _META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
 
 
@@ -169,7 +173,7 @@ class IOSLogParser:
             self._blank += 1
             return
         plain = _ANSI.sub("", line) if "\x1b" in line else line
-        record = self._header(plain, line)
+        record = self._any_header(plain, line)
         if record is not None:
             self._flush(out)
             self._head, self._rows, self._raws = record, [record.msg], [line]
@@ -223,6 +227,20 @@ class IOSLogParser:
                 return self._record(m, "console", _Clock.zoned(m["t"]), line)
         return None
 
+    def _any_header(self, plain: str, line: str) -> LogLine | None:
+        record = self._header(plain, line)
+        if record is None:
+            damage = _DAMAGE.match(plain)
+            if damage is not None:
+                # A quoted ("> "), pointed-at ("----> ") or indented line: read it again without that.
+                record = self._header(plain[damage.end():], line) or self._bare(plain[damage.end():], line)
+        return record
+
+    def _bare(self, plain: str, line: str) -> LogLine | None:
+        """A syslog_relay line whose date and device were cut away in a paste: ``kernel[0] <Notice>: msg``."""
+        m = _RELAY_BARE.match(plain)
+        return self._record(m, "syslog_relay", None, line) if m is not None else None
+
     def _record(self, m: re.Match[str], fmt: str, when: float | None, line: str) -> LogLine:
         g = m.groupdict()
         msg = g.get("msg") or ""
@@ -232,7 +250,7 @@ class IOSLogParser:
             msg = msg[_LOGSHOW_LABELS.match(msg).end():]  # type: ignore[union-attr]  # matches "" at worst
         level = g.get("level") or g.get("type")
         tid = g.get("tid")
-        return LogLine(when, m["t"], int(g["pid"]) if g.get("pid") else None, int(tid) if tid else None,
+        return LogLine(when, g.get("t"), int(g["pid"]) if g.get("pid") else None, int(tid) if tid else None,
                        _prio(level), g["proc"] or None, msg, self._line_no, None, None, None, fmt, line)
 
     def _json(self, plain: str, line: str) -> LogLine | None:
@@ -286,7 +304,7 @@ def looks_like_ios(text: str) -> bool:
         if n >= _SNIFF_LINES:
             break
         plain = _ANSI.sub("", line) if "\x1b" in line else line
-        if probe._header(plain, line) is not None:
+        if probe._any_header(plain, line) is not None:
             ios += 1
         elif parse_line(line) is not None:
             android += 1
