@@ -1,6 +1,7 @@
 """Two controllers, one lab, one farm: two separate pytest runs (own folder, own devices.toml, own reports and
 state, ``-n 2`` each) lease the same two lab phones through the plugin at the same time. No phone's cells
-from the two runs overlap in time, per each run's results.jsonl, and both runs finish green."""
+from the two runs overlap in time, per each run's results.jsonl, both runs finish green, and ``farm status``
+shows the owner, run and test of the held phones while they run."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from itertools import pairwise
 from pathlib import Path
 
+from harness.farm import PgLeaseStore, status
 from tests.labkit import RunningLab
 
 PHONES = ("pixel-8", "xiaomi-13")
@@ -62,6 +65,10 @@ def _controller(folder: Path, lab: RunningLab, farm_url: str, bodies: Path) -> s
 def test_two_controllers_share_one_lab_through_one_farm(lab: RunningLab, farm_url: str, tmp_path: Path) -> None:
     bodies = tmp_path / "bodies.jsonl"
     runs = [_controller(tmp_path / name, lab, farm_url, bodies) for name in ("controller-a", "controller-b")]
+    seen = _held_rows_while_running(farm_url, runs)
+    assert seen, "farm status never showed a phone held by a running test"
+    assert all(r["run"] and r["owner"] and r["token"] for r in seen)
+    assert {r["test"].split("[")[0] for r in seen} == {"test_cells.py::test_cell"}, seen
     for run in runs:
         out, _ = run.communicate(timeout=240)
         assert run.returncode == 0, out[-3000:]
@@ -88,3 +95,16 @@ def test_two_controllers_share_one_lab_through_one_farm(lab: RunningLab, farm_ur
         assert len(spans) == 8 and {c for _, _, c in spans} == {"controller-a", "controller-b"}
         for (_, end, _), (start, _, _) in pairwise(spans):
             assert start >= end, f"{phone}: two test bodies drove it at once"
+
+
+def _held_rows_while_running(farm_url: str, runs: list[subprocess.Popen[str]]) -> list[dict[str, object]]:
+    """``farm status`` rows of leased phones, read every 50 ms while either run is going."""
+    store = PgLeaseStore(farm_url, hostname="observer")
+    seen: list[dict[str, object]] = []
+    try:
+        while any(run.poll() is None for run in runs):
+            seen += [row.as_json() for row in status(store) if row.state == "leased"]
+            time.sleep(0.05)
+    finally:
+        store.close()
+    return seen
