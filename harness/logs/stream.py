@@ -30,8 +30,11 @@ WaitObserver = Callable[["EventStream", object, float], Callable[[], None] | Non
 _observer: list[WaitObserver] = []  # at most one; a list, so setting it needs no ``global``
 
 
-def observe_waits(observer: WaitObserver | None) -> None:
+def observe_waits(observer: WaitObserver | None) -> WaitObserver | None:
+    """Set (None: clear) the observer; returns the one it replaced, for the caller to put back when done."""
+    previous = _observer[0] if _observer else None
     _observer[:] = [observer] if observer is not None else []
+    return previous
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from harness.logs.stream import observe_waits
+from harness.logs.stream import WaitObserver, observe_waits
 from harness.plugin._options import devices_named
 from harness.plugin._plan import PLAN_KEY, USED_KEY
 from harness.plugin._progress._board import Board
@@ -29,6 +29,7 @@ __all__ = ["MODES", "RunWatch", "outcome_of"]
 
 MODES = ("auto", "live", "plain", "off")
 _FEED_KEY = pytest.StashKey[Feed]()
+_OUTER_KEY = pytest.StashKey[WaitObserver | None]()
 _DISPLAY_KEY = pytest.StashKey[Display]()
 _PLAN_IDS_KEY = pytest.StashKey[set[str]]()
 _OUTCOME_KEY = pytest.StashKey[str]()
@@ -60,13 +61,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
     feed = Feed(worker, run_dir)
     config.stash[_FEED_KEY] = feed
-    observe_waits(feed.observe)
+    config.stash[_OUTER_KEY] = observe_waits(feed.observe)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     feed = config.stash.get(_FEED_KEY, None)
     if feed is not None:
-        observe_waits(None)
+        observe_waits(config.stash.get(_OUTER_KEY, None))  # a session run inside another gives its observer back
         feed.close()
 
 
