@@ -42,8 +42,10 @@ _SCAN_LINES = 5000  # bounds the look-back; a bursty log can fit thousands of li
 # The OEM rows live in ``oem_signatures``, one table per vendor; these are AOSP's own and the user's.
 AOSP_SIGNATURES: tuple[Signature, ...] = (
     # -- AOSP reasons (ProcessList / OomAdjuster / PhantomProcessList) ---------------------------
-    Signature("lmk", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|hidden #\d+|Trimming phantom processes"
-                               r"|excessive cpu)"), source="APDOCS, android.md §3.4; field a002, a019"),
+    Signature("lmk", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|hidden #\d+|Trimming phantom processes)"),
+              source="APDOCS, android.md §3.4; field a002, a019, a043"),
+    # ActivityManager's CPU policing of background processes: not memory pressure (field a051, a052).
+    Signature("aosp", reason=_r(r"^excessive cpu"), source="field a051, a052"),
     # ActivityManager ending an isolated process nothing is bound to any more: clean-up, not memory pressure.
     Signature("aosp", reason=_r(r"^isolated not needed"), source="AOSP ProcessList (isolated not needed)"),
     Signature("lmk", reason=_r(r"(?i)\blmkd?\b|low ?memory"), source="lmkd"),

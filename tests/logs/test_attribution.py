@@ -127,7 +127,7 @@ def test_user_force_stop_and_its_kills() -> None:
 
 
 @pytest.mark.parametrize(("reason", "killer"), [
-    ("empty #17", "lmk"), ("empty for 1800s", "lmk"), ("cached #5", "lmk"), ("excessive cpu 100 during 300000", "lmk"),
+    ("empty #17", "lmk"), ("empty for 1800s", "lmk"), ("cached #5", "lmk"), ("excessive cpu 100 during 300000", "aosp"),
     ("isolated not needed", "aosp"), ("hidden #3", "lmk"), ("kill background", "aosp"), ("remove task", "aosp"),
     ("crash", "aosp"),
     ("OneKeyClean", "miui"), ("stop x,MARs #1", "samsung"), ("DHA:empty #33", "samsung"),
