@@ -24,16 +24,22 @@ from harness.errors import UiError
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.logs.geofence import LIMITS, REJECTION
+from harness.plan import MIN, cost
 from harness.ui import UiDriver
 
 TASK = "depot-geofence"
 # Play services reports a crossing to a background app "every couple of minutes"; iOS waits 20 s on the
-# new side of the boundary first, then launches or wakes the app. The windows also hold the harness's own
-# location call (tens of ms of wall time: minutes of a lab iPhone's time at 1440x).
-ANDROID_DELIVERY_S = 5 * 60
-IOS_DELIVERY_S = 10 * 60
+# new side of the boundary first, then launches or wakes the app. On a fast lab clock the windows also hold the
+# harness's own location call (``Expect.ack_s``).
+ANDROID_DELIVERY_S = 5 * MIN
+IOS_DELIVERY_S = 3 * MIN
 
 
+def delivery(timeline: Expect, platform_s: float) -> float:
+    return max(platform_s, timeline.ack_s)
+
+
+@cost(lambda c: 3 * max(ANDROID_DELIVERY_S, c.ack))
 def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect) -> None:
     """Exactly 100 regions are accepted; entering the last, leaving it and entering the first each run the
     task from the background."""
@@ -45,17 +51,18 @@ def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDr
 
     timeline.reset()
     android.enter_region(limit - 1)
-    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     android.leave_regions()  # the exit is a transition too
-    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     android.enter_region(0)
-    timeline.task_fired(TASK, within_s=ANDROID_DELIVERY_S, trigger="geofence")
+    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
 
+@cost(lambda c: c.ack + max(ANDROID_DELIVERY_S, c.ack))
 def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidDriver, timeline: Expect) -> None:
     """101 regions: Play services logs GEOFENCE_TOO_MANY_GEOFENCES and registers none of them."""
     limit = LIMITS["android"]
@@ -63,14 +70,15 @@ def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidD
     android.leave_regions()
     timeline.reset()
     android.launch_with_geofences(limit + 1)
-    timeline.logged(REJECTION["android"], within_s=5 * 60)
+    timeline.logged(REJECTION["android"], within_s=timeline.ack_s)
     android.home()
 
     timeline.reset()
     android.enter_region(0)
-    timeline.task_not_fired(TASK, during_s=ANDROID_DELIVERY_S)
+    timeline.task_not_fired(TASK, during_s=delivery(timeline, ANDROID_DELIVERY_S))
 
 
+@cost(lambda c: c.prompt + c.ack + 4 * max(IOS_DELIVERY_S, c.ack))
 def test_iphone_monitors_the_first_20_regions_and_refuses_the_rest(ios: IOSDriver, ui: UiDriver,
                                                                   timeline: Expect) -> None:
     """25 regions: Core Location reports a monitoring failure; region 19 fires, region 24 never does."""
@@ -80,17 +88,17 @@ def test_iphone_monitors_the_first_20_regions_and_refuses_the_rest(ios: IOSDrive
     ios.leave_regions()
     timeline.reset()
     ios.launch_with_geofences(limit + 5)
-    timeline.logged(REJECTION["ios"], within_s=5 * 60)
+    timeline.logged(REJECTION["ios"], within_s=timeline.ack_s)
     ios.home()
 
     timeline.reset()
     ios.enter_region(limit - 1)
-    timeline.task_fired(TASK, within_s=IOS_DELIVERY_S, trigger="geofence")
+    timeline.task_fired(TASK, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     ios.leave_regions()  # the exit is reported too
-    timeline.task_fired(TASK, within_s=IOS_DELIVERY_S, trigger="geofence")
+    timeline.task_fired(TASK, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     ios.enter_region(limit + 4)
-    timeline.task_not_fired(TASK, during_s=IOS_DELIVERY_S)
+    timeline.task_not_fired(TASK, during_s=delivery(timeline, IOS_DELIVERY_S))

@@ -11,7 +11,8 @@ import pytest
 
 from harness.android import AndroidDriver
 from harness.logs.expect import Expect
-from harness.plugin import App
+from harness.plan import cost
+from scenarios._knobs import due_now
 
 TASK = "sync-orders"
 
@@ -19,11 +20,13 @@ TASK = "sync-orders"
 # Not on One UI: FreecessController freezes the app a minute after it goes to the background, so whether a
 # run happens here depends on when the job is due, not on what survives (test_periodic_sync has that kill).
 @pytest.mark.oem("google", "xiaomi", "oppo")
-def test_task_results_survive_process_death(android: AndroidDriver, app: App, timeline: Expect) -> None:
-    timeline.reset()
+@cost(lambda c: c.ack + c.duration(TASK))
+def test_task_results_survive_process_death(android: AndroidDriver, timeline: Expect) -> None:
     android.launch()
     android.home()
-    fired = timeline.task_fired(TASK, within_s=2 * app.interval_s(TASK))
+    timeline.reset()
+    due_now(android, timeline, TASK)  # a run now, not in a period (scenarios/_knobs.py)
+    fired = timeline.task_fired(TASK, within_s=timeline.ack_s)
     runs_before = [e for e in android.ring_buffer() if e.get("task") == TASK and e.get("event") == "task_start"]
     assert runs_before, "the task ran but left nothing in its ring buffer"
 

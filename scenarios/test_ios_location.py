@@ -16,12 +16,14 @@ import contextlib
 from harness.errors import UiError
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
+from harness.plan import cost
 from harness.plugin import App
 from harness.ui import UiDriver
 
 TASK = "courier-location"
 
 
+@cost(lambda c: c.prompt + 9 * c.period(TASK))
 def test_iphone_location_updates_continue_in_background_with_always(ios: IOSDriver, ui: UiDriver, app: App,
                                                                     timeline: Expect) -> None:
     # A phone that answered in an earlier run shows no prompt: whether it was "Always" shows in the updates below.

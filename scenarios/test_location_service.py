@@ -30,6 +30,7 @@ import pytest
 from harness.android import AndroidDriver
 from harness.android.fgs_dump import ForegroundService
 from harness.logs.expect import Expect
+from harness.plan import cost
 from harness.plugin import App
 from harness.ui import UiDriver
 
@@ -80,6 +81,7 @@ def _location_service(android: AndroidDriver) -> ForegroundService:
                         "apps without Autostart and 'No restrictions', foreground service or not")
 @pytest.mark.known_kill(oem="oppo", reason="ColorOS freezes (hans) and then kills (athena) background apps after "
                         "screen-off unless auto-launch is allowed, foreground service or not")
+@cost(lambda c: c.prompt + 7 * c.period(TASK) + FIRST_LIGHT_IDLE_S + SCREEN_OFF_S + 2 * c.ack)
 def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, ui: UiDriver, app: App,
                                                        timeline: Expect) -> None:
     period = app.interval_s(TASK)
@@ -101,7 +103,7 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
     timeline.reset()
     android.force_idle()
     assert android.doze_states().deep == "IDLE"
-    timeline.dozed("IDLE", within_s=5 * 60)  # a batch logged just before the idle is read before the mark below
+    timeline.dozed("IDLE", within_s=timeline.ack_s)  # a batch logged just before the idle is read before the mark
     idle = timeline.reset().device_time
     assert idle is not None
     # Deep IDLE until the screen has been off SCREEN_OFF_S: the batches' jobs wait for the window.
@@ -111,9 +113,10 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
 
     timeline.reset()  # mark first, then act: the held jobs start as the window opens
     assert android.step_idle() == "IDLE_MAINTENANCE"
-    timeline.task_fired(TASK, within_s=5 * 60)
+    timeline.task_fired(TASK, within_s=timeline.ack_s)
 
 
+@cost(lambda c: c.prompt + 11 * c.period(TASK) + c.ack)
 def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver, ui: UiDriver, app: App,
                                                          timeline: Expect) -> None:
     period = app.interval_s(TASK)
@@ -123,7 +126,7 @@ def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver,
 
     timeline.reset()
     android.force_stop()
-    timeline.killed(by="user", within_s=5 * 60)  # the stop's own log line: every line before it is in the stream now
+    timeline.killed(by="user", within_s=timeline.ack_s)  # the stop's own line: every line before it is in now
     timeline.reset()  # after the stop: a batch that began just before it is not the app escaping it
     state = android.process()
     assert not state.running and state.stopped, f"{android.name}: still running after force-stop: {state}"

@@ -30,12 +30,14 @@ from harness.android import AndroidDriver
 from harness.ios import IOSDriver
 from harness.logs.dumpsys import Job
 from harness.logs.expect import Expect
+from harness.plan import HOUR, MIN, cost
 from harness.ui import UiDriver
 
 TASK = "nightly-upload"
-MIN = 60.0
-HOUR = 3600.0
 NIGHT = 6 * HOUR
+# How long the two gate cells watch the upload not run: with every other constraint met, JobScheduler would start it
+# within seconds; the job's unsatisfied constraints in dumpsys then say which gate held it.
+GATE_WATCH_S = 2 * MIN
 
 
 def _nightly_job(android: AndroidDriver) -> Job:
@@ -45,6 +47,7 @@ def _nightly_job(android: AndroidDriver) -> Job:
     return job
 
 
+@cost(lambda c: GATE_WATCH_S)
 def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect) -> None:
     """On battery the upload does not run, even when the phone is idle: the job waits on CHARGING."""
     android.launch()
@@ -55,19 +58,20 @@ def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect) 
     android.idle_maintenance()  # idle for JobScheduler now: only the charger is missing
     # Before light Doze (4 min after screen-off on 14/15) and before any OEM screen-off clean-up, so the
     # charger is the only gate: without it JobScheduler would start the job within moments.
-    timeline.task_not_fired(TASK, during_s=3 * MIN)
+    timeline.task_not_fired(TASK, during_s=GATE_WATCH_S)
     unsatisfied = _nightly_job(android).unsatisfied
     assert "CHARGING" in unsatisfied and "IDLE" not in unsatisfied, \
         f"{android.name}: expected the job to wait on the charger alone, it waits on {unsatisfied}"
 
 
+@cost(lambda c: GATE_WATCH_S)
 def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline: Expect) -> None:
     """On the charger with the screen on (the user is on the phone) the upload does not run: it waits on IDLE."""
     assert android.battery().plugged, f"{android.name}: the phone is not on the charger"
     android.launch()
     android.home()
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=5 * MIN)
+    timeline.task_not_fired(TASK, during_s=GATE_WATCH_S)
     unsatisfied = _nightly_job(android).unsatisfied
     assert "IDLE" in unsatisfied and "CHARGING" not in unsatisfied, \
         f"{android.name}: expected the job to wait on device idle, it waits on {unsatisfied}"
@@ -79,6 +83,7 @@ def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline
                         "screen-off, so the job cannot run in the app once the phone is idle")
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes the app once it idles in "
                         "the background, so the job cannot start in it")
+@cost(lambda c: 16 * MIN + c.period(TASK) + 25 * MIN)
 def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: Expect) -> None:
     """On the charger with the screen off the upload runs once the phone is idle, and completes.
 
@@ -103,6 +108,7 @@ def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: 
         f"{android.name}: the upload started but did not complete while the phone stayed idle on the charger"
 
 
+@cost(lambda c: NIGHT + c.ack)
 def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> None:
     """Locked all night off the charger (the hub port off), the upload does not run: it waits for power.
 
@@ -119,6 +125,8 @@ def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> No
     assert not ran, f"{ios.name}: {TASK} ran on battery while unplugged: {ran}"
 
 
+@pytest.mark.tier("soak")  # a night of iOS's own schedule, and a second night to finish
+@cost(lambda c: 24 * HOUR)
 def test_iphone_upload_runs_overnight_on_the_charger(ios: IOSDriver, ui: UiDriver, timeline: Expect) -> None:
     """Locked on the charger, the upload runs within the night and completes before the user picks the phone up."""
     assert ios.battery().get("ExternalConnected"), f"{ios.name}: the phone is not on external power"

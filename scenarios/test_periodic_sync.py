@@ -16,7 +16,9 @@ import pytest
 from harness.android import AndroidDriver
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
+from harness.plan import HOUR, cost
 from harness.plugin import App
+from scenarios._knobs import app_duration_s
 
 TASK = "sync-orders"
 
@@ -27,6 +29,7 @@ TASK = "sync-orders"
                         "unless auto-launch is allowed")
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes idle background apps "
                         "(and 'Put unused apps to sleep' restricts them)")
+@cost(lambda c: 6 * c.period(TASK))
 def test_periodic_task_fires_in_background(android: AndroidDriver, app: App, timeline: Expect) -> None:
     android.launch()
     android.home()
@@ -41,6 +44,8 @@ def test_periodic_task_fires_in_background(android: AndroidDriver, app: App, tim
 FETCH = "refresh-feed"
 
 
+@pytest.mark.tier("soak")  # iOS's own schedule, with no knob to shorten it
+@cost(lambda c: 12 * HOUR)
 def test_iphone_grants_background_time_to_a_used_app(ios: IOSDriver, timeline: Expect) -> None:
     """On iOS the schedule is the system's: BGTaskScheduler and background fetch run when iOS decides,
     following how much the user uses the app (and never in Low Power Mode or with Background App Refresh off).
@@ -50,9 +55,10 @@ def test_iphone_grants_background_time_to_a_used_app(ios: IOSDriver, timeline: E
     ios.launch()
     ios.home()
     timeline.reset()
-    timeline.task_fired(FETCH, within_s=12 * 3600, trigger=("fetch", "bgtask"))
+    timeline.task_fired(FETCH, within_s=12 * HOUR, trigger=("fetch", "bgtask"))
 
 
+@cost(lambda c: 2 * c.ack + c.duration(TASK))
 def test_iphone_runs_a_task_on_the_debug_trigger(ios: IOSDriver, timeline: Expect) -> None:
     """The debug build runs a named task when launched with the probe's run-task argument (what Expo's
     triggerTaskWorkerForTestingAsync does): the task's code works on this phone, independent of scheduling."""
@@ -60,9 +66,9 @@ def test_iphone_runs_a_task_on_the_debug_trigger(ios: IOSDriver, timeline: Expec
     ios.home()
     timeline.reset()
     ios.trigger_task(TASK)
-    # the launch's round trip is part of the window: an hour of a lab iPhone's time is 2.5 s of wall time
-    timeline.task_fired(TASK, within_s=3600, trigger="test")
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark, 3600)
+    timeline.task_fired(TASK, within_s=timeline.ack_s, trigger="test")  # the launch's own round trip
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark,
+                                     timeline.ack_s + app_duration_s(ios, TASK))
     assert ended is not None and ended.reason == "success", f"{ios.name}: the triggered run did not succeed"
     assert [e for e in ios.ring_buffer() if e.get("task") == TASK][-1].get("event") == "task_end", \
         "the probe's ring buffer on the phone does not hold the run"

@@ -11,6 +11,7 @@ import pytest
 
 from harness.android import AndroidDriver
 from harness.logs.expect import Expect
+from harness.plan import cost
 from harness.plugin import App
 
 TASK = "sync-orders"
@@ -18,6 +19,7 @@ TASK = "sync-orders"
 
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes the idle background app, "
                         "before and after the reboot")
+@cost(lambda c: 4 * c.period(TASK) + c.reboot)
 def test_periodic_task_runs_again_after_reboot(android: AndroidDriver, app: App, timeline: Expect) -> None:
     period = app.interval_s(TASK)
     timeline.reset()

@@ -18,10 +18,10 @@ import pytest
 
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
+from harness.plan import HOUR, cost
 from harness.ui import UiDriver
 
 FETCH = "refresh-feed"
-HOUR = 3600.0
 
 
 @pytest.fixture
@@ -33,6 +33,8 @@ def unlocked_afterwards(ui: UiDriver) -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("unlocked_afterwards")
+@pytest.mark.tier("soak")  # iOS's own schedule after a restart: hours, with no knob to shorten it
+@cost(lambda c: c.reboot + 15 * HOUR)
 def test_iphone_runs_background_work_only_after_the_first_unlock(ios: IOSDriver, ui: UiDriver,
                                                                  timeline: Expect) -> None:
     ios.launch()  # a used app: iOS grants it background time (a fetch within ~1 h otherwise)

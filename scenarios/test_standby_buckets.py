@@ -10,7 +10,8 @@ Requirement: `sync-orders` (one periodic WorkManager job) gets what Android docu
 
 Each test starts from a fresh allowance (`cmd jobscheduler reset-execution-quota`) and uses it up with
 on-demand runs (`cmd jobscheduler run -f`, which JobScheduler counts like any run and refuses out of quota),
-one timing session each, so the throttle shows within minutes of device time instead of a day.
+one timing session each, so the throttle shows within minutes of device time instead of a day. Then the job is
+made due (`cmd jobscheduler run`, scenarios/_knobs.py): held for two minutes, it is the quota that holds it.
 A failure in a "did not run" half means the app escapes its bucket (an exact alarm or a foreground service the
 team did not intend); in the last half, that the task does not recover when the app is in use again.
 """
@@ -23,32 +24,30 @@ from harness.android import AndroidDriver
 from harness.logs import Event
 from harness.logs.expect import Expect
 from harness.logs.stream import Mark
-from harness.plugin import App
+from harness.plan import HOLD_S, CostContext, cost
+from scenarios._knobs import app_duration_s, due_now, settled_job
 
 TASK = "sync-orders"
 MAX_ON_DEMAND_RUNS = 48  # QuotaController's largest job count per window outside ACTIVE (RARE; android.md §2.4)
 SESSION_GAP_S = 6.0  # QuotaController joins jobs less than 5 s apart into one timing session (§2.4)
+# Sessions a fresh allowance gives, at most: RARE 3, RESTRICTED 1 (QuotaController, android.md §2.4), and the run
+# WorkManager may have scheduled on its own.
+ALLOWANCE_RUNS = {"rare": 4, "restricted": 2}
 SAMSUNG_FREEZE = ("One UI's FreecessController freezes the app once it idles in the background, so the task "
                   "does not come back when the app is active again")
 
 
+def allowance_s(c: CostContext, bucket: str) -> float:
+    """Device time to use up a bucket's fresh allowance: each run, its end, and the gap that closes its session."""
+    return ALLOWANCE_RUNS[bucket] * (c.ack + c.duration(TASK) + SESSION_GAP_S)
+
+
 def wait_for_run_end(android: AndroidDriver, timeline: Expect, since: Mark) -> float:
     """The device time the task's run in progress at ``since`` (or started after it) ended."""
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, since, 600)
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, since,
+                                     timeline.ack_s + app_duration_s(android, TASK))
     assert ended is not None and ended.time is not None, f"{android.name}: the run of {TASK!r} did not finish"
     return ended.time
-
-
-def let_running_jobs_end(android: AndroidDriver, timeline: Expect) -> None:
-    """A job running when the quota is reset keeps its timing session (QuotaController.clearAppStatsLocked), and in
-    RESTRICTED that session is the whole day's allowance: let the app's running jobs end first. The phone says what
-    runs (the log may not have shown a run that just started); each check waits for the next run to end."""
-    for _ in range(10):
-        mark = timeline.stream.mark()
-        if not android.running_jobs():
-            return
-        timeline.stream.wait_for(lambda e: e.kind in ("task_end", "job_stop", "job_timeout"), mark, 5 * 60)
-    pytest.fail(f"{android.name}: the app's jobs are still running after ten runs ended")
 
 
 def runs_since(timeline: Expect, since: Mark) -> list[Event]:
@@ -66,7 +65,7 @@ def runs_started(timeline: Expect, since: Mark) -> int:
 def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
     """Reset the app's job quota, then run the task's job on demand, one timing session at a time, until
     JobScheduler reports it out of quota; returns the runs the fresh allowance gave (scheduled ones count too)."""
-    let_running_jobs_end(android, timeline)
+    settled_job(android, timeline, TASK)  # a job running at the reset would keep its timing session
     allowance = timeline.reset()
     android.reset_job_quota()
     for _ in range(MAX_ON_DEMAND_RUNS + 1):
@@ -76,10 +75,9 @@ def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
             return runs_started(timeline, allowance)
         mark = timeline.reset()
         android.run_job(job)
-        timeline.task_fired(TASK, within_s=5 * 60)  # within quota, so JobScheduler starts it at once
+        timeline.task_fired(TASK, within_s=timeline.ack_s)  # within quota, so JobScheduler starts it at once
         ended = wait_for_run_end(android, timeline, mark)
-        while (now := android.device_time()) is not None and now < ended + SESSION_GAP_S:
-            continue  # nothing is logged meanwhile to wait on: read the phone's clock
+        timeline.stream.wait_quiet_until(ended + SESSION_GAP_S)  # the next run is a session of its own
     pytest.fail(f"{android.name}: {TASK!r} ran on demand {MAX_ON_DEMAND_RUNS + 1} times in bucket "
                 f"{android.standby_bucket()!r} and is still within quota")
 
@@ -98,28 +96,28 @@ def start_in_background(android: AndroidDriver) -> None:
 
 
 @pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
-def test_rare_bucket_holds_the_task_to_a_daily_allowance(android: AndroidDriver, app: App,
-                                                         timeline: Expect) -> None:
-    period = app.interval_s(TASK)
+@cost(lambda c: allowance_s(c, "rare") + HOLD_S + c.ack)
+def test_rare_bucket_holds_the_task_to_a_daily_allowance(android: AndroidDriver, timeline: Expect) -> None:
     start_in_background(android)
     android.set_inactive(True)
     assert android.standby_bucket() == "rare"
 
     assert use_up_allowance(android, timeline) >= 1, f"{android.name}: RARE left the task no run at all"
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=2 * period)
+    due_now(android, timeline, TASK)
+    timeline.task_not_fired(TASK, during_s=HOLD_S)
     assert_held_by_quota(android)
 
     timeline.reset()
     android.set_inactive(False)  # what opening the app does to its bucket
     assert android.standby_bucket() == "active"
-    timeline.task_fired(TASK, within_s=5 * 60)
+    timeline.task_fired(TASK, within_s=timeline.ack_s)
 
 
 @pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
-def test_restricted_bucket_runs_the_task_once_a_day_even_on_the_charger(android: AndroidDriver, app: App,
+@cost(lambda c: allowance_s(c, "restricted") + 2 * HOLD_S + c.ack)
+def test_restricted_bucket_runs_the_task_once_a_day_even_on_the_charger(android: AndroidDriver,
                                                                        timeline: Expect) -> None:
-    period = app.interval_s(TASK)
     start_in_background(android)
     android.set_standby_bucket("restricted")
     assert android.standby_bucket() == "restricted"
@@ -127,14 +125,15 @@ def test_restricted_bucket_runs_the_task_once_a_day_even_on_the_charger(android:
     runs = use_up_allowance(android, timeline)
     assert runs == 1, f"{android.name}: {runs} runs of {TASK!r} in RESTRICTED, where jobs run once per day"
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=2 * period)
+    due_now(android, timeline, TASK)
+    timeline.task_not_fired(TASK, during_s=HOLD_S)
     assert_held_by_quota(android)
 
     android.reset_battery()  # back on the charger: it lifts every bucket's limits but RESTRICTED's
     assert android.battery().plugged
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=5 * 60)  # the task is overdue: were it lifted, it would run at once
+    timeline.task_not_fired(TASK, during_s=HOLD_S)  # the task is due: were the limit lifted, it would run at once
 
     timeline.reset()
     android.set_standby_bucket("active")
-    timeline.task_fired(TASK, within_s=5 * 60)
+    timeline.task_fired(TASK, within_s=timeline.ack_s)

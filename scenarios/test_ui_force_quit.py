@@ -20,21 +20,23 @@ import pytest
 from harness.android import AndroidDriver
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
-from harness.plugin import App
+from harness.plan import BACKGROUND_SETTLE_S, HOUR, cost
 from harness.ui import UiDriver
+from scenarios._knobs import due_now
 
 TASK = "sync-orders"
 FETCH = "refresh-feed"
-HOUR = 3600.0
 
 
+@pytest.mark.tier("soak")  # iOS's own schedule: hours, with no knob to shorten it
+@cost(lambda c: c.ack + 18 * HOUR)
 def test_iphone_user_force_quit_stops_background_launches_until_opened(ios: IOSDriver, ui: UiDriver,
                                                                         timeline: Expect) -> None:
     ui.open_app()
     ios.home()
     timeline.reset()
     ui.force_quit_like_user()
-    quit_event = timeline.killed(by="user", within_s=2 * 3600)  # the swipe takes ~1 s wall: 24 min at 1440x
+    quit_event = timeline.killed(by="user", within_s=timeline.ack_s)  # the swipe's own line
     assert "app switcher" in (quit_event.reason or ""), f"{ios.name}: not a switcher force-quit: {quit_event}"
     timeline.reset()
     timeline.task_not_fired(FETCH, during_s=6 * HOUR)  # a used app gets a fetch within ~1 h otherwise
@@ -48,17 +50,21 @@ def test_iphone_user_force_quit_stops_background_launches_until_opened(ios: IOSD
 # Not on One UI: FreecessController freezes the idle background app within a minute whatever the swipe did,
 # so the job's next run depends on the freeze, not the swipe (test_periodic_sync shows that expected kill).
 @pytest.mark.oem("google", "oppo", "xiaomi")
-def test_periodic_job_survives_a_recents_swipe(android: AndroidDriver, ui: UiDriver, app: App,
-                                               timeline: Expect) -> None:
+@cost(lambda c: BACKGROUND_SETTLE_S + c.ack + c.duration(TASK))
+def test_periodic_job_survives_a_recents_swipe(android: AndroidDriver, ui: UiDriver, timeline: Expect) -> None:
+    """Quick: once the swiped app has sat in the background as long as the OS takes to treat it as idle, its job is
+    made due with `cmd jobscheduler run` (scenarios/_knobs.py) instead of waiting a period; it runs."""
     ui.open_app()
     android.home()
     ui.force_quit_like_user()
     assert android.find_job(TASK) is not None, f"{android.name}: the swipe cancelled the periodic job"
-    timeline.reset()
-    timeline.task_fired(TASK, within_s=2 * app.interval_s(TASK))
+    timeline.settle(BACKGROUND_SETTLE_S)
+    due_now(android, timeline, TASK)
+    timeline.task_fired(TASK, within_s=timeline.ack_s)
 
 
 @pytest.mark.oem("xiaomi")
+@cost(lambda c: c.ack)
 def test_miui_recents_swipe_kills_the_app_with_its_signature(android: AndroidDriver, ui: UiDriver,
                                                             timeline: Expect) -> None:
     """MIUI's recents clean-up kills the app's process at once (logged as ``OneKeyClean``); the harness must
@@ -67,6 +73,6 @@ def test_miui_recents_swipe_kills_the_app_with_its_signature(android: AndroidDri
     android.home()
     timeline.reset()
     ui.force_quit_like_user()
-    killed = timeline.killed(within_s=600)
+    killed = timeline.killed(within_s=timeline.ack_s)  # the swipe's own kill line
     assert killed.killer == "miui", f"{android.name}: the swipe kill was attributed to {killed.killer!r}"
     assert not android.process().running

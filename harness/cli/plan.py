@@ -28,7 +28,7 @@ class _Collected:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         self.plans = [p for item in items if (p := item.stash.get(PLAN_KEY, None)) is not None]
-        self.left_out = list(config.stash.get(LEFT_OUT_KEY, []))
+        self.left_out = config.stash.get(LEFT_OUT_KEY, [])
 
 
 def collect_plan(args: list[str]) -> tuple[list[CellPlan], list[LeftOut], int]:

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from harness.config import AppConfig, DeviceConfig
 from harness.plan._windows import ack_window
 
-__all__ = ["COST_MARKER", "DEFAULT_COST_S", "REAL_REBOOT_S", "CostContext", "CostFn", "cost", "overhead_wall_s"]
+__all__ = ["COST_MARKER", "DEFAULT_COST_S", "PROMPT_WALL_S", "REAL_REBOOT_S", "CostContext", "CostFn", "cost",
+           "overhead_wall_s"]
 
 COST_MARKER = "cost"
 CostFn = Callable[["CostContext"], float]
@@ -30,11 +31,18 @@ DEFAULT_COST_S = 15 * 60.0
 # Wall seconds a cell spends outside its windows: app launches, dumpsys reads, Appium gestures, teardown. A real
 # phone answers adb in milliseconds but launches an app or drives a UI in seconds; the lab answers in milliseconds.
 _OVERHEAD_WALL_S = {"real": 30.0, "lab": 5.0}
+# An Appium session (the ``ui`` fixture): a real UiAutomator2 / XCUITest session starts in 10-30 s; the lab's in one.
+_UI_SESSION_WALL_S = {"real": 30.0, "lab": 2.0}
+# The UI driver waits this long (wall) for a system prompt (harness.ui's prompt_timeout_s): a cell that answers a
+# prompt that may not come ("a phone that answered in an earlier run shows no prompt") can spend it.
+PROMPT_WALL_S = 10.0
 REAL_REBOOT_S = 120.0  # a real phone's reboot to sys.boot_completed (Pixel 8: ~40 s; slow OEM builds: ~90 s)
 
 
-def overhead_wall_s(dev: DeviceConfig) -> float:
-    return _OVERHEAD_WALL_S["lab" if dev.lab else "real"]
+def overhead_wall_s(dev: DeviceConfig, uses_ui: bool = False) -> float:
+    """Wall seconds of the cell's own work outside its windows (and its Appium session's start, if it has one)."""
+    kind = "lab" if dev.lab else "real"
+    return _OVERHEAD_WALL_S[kind] + (_UI_SESSION_WALL_S[kind] if uses_ui else 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,11 @@ class CostContext:
     def ack(self) -> float:
         """The window for an action's own log line (``harness.plan.ack_window``)."""
         return ack_window(self.rate)
+
+    @property
+    def prompt(self) -> float:
+        """Device seconds a wait for a system prompt that does not come costs (harness.ui's prompt timeout)."""
+        return PROMPT_WALL_S * self.rate
 
     @property
     def reboot(self) -> float:

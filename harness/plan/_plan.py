@@ -14,7 +14,6 @@ __all__ = ["TIMEOUT_FACTOR", "TIMEOUT_MARGIN_S", "CellPlan", "plan_cell"]
 # the harness's own start-up of the cell (the lease is taken before the limit starts).
 TIMEOUT_FACTOR = 1.25
 TIMEOUT_MARGIN_S = 60.0
-_REAL_OVERHEAD_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +36,15 @@ def _windows(fn: CostFn | None, ctx: CostContext) -> float:
     return DEFAULT_COST_S if fn is None else max(0.0, float(fn(ctx)))
 
 
-def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, tier: Tier | None = None) -> CellPlan:
-    """Plan one cell from its cost function (None when the scenario declares none) and explicit tier."""
+def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, tier: Tier | None = None, *,
+              uses_ui: bool = False) -> CellPlan:
+    """Plan one cell from its cost function (None when the scenario declares none), its explicit tier, and
+    whether it drives the UI through Appium (its session costs wall time)."""
     rate = cfg.clock_rate(dev)
     boot_s = cfg.lab.boot_delay_s if dev.lab else REAL_REBOOT_S
-    device_s = _windows(fn, CostContext(cfg.app, dev, rate, boot_s)) + overhead_wall_s(dev) * rate
-    at_1x = _windows(fn, CostContext(cfg.app, dev, 1.0, REAL_REBOOT_S)) + _REAL_OVERHEAD_S
+    device_s = _windows(fn, CostContext(cfg.app, dev, rate, boot_s)) + overhead_wall_s(dev, uses_ui) * rate
+    real = DeviceConfig(dev.name, dev.platform, dev.oem, dev.model, dev.os_version)  # the same cell on a real phone
+    at_1x = _windows(fn, CostContext(cfg.app, real, 1.0, REAL_REBOOT_S)) + overhead_wall_s(real, uses_ui)
     wall_s = device_s / rate
     return CellPlan(nodeid, dev.name, tier or derive_tier(at_1x), device_s, wall_s,
                     wall_s * TIMEOUT_FACTOR + TIMEOUT_MARGIN_S, at_1x, fn is not None)

@@ -13,15 +13,15 @@ __all__ = ["ACK_DEVICE_S", "ACK_WALL_S", "BACKGROUND_SETTLE_S", "HOLD_S", "HOUR"
 
 MIN = 60.0
 HOUR = 3600.0
-ACK_DEVICE_S = 60.0  # an action's own line at 1x: the adb round trip plus log delivery are seconds at most
-ACK_WALL_S = 1.25  # the harness's round trips on a loaded 2-core host, in wall seconds
+ACK_DEVICE_S = 30.0  # an action's own line at 1x: the adb round trip plus log delivery take well under a second
+ACK_WALL_S = 2.5  # the harness's round trips on a loaded 2-core host (an iPhone launch over DVT), in wall seconds
 # A uid goes idle a minute after its app leaves the foreground (ActivityManagerConstants BACKGROUND_SETTLE_TIME,
 # 60 s): background restrictions and OEM freezers (One UI's FreecessController: "uidIdle") act from there. A quick
 # cell that checks work "in the background" lets this much pass first, so those timers act as on a user's phone.
 BACKGROUND_SETTLE_S = 90.0
 # How long a quick cell watches a job that was made due (``cmd jobscheduler run``) stay held by the OS: JobScheduler
-# starts a ready job within a second or two, so two minutes of nothing is the OS holding it, not a slow phone.
-HOLD_S = 120.0
+# starts a ready job within a second or two, so a minute of nothing is the OS holding it, not a slow phone.
+HOLD_S = 60.0
 
 
 def ack_window(clock_rate: float) -> float:

@@ -78,7 +78,7 @@ def plan_of(item: pytest.Item, run: Run) -> CellPlan | None:
     fn: CostFn | None = mark.kwargs.get("device_s") if mark is not None else None
     tier_mark = item.get_closest_marker("tier")
     tier: Tier | None = parse_tier(str(tier_mark.args[0])) if tier_mark is not None and tier_mark.args else None
-    return plan_cell(item.nodeid, run.config, dev, fn, tier)
+    return plan_cell(item.nodeid, run.config, dev, fn, tier, uses_ui="ui" in getattr(item, "fixturenames", ()))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
