@@ -24,7 +24,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -52,7 +51,8 @@ __all__ = ["PgLeaseStore"]
 
 log = logging.getLogger("harness.farm")
 
-_MAX_WAIT_S = 2.0  # the longest a waiter sleeps without news (a dead waiter ahead leaves no notification)
+_MAX_WAIT_S = 2.0  # the longest a waiter sleeps without news
+_PROMISED_WAIT_S = 0.1
 
 
 def _surely_ours_until(sent: float, ttl_s: float) -> float:
@@ -152,6 +152,10 @@ class PgLeaseStore(QuarantineMixin):
                 nap = min(remaining, self.max_wait_s)
                 if got.expires_in_s is not None:
                     nap = min(nap, max(got.expires_in_s, 0.0) + 0.02)
+                elif got.holder is None:
+                    # Free but promised to a waiter ahead, who takes it in milliseconds unless it died
+                    # (its death sends no notification): look again soon.
+                    nap = min(nap, _PROMISED_WAIT_S)
                 for _ in conn.notifies(timeout=nap, stop_after=1):
                     break
         finally:
@@ -291,6 +295,3 @@ class PgLeaseStore(QuarantineMixin):
                 if conn is not None:
                     with suppress(Exception):
                         conn.close()
-
-    def row(self, conn: Conn, device: str) -> tuple[Any, ...] | None:
-        return conn.execute(CURRENT, (device,)).fetchone()

@@ -74,9 +74,10 @@ class Lease:
             if loss is not None:
                 self._pool._lose(self, loss)
         if self._loss is not None:
-            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence)
+            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence, self._pool.store.shared)
         if self._released:
-            raise LeaseLost(self.device, self.record.holder, "it was released by its holder", self.fence)
+            raise LeaseLost(self.device, self.record.holder, "it was released by its holder", self.fence,
+                            self._pool.store.shared)
 
     def release(self) -> bool:
         """Give the device back. False (with a warning) if it had been lost, or on a second call."""
@@ -90,7 +91,7 @@ class Lease:
         was_released = self._released
         if not self.release() and not was_released and self._loss is not None and exc_type is None:
             # The block finished as if all was well, but someone else had the phone meanwhile.
-            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence)
+            raise LeaseLost(self.device, self.record.holder, self._loss.reason, self.fence, self._pool.store.shared)
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "released" if self._released else "held"

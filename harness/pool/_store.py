@@ -50,12 +50,13 @@ class LeaseLost(PoolError):
     """The lease expired or was revoked (``harness farm release --force``): the holder must stop driving
     the phone. The message says who took over."""
 
-    def __init__(self, device: str, holder: str, reason: str, fence: int) -> None:
+    def __init__(self, device: str, holder: str, reason: str, fence: int, shared: bool = False) -> None:
         self.holder = holder
         self.reason = reason
         self.fence = fence
+        where = "`harness farm status` / `harness farm log`" if shared else "`harness lab status`"
         super().__init__(device, "lease check", f"the lease of {holder} (token {fence}) is gone: {reason}",
-                         "this test can no longer drive the phone; see `harness farm log` / `harness farm status`")
+                         f"this test can no longer drive the phone; {where} shows who has it")
 
 
 class SharedQuarantine(DeviceQuarantined):

@@ -100,6 +100,25 @@ def test_waiters_are_served_first_come_first_served(spawn: Spawn, store: PgLease
     pool.close()
 
 
+def test_a_waiter_killed_in_the_queue_does_not_hold_up_the_ones_behind_it(spawn: Spawn, store: PgLeaseStore,
+                                                                          farm_url: str) -> None:
+    pool = Pool(Path("/unused"), "run-1", store=store)
+    lease = pool.acquire("pixel-8", timeout_s=5, holder="t::first")
+    with psycopg.connect(farm_url, autocommit=True) as conn:
+        doomed = spawn("queue", "--holder", "t::doomed")
+        _wait_until(lambda: _queued(conn) == 1, 30, "the first waiter in the queue")
+        patient = spawn("queue", "--holder", "t::patient")
+        _wait_until(lambda: _queued(conn) == 2, 30, "the second waiter in the queue")
+    doomed.popen.kill()
+    doomed.popen.wait()
+    lease.release()
+    released = time.monotonic()
+    assert patient.event(timeout_s=30)["event"] == "waiting"
+    assert patient.event(timeout_s=30)["holder"] == "t::patient"
+    assert time.monotonic() - released < 10.0  # long before 30 s of silence: its closed connection dropped it
+    pool.close()
+
+
 def test_a_timed_out_wait_names_the_holder(store: PgLeaseStore, farm_url: str) -> None:
     other = Pool(Path("/unused"), "nightly-7", store=PgLeaseStore(farm_url, hostname="ci-runner-2"))
     held = other.acquire("pixel-8", timeout_s=5, holder="scenarios/test_doze.py::test_deep_idle")
