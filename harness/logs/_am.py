@@ -111,7 +111,9 @@ def _force_stop(b: EventBuilder, ln: LogLine, line_no: int, raw: str, package: s
     extra = {"appid": str(appid), "user": user}
     if pid is not None:
         extra["requester_pid"] = str(pid)
-        if killer == "user" and _burst(b, pid, package, ln.time, line_no):
+        if killer == "user" and (pid == ln.pid or _burst(b, pid, package, ln.time, line_no)):
+            # From system_server itself (its own pid: an OS component, not Settings or a shell), or one of a
+            # burst no person produces.
             killer = "unknown"
     b.attr.note_force_stop(package, killer, ln.time, line_no)
     b.emit("force_stop", ln, line_no, raw, package=package, reason=reason, killer=killer, extra=extra)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from harness.logs import _handlers
 from harness.logs._handlers import Handler
-from harness.logs.attribution import Attributor, Hint, hint_signature
+from harness.logs.attribution import HINT_WINDOW_LINES, Attributor, Hint, hint_signature
 from harness.logs.events import Event, EventKind, Killer
 from harness.logs.logcat import LogLine
 from harness.logs.probe import MARKER, parse_probe, probe_event
@@ -30,6 +31,7 @@ _DEDUPE_KINDS = frozenset({"process_start", "process_died", "kill", "freeze"})
 _DEDUPE_S = 2.0
 _DEDUPE_LINES = 20
 _SYS_BOOT = re.compile(r"sys\.boot_completed[ =]1\b")
+_LATE_HINT_S = 1.0  # an OEM line this soon after "its" force-stop still explains it
 _HINT_PACKAGE = re.compile(r"(?i)(?:force.?stop|kill\w*|clean\w*)\s+([A-Za-z]\w*(?:\.\w+)+)")
 
 
@@ -114,8 +116,33 @@ class EventBuilder:
             self.events.append(event)
 
     def note_hint(self, ln: LogLine, line_no: int, row: str, raw: str) -> None:
-        if self.attr.observe(ln.tag or "", row, ln.pid, ln.time, line_no) is not None:
+        hint = self.attr.observe(ln.tag or "", row, ln.pid, ln.time, line_no)
+        if hint is not None:
             self._hint_lines[line_no] = (ln, raw)
+            self._late_hint(hint)
+
+    def _late_hint(self, hint: Hint) -> None:
+        """An OEM line logged just *after* the force-stop its own pid requested (OnePlus' OHPD, field a056): that
+        force-stop, and the kills that followed it, were the OEM's."""
+        stopped: set[str] = set()
+        for i in range(len(self.events) - 1, -1, -1):
+            event = self.events[i]
+            if (event.line or 0) < hint.line - HINT_WINDOW_LINES:
+                break
+            if event.kind == "force_stop" and event.killer in ("user", "unknown") and hint.pid is not None \
+                    and event.extra.get("requester_pid") == str(hint.pid) and _shortly_before(event, hint):
+                self.events[i] = replace(event, killer=hint.sig.killer)
+                stopped.add(event.package or "")
+        if not stopped:
+            return
+        hint.used = True
+        for i, event in enumerate(self.events):
+            stop_of = event.reason[5:].split(",", 1)[0].split(" ", 1)[0] if event.reason else ""
+            if event.kind == "kill" and event.reason and event.reason.startswith("stop ") and stop_of in stopped \
+                    and (event.line or 0) <= hint.line:
+                self.events[i] = replace(event, killer=hint.sig.killer)
+        for package in stopped:
+            self.attr.note_force_stop(package, hint.sig.killer, hint.time, hint.line)
 
     def _duplicate(self, kind: str, pid: int, time: float | None, line: int) -> bool:
         key = (kind, pid)
@@ -140,6 +167,12 @@ class EventBuilder:
             package = package or self.appid_package.get(appid)
         self.emit("force_stop", ln, hint.line, raw, package=package, reason=hint.text,
                   killer=hint.sig.killer, extra=extra)
+
+
+def _shortly_before(event: Event, hint: Hint) -> bool:
+    if event.time is not None and hint.time is not None:
+        return 0.0 <= hint.time - event.time <= _LATE_HINT_S
+    return 0 <= hint.line - (event.line or 0) <= HINT_WINDOW_LINES
 
 
 def _note_hint(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
