@@ -113,6 +113,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): "
                      r"|Process \S+ \(pid \d+\)(?: \(adj -?\d+\))? has died"
                      r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
+_WRAP_WIDTH = 80
+_WRAP_MIN = 72  # mail and issue trackers wrap between 72 and 80 columns
 _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")
@@ -161,6 +163,12 @@ class _Clock:
 
 
 _SCALE = tuple(10.0**n for n in range(16))  # fraction digits → divisor
+
+
+def _wrapped(head: str, tail: str) -> bool:
+    """Whether ``tail`` reads as the rest of ``head`` cut by a wrap at about 72-80 columns."""
+    word = tail.split(None, 1)[0] if tail.strip() else ""
+    return len(head) <= _WRAP_WIDTH and len(head) + 1 + len(word) > _WRAP_MIN
 
 
 def _int(text: str | None) -> int | None:
@@ -281,6 +289,14 @@ class LogcatParser:
             return
         damage = _DAMAGE.match(text)
         if damage is not None and self._match(text[damage.end():], line, out):
+            return
+        prev = self._pending
+        if (prev is not None and prev.fmt in _WRAPPABLE and self._last_line == self._line_no - 1
+                and _wrapped(prev.raw.rsplit("\n", 1)[-1], text)):
+            # E-mail wraps at ~80 columns and drops the space at the break (field a059): a line that stops short
+            # because its next word would not fit, then one that fits no format, are one message.
+            self._pending = prev._replace(msg=prev.msg + " " + text.strip(), raw=prev.raw + "\n" + line)
+            self._last_line = self._line_no
             return
         if _RAW_AM.match(text):
             # -v raw prints the message alone; these wordings are ActivityManager's and nobody else's.
