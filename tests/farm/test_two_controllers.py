@@ -10,10 +10,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from harness.farm import PgLeaseStore, status
+from tests import labkit
 from tests.labkit import RunningLab
 
 PHONES = ("pixel-8", "xiaomi-13")
@@ -39,6 +43,20 @@ def test_cell(device, round_):
     with open(os.environ["BGH_BODIES"], "a", encoding="utf-8") as out:
         out.write(line + "\\n")
 '''
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[RunningLab]:
+    """A lab of its own with just the two phones: other tests' leftovers (an unplugged phone) cannot get in."""
+    cfg = labkit.test_config(names=PHONES)  # (imported as labkit.*: pytest would collect a bare test_config)
+    running = RunningLab(cfg)
+    running.thread.start()
+    try:
+        yield running
+    finally:
+        running.thread.stop()
+        subprocess.run(["adb", "-P", str(cfg.lab.adb_server_port), "kill-server"], capture_output=True, timeout=20,
+                       check=False)
 
 
 def _devices_toml(lab: RunningLab) -> str:
