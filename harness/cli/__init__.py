@@ -47,11 +47,13 @@ def logs_cmd(path: str = typer.Argument(..., help="A logcat capture, a dumpsys j
 @exits
 def demo_cmd(devices: str = DevicesOpt,
              workers: int | None = typer.Option(None, "--workers", "-n", min=1,
-                                                help="Phones tested in parallel (default: one per phone)")) -> None:
+                                                help="Phones tested in parallel (default: one per phone)"),
+             tier: str | None = typer.Option(None, "--tier", help="quick, full or soak: run that tier and every "
+                                             "shorter one (default: every cell)")) -> None:
     """Bring up the virtual lab (if needed), run the scenario catalogue on every phone and print the survival matrix."""
     from harness.cli._demo import run_demo
 
-    raise typer.Exit(run_demo(devices, workers))
+    raise typer.Exit(run_demo(devices, workers, tier))
 
 
 def main() -> None:

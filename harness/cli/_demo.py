@@ -24,7 +24,7 @@ def default_workers(device_count: int) -> int:
     return max(1, min(MAX_WORKERS, device_count))
 
 
-def run_demo(devices: str, workers: int | None = None) -> int:
+def run_demo(devices: str, workers: int | None = None, tier: str | None = None) -> int:
     cfg = load(devices)
     workers = workers if workers is not None else default_workers(len(cfg.devices))
     state = lab_state(cfg)
@@ -36,7 +36,7 @@ def run_demo(devices: str, workers: int | None = None) -> int:
     devices_cmd(devices=devices, as_json=False)
     console.print(f"\n[bold]running the scenario catalogue on every device, {workers} in parallel[/]")
     cmd = [sys.executable, "-m", "pytest", "scenarios", "-n", str(workers), "-p", "no:cacheprovider", "-q",
-           "--devices", devices, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+           "--devices", devices, "-W", "ignore::pytest.PytestAssertRewriteWarning", *(["--tier", tier] if tier else [])]
     code = subprocess.call(cmd)
     console.print("\nthe lab keeps running for more runs; stop it with `harness lab down` "
                   "(open reports/latest/index.html for the matrix with evidence)")

@@ -70,7 +70,7 @@ def _print(plans: list[CellPlan], left: list[LeftOut], workers: int | None) -> N
     console.print(f"makespan {_span(makespan(plans, workers))} over {len(phone_totals(plans))} phones ({pool}, "
                   "heaviest phone first)", markup=False)
     for lo in left:
-        console.print(f"left out: {lo.plan.nodeid}: {lo.reason}", markup=False)
+        console.print(f"left out: {lo.plan.nodeid}: {lo.reason}", markup=False, soft_wrap=True)
 
 
 def plan_cmd(ctx: typer.Context,

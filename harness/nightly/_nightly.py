@@ -53,7 +53,7 @@ class NightlyPlan:
     scenarios: tuple[str, ...] = ("scenarios",)
     workers: int = 4
     window: int = 10  # runs to compare against (and to rate flaky cells over)
-    timeout_s: float = 4 * 3600.0
+    timeout_s: float = 4 * 3600.0  # harness nightly derives it from the plan
     trends_last: int = 30
     pytest_args: tuple[str, ...] = ()
 

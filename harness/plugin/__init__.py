@@ -28,7 +28,7 @@ __all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline"
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
     if not pluginmanager.has_plugin(_PLAN_PLUGIN):
-        pluginmanager.register(_plan, _PLAN_PLUGIN)  # plans, tiers, budgets, each cell s limit
+        pluginmanager.register(_plan, _PLAN_PLUGIN)  # plans, tiers, budgets, each cell's limit
     if not pluginmanager.has_plugin("bgharness-progress"):
         pluginmanager.register(_progress, "bgharness-progress")  # per phone: cell, window, elapsed, ETA
 
