@@ -33,6 +33,7 @@ _OUTER_KEY = pytest.StashKey[WaitObserver | None]()
 _DISPLAY_KEY = pytest.StashKey[Display]()
 _PLAN_IDS_KEY = pytest.StashKey[set[str]]()
 _OUTCOME_KEY = pytest.StashKey[str]()
+_CRASHES = "bgharness-progress-crashes"
 _RANK = {"passed": 0, "skipped": 1, "xpassed": 1, "xfailed": 1, "failed": 2, "error": 3}
 
 
@@ -127,12 +128,17 @@ def _start(session: pytest.Session) -> Display | None:
     if not distributed and not any(PLAN_KEY in item.stash for item in session.items):
         return None  # the harness's own tests, no device cell: pytest's dots as usual
     out, terminal = terminal_out()
-    live = mode == "live" or (mode == "auto" and terminal)
+    # -s without xdist: the tests write to the terminal themselves, and a table redrawn under them would garble
+    own_output = not distributed and config.getoption("capture", "fd") == "no"
+    live = mode == "live" or (mode == "auto" and terminal and not own_output)
     workers = len(config.getoption("tx")) if distributed else 1
     reporter.showfspath = False  # "scenarios/test_x.py " before each file's dots: the table says it
     display = Display(run.run_dir, Board(workers=workers), out, live,
                       route_writer=_router(config) if live else None)
     config.stash[_DISPLAY_KEY] = display
+    feed = config.stash.get(_FEED_KEY, None)
+    if distributed and feed is not None and not config.pluginmanager.has_plugin(_CRASHES):
+        config.pluginmanager.register(_Crashes(feed), _CRASHES)
     display.start()
     return display
 
@@ -152,6 +158,18 @@ def _router(config: pytest.Config) -> Any:
         writer._file = LineProxy(console, original) if console is not None else original
 
     return route
+
+
+class _Crashes:
+    """xdist's controller: a worker that died mid-cell wrote no end for it (xdist reports the crash with phase
+    ``???``); the controller writes that end, so the phone's row moves on instead of counting up forever."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.feed = feed
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "???":  # type: ignore[comparison-overlap]  # xdist's crash report
+            self.feed.emit("end", nodeid=report.nodeid, outcome="crashed", used_device_s=None)
 
 
 @pytest.hookimpl(wrapper=True)
