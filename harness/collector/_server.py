@@ -109,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong bearer token"})
             return
         length_text = (self.headers.get("Content-Length") or "0").strip()
-        if not length_text.isdigit() or not length_text.isascii():
+        if not (length_text.isascii() and length_text.isdigit()) or len(length_text) > 18:  # int() refuses "³"
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "Content-Length must be a number of bytes"})
             return
         length = int(length_text)

@@ -34,7 +34,7 @@ def http1(method: bytes, path: bytes, headers: list[tuple[bytes, bytes]], body: 
 
 
 TOKEN = b"@TOKEN@"  # replaced by the collector's run token, so requests get past its check
-lengths = st.none() | st.sampled_from([b"-1", b"x", b"\xd9\xa3", b"99999999999999999999", b""]) | st.binary(max_size=6)
+lengths = st.none() | st.sampled_from([b"-1", b"x", b"\xd9\xa3", b"\xb3", b"9" * 5000, b""]) | st.binary(max_size=6)
 requests = st.builds(http1, st.sampled_from([b"GET", b"POST", b"DELETE", b"PUT"]) | token, paths, header_lines,
                      bodies, lengths, st.booleans())
 
@@ -75,6 +75,8 @@ def test_raw_bytes(fuzz_lab: LabThread, collector: Collector, watch: LogWatch, l
 @example(request=b"POST /v1/projects/p/messages:send HTTP/1.1\r\nHost: x\r\nX-Name: \xff\xfe\r\n"
                  b"Content-Length: 0\r\n\r\n")  # issue 21: header bytes decoded as UTF-8
 @example(request=b"POST /wake HTTP/1.1\r\nAuthorization: Bearer @TOKEN@\r\nContent-Length: x\r\n\r\n")
+@example(request=b"POST /session HTTP/1.1\r\nContent-Length: \xb3\r\n\r\n")  # found by the 2,000-example run
+@example(request=b"POST /session HTTP/1.1\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n")
 def test_http1_requests(fuzz_lab: LabThread, collector: Collector, watch: LogWatch, listener: str,
                         request: bytes) -> None:
     address = _addresses(fuzz_lab, collector)[listener]

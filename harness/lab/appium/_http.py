@@ -109,7 +109,7 @@ def _body_length(headers: dict[str, str]) -> int:
     raw = headers.get("content-length")
     if raw is None:
         return 0
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "³" is a digit to isdigit, not to int()
         raise HttpError(400, f"bad Content-Length {raw[:20]!r}")
     length = int(raw)
     if length > MAX_BODY:
