@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from harness.android import AndroidDriver
 from harness.android.transport import AdbTransport, server_answers, server_devices
-from harness.errors import DeviceTimeout, DeviceUnreachable
+from harness.errors import DeviceTimeout, DeviceUnreachable, HarnessError
 from harness.labctl import repair_adb_server
 from tests import labkit
 from tests.labkit import RunningLab
@@ -120,3 +121,28 @@ def test_the_health_checks_state_query_recovers_too(private_lab: RunningLab) -> 
     kill_server(private_lab.adb_port)
     assert transport.state() == "device"  # the pool asks this before a test: it restarts, not strikes
     assert transport.recoveries
+
+
+def test_a_command_cut_off_by_the_server_dying_is_not_retried(private_lab: RunningLab) -> None:
+    transport = driver(private_lab).transport
+    adbd = private_lab.thread.lab.android["pixel-8"].server
+    errors: list[HarnessError] = []
+
+    def run() -> None:
+        try:  # ~170 s of wall time at the lab's 600x clock: the server dies long before it ends
+            transport.run("sleep 100000", timeout_s=60)
+        except HarnessError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not private_lab.thread.call(lambda: any(conn.streams for conn in adbd._connections)):
+        assert time.monotonic() < deadline, "the shell never reached the phone"
+        time.sleep(0.02)  # the phone's stream table lives on the lab's loop: polled, there is no event to await
+    kill_server(private_lab.adb_port)
+    worker.join(60)
+    assert errors and isinstance(errors[0], DeviceUnreachable), errors
+    assert "died during the command" in str(errors[0]) and "not retried" in str(errors[0])
+    assert transport.recoveries[-1].endswith("not retried")
+    assert transport.shell("echo ok").strip() == "ok"  # the server is back for the next step

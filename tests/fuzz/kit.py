@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from hypothesis import HealthCheck, settings
 
+from harness.config import Config
 from tests.labkit import test_config
 
 __all__ = ["EXAMPLES", "LogWatch", "exchange", "fuzz_settings", "lab_config", "still_serves"]
@@ -30,7 +31,7 @@ def fuzz_settings(factor: float = 1.0) -> settings:
                                            HealthCheck.data_too_large])
 
 
-def lab_config():  # type: ignore[no-untyped-def]
+def lab_config() -> Config:
     return test_config(names=("pixel-8", "iphone-15"))
 
 

@@ -42,7 +42,7 @@ def test_decoder_takes_any_slices(chunks: list[bytes]) -> None:
 @fuzz_settings(4)
 @given(st.integers(0, 3), st.integers(0, 10), st.integers(0, 0xFFFFFFFF), st.one_of(bodies, st.binary(max_size=80)))
 def test_mux_host_answers_any_packet(fuzz_lab: LabThread, version: int, message: int, tag: int,
-                                     body: object) -> None:
+                                     body: dict[str, object] | bytes) -> None:
     import plistlib
 
     payload = plistlib.dumps(body, fmt=plistlib.FMT_BINARY) if isinstance(body, dict) else body
