@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -143,7 +143,7 @@ def _start(session: pytest.Session) -> Display | None:
     return display
 
 
-def _router(config: pytest.Config) -> Any:
+def _router(config: pytest.Config) -> Callable[[Console | None], None]:
     """pytest's terminal writer, pointed at the live console while the table shows (so a line pytest writes, a
     verbose result or a worker's crash, lands above the table instead of through it), and back afterwards."""
     writer = config.get_terminal_writer()

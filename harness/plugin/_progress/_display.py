@@ -8,6 +8,7 @@ swallow a line written while the test runs.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -86,9 +87,11 @@ class Tail:
             self._offsets[path] = start + len(whole)
             for raw in whole.splitlines():
                 try:
-                    events.append(json.loads(raw))
+                    event = json.loads(raw)
                 except ValueError:
                     continue
+                if isinstance(event, dict):
+                    events.append(event)
         return sorted(events, key=lambda e: float(e.get("t", 0.0)))
 
 
@@ -107,13 +110,15 @@ class Display:
         self.started = time.time()
 
     def start(self) -> None:
-        self._poll()  # without xdist the plan is there already: the table (and pytest's routing) starts now
+        with contextlib.suppress(OSError):
+            self._poll()  # without xdist the plan is there already: the table (and pytest's routing) starts now
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-        self._poll()
+        with contextlib.suppress(OSError):
+            self._poll()  # the last events: every cell's end is shown before pytest's summary
         if self._live is not None:
             self._live.update(self._render(time.time()), refresh=True)
             self._live.stop()
