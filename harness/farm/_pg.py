@@ -156,8 +156,11 @@ class PgLeaseStore(QuarantineMixin):
                     # Free but promised to a waiter ahead, who takes it in milliseconds unless it died
                     # (its death sends no notification): look again soon.
                     nap = min(nap, _PROMISED_WAIT_S)
-                for _ in conn.notifies(timeout=nap, stop_after=1):
-                    break
+                wake = conn.notifies(timeout=nap, stop_after=1)
+                try:
+                    next(wake, None)  # a release or a waiter leaving, or the nap is over
+                finally:
+                    wake.close()  # the generator holds the connection's lock until closed
         finally:
             self._leave(conn, chan, waiter)
 
