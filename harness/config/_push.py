@@ -10,6 +10,7 @@ Google: ``fcm.googleapis.com``) and point at the lab gateway for lab runs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,8 @@ def _typed(path: str, where: str, raw: dict[str, Any], types: dict[str, type]) -
         value = float(given) if want is float and isinstance(given, int) and not isinstance(given, bool) else given
         if not isinstance(value, want) or isinstance(value, bool):
             raise ConfigError(path, where, f"key {key!r} must be a {want.__name__}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(path, where, f"key {key!r} must be a finite number, got {value}")
         out[key] = value
     return out
 

@@ -114,6 +114,7 @@ VARIANTS: list[tuple[str, Edit, str]] = [
     ("collector-port-70000", add("[collector]\nport = 70000\n", after="END"), "key 'port' must be a TCP port"),
     ("syntax", lambda t, _d: t.replace("[lab]", "[lab"), "syntax"),
     ("push-timeout-negative", add("[push]\ntimeout_s = -1\n", after="END"), "timeout_s must be positive"),
+    ("push-timeout-inf", add("[push]\ntimeout_s = inf\n", after="END"), "key 'timeout_s' must be a finite number"),
     ("restartable-remote", add('adb_server = "10.0.0.5:5037"\nadb_server_restartable = true\nserial = "X"'),
      "key 'adb_server_restartable' needs a local adb_server"),
 ]
