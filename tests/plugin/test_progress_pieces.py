@@ -14,7 +14,7 @@ from rich.console import Console
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, observe_waits
 from harness.plugin._progress._board import Board, Cell, PhoneView, Wait, pace, phone_eta, run_eta
-from harness.plugin._progress._display import LineProxy, Tail
+from harness.plugin._progress._display import Display, LineProxy, Tail
 from harness.plugin._progress._feed import PROGRESS_DIR, Feed
 from harness.plugin._progress._lines import cell_name, end_line, now_text, span, start_line, wait_line
 from harness.plugin._progress._watch import RunWatch
@@ -215,3 +215,23 @@ def test_line_proxy_prints_whole_lines_and_keeps_a_part_for_its_end() -> None:
     assert shown.getvalue() == "test_x.py::test_a[pixel-8] PASSED [ 50%]\n"
     proxy.drain()  # the table stopped: the rest goes to the real stream
     assert real.getvalue() == "test_x.py::test_b[pixel-8] "
+
+
+def test_the_live_frame_has_two_lines_per_phone_and_the_run(tmp_path: Path) -> None:
+    board = Board(workers=2)
+    board.load_plan(_plan("pixel-8", 10.0, 10.0) + _plan("xiaomi-13", 40.0))
+    cell = "scenarios/test_x.py::test_0[pixel-8]"
+    board.apply({"e": "start", "t": 100.0, "nodeid": cell, "device": "pixel-8"})
+    board.apply({"e": "wait", "t": 101.0, "nodeid": cell, "device": "pixel-8", "what": "dozed state='IDLE'",
+                 "window_s": 600.0, "rate": 240.0})
+    display = Display(tmp_path, board, io.StringIO(), live=True)
+    display.started = 99.0
+    shown = io.StringIO()
+    Console(file=shown, width=200, color_system=None).print(display._render(now=103.0))
+    assert shown.getvalue().splitlines() == [
+        "pixel-8    0/2 cells  test_x.py::test_0  3.0s  eta 17s",
+        "           2.0s into a window 10m00s of device time (2.5s at 240x) · waits for dozed state='IDLE'",
+        "xiaomi-13  0/1 cells  eta 40s",
+        "           not started (its worker is busy, or starting)",
+        "run: 0/3 cells in 4.0s so far, eta 40s",
+    ]
