@@ -30,6 +30,7 @@ from harness.plugin._progress._lines import PREFIX, cell_name, end_line, now_tex
 __all__ = ["Display", "LineProxy", "Tail", "terminal_out"]
 
 _POLL_S = 0.5
+_EARLIER_S = 5.0  # events are written after this display starts; a little slack for clocks read apart
 
 
 def terminal_out() -> tuple[IO[str], bool]:
@@ -139,6 +140,8 @@ class Display:
             self._load_plan()
         now = time.time()
         for event in self._tail.read():
+            if float(event.get("t", 0.0)) < self.started - _EARLIER_S:
+                continue  # from an earlier session with the same run id (BGH_RUN_ID given again)
             cell = self.board.apply(event)
             if cell is None or self.live_mode:
                 continue
