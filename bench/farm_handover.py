@@ -4,6 +4,7 @@
   that takes it. The file store's waiter polls (every ``DEFAULT_POLL_S``); the farm's is woken by
   LISTEN/NOTIFY. Goal for the farm: a median of 20 ms or less.
 - acquire + release of a free phone through the farm: the overhead on every test. Goal: 5 ms or less.
+- ``Lease.check()``: the cost of guarding a device action with it.
 
 A private cluster (``harness.farm.start_cluster``) is started for the run and removed afterwards.
 """
@@ -53,6 +54,17 @@ def acquire_release_ms(pool: Pool, cycles: int) -> list[float]:
     return samples
 
 
+def check_ms(pool: Pool, cycles: int) -> list[float]:
+    """``Lease.check()``: what guarding every device action with it would cost."""
+    samples: list[float] = []
+    with pool.acquire("pixel-8", timeout_s=5, holder="bench::check") as lease:
+        for _ in range(cycles):
+            start = time.perf_counter()
+            lease.check()
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def _pools(state: Path, make_store: type[PgLeaseStore] | None, url: str = "") -> tuple[Pool, Pool]:
     stores: list[LeaseStore | None] = [None, None]
     if make_store is not None:
@@ -74,6 +86,7 @@ def main(rounds: int = 30, cycles: int = 300) -> None:
             acquire_release_ms(farm[0], 20)  # warm-up: connections, the schema, prepared statements
             file_delay, farm_delay = handover_ms(*files, rounds), handover_ms(*farm, rounds)
             cost = acquire_release_ms(farm[0], cycles)
+            checks = check_ms(farm[0], cycles)
             for pool in (*files, *farm):
                 pool.close()
     finally:
@@ -84,6 +97,7 @@ def main(rounds: int = 30, cycles: int = 300) -> None:
           f"{file_median:.1f} ms (max {max(file_delay):.1f}): {file_median / farm_median:.0f}x faster")
     print(f"acquire+release of a free phone on loopback PostgreSQL, median over {cycles}: "
           f"{statistics.median(cost):.2f} ms (p90 {statistics.quantiles(cost, n=10)[-1]:.2f} ms; goal <= 5 ms)")
+    print(f"Lease.check() against the farm, median over {cycles}: {statistics.median(checks):.2f} ms")
 
 
 if __name__ == "__main__":
