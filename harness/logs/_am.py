@@ -23,8 +23,9 @@ __all__ = ["am_line", "kill"]
 # -- ActivityManager (§3.4, §6.5) --------------------------------------------------------------
 _START_PROC = re.compile(r"^Start proc (\d+):([^/\s]+)/(\S+) for ?(.*?)\s*$")  # the tail may be cut off
 _START_PROC_OLD = re.compile(r"^Start proc (\S+) for (.+?): pid=(\d+) uid=(\d+)")  # pre-Android 7
-# Android 4.4-6 put the adj between: "Process com.x (pid 123) (adj 9) has died."
-_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: \(adj (-?\d+)\))? has died[.:]?\s*(.*?)\s*$")
+# Android 4.4-6 put the adj between: "Process com.x (pid 123) (adj 9) has died."; Samsung's 6-7 builds glue it
+# on and add two numbers: "Process com.x (pid 9834)(adj 9) has died(154,1779)" (field a060).
+_DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: ?\(adj (-?\d+)\))? has died[.:]?\s*(.*?)\s*$")
 _KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
 # Android 4.0-4.3 ProcessList trimming: "No longer want com.x (pid 123): hidden #17" / "empty #17".
 _NO_LONGER_WANT = re.compile(r"^No longer want (\S+) \(pid (\d+)\): (.*)$")

@@ -26,8 +26,9 @@ __all__ = ["BY_TAG"]
 _Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
 
 _TS_START = re.compile(r"onStartJob|Background Fetch event received|onHeadlessJsTaskStart")
-_TS_END = re.compile(r"- jobFinished|^- finish\b|onHeadlessJsTaskFinish|onStopJob")
-_TS_TASK = re.compile(r"(?:event received|finish|taskId)[:=] ?([\w.\-]+)")
+# "[BGTask] timeout: <taskId>" is the plugin giving up on a run whose time ran out (field a063).
+_TS_END = re.compile(r"- jobFinished|^- finish\b|onHeadlessJsTaskFinish|onStopJob|^\[BGTask\] timeout:")
+_TS_TASK = re.compile(r"(?:event received|finish|taskId|timeout)[:=] ?([\w.\-]+)")
 
 
 def _ts_fetch(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
@@ -44,7 +45,7 @@ def _ts_fetch(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
     if was_open is open_after:
         return  # another line of the same start (or end)
     named = _TS_TASK.search(row)
-    reason = "stopped by the system" if "onStopJob" in row else None
+    reason = "stopped by the system" if "onStopJob" in row else "timeout" if "] timeout:" in row else None
     b.emit(kind, ln, line_no, raw, package=b.app_package(ln), pid=ln.pid, task=named.group(1) if named else None,
            reason=reason, extra={"source": "TSBackgroundFetch"})
 

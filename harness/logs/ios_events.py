@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.logs.attribution import USER_QUIT_CODE, ios_exit
 from harness.logs.events import Event, EventKind, Killer
@@ -270,12 +270,23 @@ def _activity(b: IOSEventBuilder, ln: LogLine, name: str, reason: str, extra: di
 _ASSERTIOND_DEATH = re.compile(r"^\[(?P<name>[^:\]]+):(?P<pid>\d+)\] Port death watcher fired")
 
 
+# Right after it: "Process exited: <BKProcess: 0x1005310e0; myappda; com.myapp.myapp; pid: 867; …>" (field i014)
+# names the bundle the watcher line could not.
+_ASSERTIOND_EXITED = re.compile(r"^Process exited: <BKProcess: \w+; (?P<name>[^;]+); (?P<bundle>[^;]+); pid: (?P<pid>\d+);")
+
+
 def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
-    m = _ASSERTIOND_DEATH.match(ln.msg)
-    if m is not None:
-        pid = int(m["pid"])
-        b.ended(ln, "process_died", pid, b.pid_bundle.get(pid) or "", None, None,
-                {"source": "assertiond", "process": m["name"]})
+    m = _ASSERTIOND_DEATH.match(ln.msg) or _ASSERTIOND_EXITED.match(ln.msg)
+    if m is None:
+        return
+    pid = int(m["pid"])
+    bundle = m["bundle"] if "bundle" in m.re.groupindex else b.pid_bundle.get(pid) or ""
+    for i in range(len(b.events) - 1, max(len(b.events) - 20, 0) - 1, -1):  # its own death is a few lines up
+        ev = b.events[i]
+        if ev.kind == "process_died" and ev.pid == pid and ev.package is None:
+            b.events[i] = replace(ev, package=bundle or None)  # the watcher fired first; now we know whose port
+            return
+    b.ended(ln, "process_died", pid, bundle, None, None, {"source": "assertiond", "process": m["name"]})
 
 
 # The kernel's jetsam: "memorystatus: killing_specific_process pid 2776 [Pythonista3] (per-process-limit 10) -

@@ -111,7 +111,7 @@ _LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?
 _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): "
-                     r"|Process \S+ \(pid \d+\)(?: \(adj -?\d+\))? has died"
+                     r"|Process \S+ \(pid \d+\)(?: ?\(adj -?\d+\))? has died"
                      r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
 _WRAP_WIDTH = 80
 _WRAP_MIN = 72  # mail and issue trackers wrap between 72 and 80 columns
@@ -119,9 +119,9 @@ _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "proces
 # logcat's own reports (`logcat -g`), not log messages: neither records nor unparseable.
 _META = re.compile(r"^\S+: ring buffer is \d")
 # What pasting into an issue does to a line's start: indentation, a Markdown quote ("> "), an inline-code
-# backtick ("` 2019-10-18 …"), bold ("**"), or grep -n / Select-String's "logcat.txt:1200510:". Such a line
-# is read again without it.
-_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|[\w.\-]+\.(?:txt|log):\d+:)+")  # … or grep -n's "file:line:"
+# backtick ("` 2019-10-18 …"), bold ("**"), a comma left from lines kept as a list (field a060), or grep -n /
+# Select-String's "logcat.txt:1200510:". Such a line is read again without it.
+_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|,|[\w.\-]+\.(?:txt|log):\d+:)+")  # … or grep -n's "file:line:"
 
 
 class _Clock:

@@ -20,7 +20,7 @@ _KILL_WORDS = _r(r"(?i)kill|force.?stop|clean")
 
 SAMSUNG: tuple[Signature, ...] = (
     Signature("samsung", reason=_r(r"\bMARs\b"), source="reference §2 (element-hq/element-android#2143)"),
-    Signature("samsung", reason=_r(r"^DHA:"), source="reference §3 (termux/termux-boot#5)"),
+    Signature("samsung", reason=_r(r"^DHA:"), source="field a060; reference §3 (termux/termux-boot#5)"),
     Signature("samsung", tag=_r(r"^(?:MARs|FreecessController|FreecessHandler|ChimeraPolicyHandler)"),
               text=_KILL_WORDS, source="field a007_dkma_chimera_trigger2"),
 )
