@@ -272,7 +272,8 @@ _ASSERTIOND_DEATH = re.compile(r"^\[(?P<name>[^:\]]+):(?P<pid>\d+)\] Port death 
 
 # Right after it: "Process exited: <BKProcess: 0x1005310e0; myappda; com.myapp.myapp; pid: 867; …>" (field i014)
 # names the bundle the watcher line could not.
-_ASSERTIOND_EXITED = re.compile(r"^Process exited: <BKProcess: \w+; (?P<name>[^;]+); (?P<bundle>[^;]+); pid: (?P<pid>\d+);")
+_ASSERTIOND_EXITED = re.compile(r"^Process exited: <BKProcess: \w+; (?P<name>[^;]+); (?P<bundle>[^;]+); "
+                                r"pid: (?P<pid>\d+);")
 
 
 def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
