@@ -16,9 +16,9 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import due_now
 from harness.logs.expect import Expect
 from harness.plan import HOLD_S, cost
-from scenarios._knobs import due_now
 
 TASK = "sync-orders"
 # The light idle period the quick cell sets (DeviceIdleController's default: light_idle_to 5 min plus a 1 min flex,

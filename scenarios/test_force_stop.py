@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import app_duration_s, due_now
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import BACKGROUND_SETTLE_S, HOLD_S, HOUR, cost
-from scenarios._knobs import app_duration_s, due_now
 
 TASK = "sync-orders"
 DAY = 24 * HOUR

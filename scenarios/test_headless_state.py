@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import due_now
 from harness.logs.expect import Expect
 from harness.plan import cost
-from scenarios._knobs import due_now
 
 TASK = "sync-orders"
 

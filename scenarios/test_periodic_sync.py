@@ -14,11 +14,11 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import app_duration_s
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import HOUR, cost
 from harness.plugin import App
-from scenarios._knobs import app_duration_s
 
 TASK = "sync-orders"
 

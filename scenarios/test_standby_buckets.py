@@ -21,11 +21,11 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import app_duration_s, due_now, settled_job
 from harness.logs import Event
 from harness.logs.expect import Expect
 from harness.logs.stream import Mark
 from harness.plan import HOLD_S, CostContext, cost
-from scenarios._knobs import app_duration_s, due_now, settled_job
 
 TASK = "sync-orders"
 MAX_ON_DEMAND_RUNS = 48  # QuotaController's largest job count per window outside ACTIVE (RARE; android.md §2.4)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android.knobs import due_now
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import BACKGROUND_SETTLE_S, HOUR, cost
 from harness.ui import UiDriver
-from scenarios._knobs import due_now
 
 TASK = "sync-orders"
 FETCH = "refresh-feed"

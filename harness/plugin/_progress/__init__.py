@@ -180,7 +180,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     if _DISPLAY_KEY not in config.stash or config.get_verbosity() > 0 or not isinstance(result, tuple):
         return result
     if report.nodeid in _plan_ids(config):
-        return (result[0], "", "")
+        return (result[0], "", result[2])  # no dot; the word stays for the short summary (XFAIL, ERROR …)
     return result
 
 

@@ -1,5 +1,7 @@
 """What quick cells share: the OS's own test knobs, used the way a phone's developer options allow.
 
+For scenarios (``from harness.android.knobs import due_now``); the catalogue's quick cells use them.
+
 ``due_now`` is ``cmd jobscheduler run`` without a flag (JobStatus OVERRIDE_SOFT): JobScheduler treats the job as
 due and ignores its soft constraints (the timing delay, charging, idle), but not what the OS itself imposes — Doze,
 background restriction, the standby bucket's quota, a stopped or frozen app. So "made due, did not run" is the OS
@@ -8,10 +10,13 @@ holding the job, and "made due, ran" is the job free to run, in seconds of devic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 import pytest
 
-from harness.android import AndroidDriver
-from harness.ios import IOSDriver
+from harness.android.driver import AndroidDriver
+from harness.config import TaskConfig
 from harness.logs.dumpsys import Job
 from harness.logs.expect import Expect
 
@@ -20,7 +25,12 @@ __all__ = ["app_duration_s", "due_now", "settled_job"]
 _SETTLING = ("task_end", "job_stop", "job_timeout", "work_scheduled")
 
 
-def app_duration_s(driver: AndroidDriver | IOSDriver, task: str) -> float:
+class _HasTasks(Protocol):
+    @property
+    def tasks(self) -> Mapping[str, TaskConfig]: ...
+
+
+def app_duration_s(driver: _HasTasks, task: str) -> float:
     """How long one run of the task takes (devices.toml ``duration_s``): the window for its end after its start."""
     known = driver.tasks.get(task)
     return known.duration_s if known is not None else 60.0
