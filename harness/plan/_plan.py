@@ -37,7 +37,7 @@ def _windows(fn: CostFn | None, ctx: CostContext) -> float:
 
 
 def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, tier: Tier | None = None, *,
-              uses_ui: bool = False) -> CellPlan:
+              uses_ui: bool = False, margin_s: float = TIMEOUT_MARGIN_S) -> CellPlan:
     """Plan one cell from its cost function (None when the scenario declares none), its explicit tier, and
     whether it drives the UI through Appium (its session costs wall time)."""
     rate = cfg.clock_rate(dev)
@@ -47,4 +47,4 @@ def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, ti
     at_1x = _windows(fn, CostContext(cfg.app, real, 1.0, REAL_REBOOT_S)) + overhead_wall_s(real, uses_ui)
     wall_s = device_s / rate
     return CellPlan(nodeid, dev.name, tier or derive_tier(at_1x), device_s, wall_s,
-                    wall_s * TIMEOUT_FACTOR + TIMEOUT_MARGIN_S, at_1x, fn is not None)
+                    wall_s * TIMEOUT_FACTOR + margin_s, at_1x, fn is not None)

@@ -20,7 +20,18 @@ import pytest
 
 from harness.config import DeviceConfig
 from harness.errors import DeviceTimeout
-from harness.plan import CellPlan, CostFn, LeftOut, Tier, fit_budget, included, parse_tier, phone_order, plan_cell
+from harness.plan import (
+    TIMEOUT_MARGIN_S,
+    CellPlan,
+    CostFn,
+    LeftOut,
+    Tier,
+    fit_budget,
+    included,
+    parse_tier,
+    phone_order,
+    plan_cell,
+)
 from harness.plugin._fixtures import SESSION_KEY
 from harness.plugin._run import RUN_KEY, Run
 
@@ -57,6 +68,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--budget", default=None,
                     help="fit the run into this much wall time per phone (e.g. 8h): quick cells first, then full, "
                          "then soak; the rest is left out and listed with the reason")
+    group.addoption("--cell-margin", type=float, default=TIMEOUT_MARGIN_S,
+                    help="wall seconds a cell may run past its planned wall time and a quarter more before it is "
+                         f"stopped as hung (default {TIMEOUT_MARGIN_S:g})")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,7 +92,8 @@ def plan_of(item: pytest.Item, run: Run) -> CellPlan | None:
     fn: CostFn | None = mark.kwargs.get("device_s") if mark is not None else None
     tier_mark = item.get_closest_marker("tier")
     tier: Tier | None = parse_tier(str(tier_mark.args[0])) if tier_mark is not None and tier_mark.args else None
-    return plan_cell(item.nodeid, run.config, dev, fn, tier, uses_ui="ui" in getattr(item, "fixturenames", ()))
+    return plan_cell(item.nodeid, run.config, dev, fn, tier, uses_ui="ui" in getattr(item, "fixturenames", ()),
+                     margin_s=item.config.getoption("--cell-margin", TIMEOUT_MARGIN_S))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,7 +14,7 @@ import pytest
 from harness.config import DeviceConfig
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
-from harness.plugin._plan import PLAN_KEY, USED_KEY
+from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
 
@@ -54,6 +54,8 @@ def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallIn
         info["message"] = str(report.longrepr or "")
     elif report.when == "call":
         info["outcome"] = outcome or {"passed": "passed", "failed": "failed"}.get(report.outcome, "skipped")
+        if isinstance(exc, CellTimeout):  # the harness or the phone hung: not a verdict on the app
+            info["outcome"] = "error"
         info["message"] = str(report.longrepr or "") if report.outcome != "passed" else ""
     elif report.when == "teardown" and report.failed and info.get("outcome") == "passed":
         info["outcome"], info["message"] = "error", str(report.longrepr or "")
