@@ -78,7 +78,8 @@ _CONSOLE_SPACE = re.compile(rf"^{_CTYPE} +{_CTIME} +(?P<proc>\S+) +(?P<msg>.*)$"
 #   2021-06-01 10:00:00.123456-0700 0x1a2b     Default     0x0                  123    0    runningboardd: msg
 # the compact style "2021-06-01 10:00:00.123 Df runningboardd[123:1a2b] msg" and the syslog style
 # "2021-06-01 10:00:00.123456-0700  localhost runningboardd[123]: msg" (log(1)); "(Library)" and
-# "[subsystem:category]" may follow the process. No capture of these is in the corpus yet [unverified].
+# "[subsystem:category]" may follow the process. The default style is field n012; the compact one is the shape
+# appium/appium#13503 shows (its thread id is hex); the syslog style is [unverified].
 _LOGSHOW = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) +0x[0-9a-f]+ +(?P<type>\w+) +0x[0-9a-f]+ +"
                       r"(?P<pid>\d+) +\d+ +(?P<proc>[^:\s]+): (?P<msg>.*)$")
 _LOGSHOW_COMPACT = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<type>Df|In|Db|E |Er|F |Fa|A ) +"
@@ -200,6 +201,8 @@ class IOSLogParser:
         out.append(head._replace(msg=msg, raw="\n".join(self._raws)))
 
     def _header(self, plain: str, line: str) -> LogLine | None:
+        if not plain:
+            return None  # e.g. a lone ">" left once the quote mark is cut away
         first = plain[0]
         if first.isdigit():
             m = _PMD3.match(plain)
@@ -250,7 +253,8 @@ class IOSLogParser:
             msg = msg[_LOGSHOW_LABELS.match(msg).end():]  # type: ignore[union-attr]  # matches "" at worst
         level = g.get("level") or g.get("type")
         tid = g.get("tid")
-        return LogLine(when, g.get("t"), int(g["pid"]) if g.get("pid") else None, int(tid) if tid else None,
+        tid_no = (int(tid, 16) if fmt == "log_show" else int(tid)) if tid else None  # compact style prints hex
+        return LogLine(when, g.get("t"), int(g["pid"]) if g.get("pid") else None, tid_no,
                        _prio(level), g["proc"] or None, msg, self._line_no, None, None, None, fmt, line)
 
     def _json(self, plain: str, line: str) -> LogLine | None:

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from harness.logs.cli_logs import capture_events_detail
 from tests.logs.field_corpus import FAMILIES, Capture, corpus, report, run, score
 
 CAPTURES = corpus()
@@ -45,3 +46,12 @@ def test_negative_controls_yield_no_event(cap: Capture) -> None:
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_every_family_is_exercised(family: str) -> None:
     assert any(exp.kind in FAMILIES[family] for c in CAPTURES for exp in c.expected)
+
+
+def test_cut_lines_never_crash_the_parsers() -> None:
+    # Pastes cut lines anywhere; a cut line may be skipped but must never raise (a traceback is no answer).
+    for cap in CAPTURES:
+        for line in cap.body.splitlines():
+            for cut in {len(line) // 4, len(line) // 2, 3 * len(line) // 4, len(line) - 1}:
+                if cut > 0:
+                    capture_events_detail(line[:cut] + "\n", year=2021)

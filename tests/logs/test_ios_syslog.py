@@ -362,3 +362,27 @@ def test_logcat_captures_do_not(name: str) -> None:
 def test_nothing_parseable_is_not_ios() -> None:
     assert not looks_like_ios((DATA / "ios_s06_a.txt").read_text(encoding="utf-8"))
     assert not looks_like_ios("")
+
+
+# -- log(1) on a Mac ---------------------------------------------------------------------------------------------
+def test_log_show_default_style() -> None:
+    # field n012 (objective-see/ProcessMonitor#6): labels "(Library) [subsystem:category]" are dropped.
+    ln = one("2022-08-13 22:43:47.404958-0400 0x52a16    Error       0x0                  391    0    "
+             "runningboardd: (RunningBoard) [com.apple.runningboard:general] RBSStateCapture remove item called",
+             year=2022)
+    assert (ln.fmt, ln.tag, ln.pid, ln.prio, ln.msg) == ("log_show", "runningboardd", 391, "E",
+                                                         "RBSStateCapture remove item called")
+
+
+def test_log_compact_style_prints_the_thread_in_hex() -> None:
+    # The shape appium/appium#13503 relays from a simulator: "[pid:tid]" with tid in hex.
+    ln = one("2019-11-06 15:01:04.002 Df assertiond[11734:352e4] [com.apple.assertiond:process_info] "
+             "[yyy:15903] Invalidation complete.", year=2019)
+    assert (ln.fmt, ln.tag, ln.pid, ln.tid, ln.msg) == ("log_show", "assertiond", 11734, 0x352E4,
+                                                        "[yyy:15903] Invalidation complete.")
+
+
+def test_a_lone_quote_mark_is_skipped_not_a_crash() -> None:
+    parsed = parse_ios(">\n> \nNov 28 08:00:01 iPhone Courier[412] <Notice>: x\n")
+    assert (parsed.skipped, len(parsed.lines)) == (2, 1)
+    assert not looks_like_ios(">\n")
