@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from harness.logs.logcat import LogLine
@@ -79,13 +80,36 @@ _POWERKEEPER_DIED = re.compile(r"^notifyAMProcDied \w+: ([A-Za-z][\w.]*)(?::\S+)
 def _powerkeeper_event(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     m = _POWERKEEPER_DIED.match(row)
     if m is not None:
-        pid = int(m.group(2))
-        b.pid_package.setdefault(pid, m.group(1))
-        b.emit("process_died", ln, line_no, raw, package=m.group(1), pid=pid, extra={"source": ln.tag or ""})
+        _death(b, ln, line_no, raw, int(m.group(2)), m.group(1))
+
+
+# MediaTek's perf HAL hears of deaths too: "[perfNotifyAppState] pack:com.google.android.gsf, pid:30617,
+# STATE_DEAD" (field a069).
+_POWERHAL_DEAD = re.compile(r"^\[perfNotifyAppState\] pack:([A-Za-z][\w.]*)(?::\S+)?, pid:(\d+), STATE_DEAD")
+
+
+def _powerhal(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _POWERHAL_DEAD.match(row)
+    if m is not None:
+        _death(b, ln, line_no, raw, int(m.group(2)), m.group(1))
+
+
+def _death(b: EventBuilder, ln: LogLine, line_no: int, raw: str, pid: int, package: str) -> None:
+    """A vendor's note of a death: one ``process_died`` per pid with what AMS or Zygote said a few lines up."""
+    b.pid_package.setdefault(pid, package)
+    events = b.events
+    for i in range(len(events) - 1, max(len(events) - 12, 0) - 1, -1):
+        ev = events[i]
+        if ev.kind == "process_died" and ev.pid == pid:
+            if ev.package is None:
+                events[i] = replace(ev, package=package)  # Zygote names a pid only
+            return
+    b.emit("process_died", ln, line_no, raw, package=package, pid=pid, extra={"source": ln.tag or ""})
 
 
 BY_TAG: dict[str, tuple[_Handler, ...]] = {
     "PowerKeeper.Event": (_powerkeeper_event,),
+    "libPowerHal": (_powerhal,),
     "OPBF": (_opbf,),
     "FreecessController": (_freecess,),
     "OplusHansManager": (_hans,),
