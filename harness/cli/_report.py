@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from harness.cli._common import exits, make_console
+from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.errors import HarnessError
 
 __all__ = ["report_app"]
@@ -18,12 +18,15 @@ ReportsOpt = typer.Option("reports", "--reports", help="The reports folder (defa
 
 @report_app.command("trends")
 @exits
-def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", help="How many recent runs.")) -> None:
-    """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures."""
+def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", help="How many recent runs."),
+           devices: str = DevicesOpt) -> None:
+    """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures (every
+    host's runs when a farm URL is set: HARNESS_FARM_URL or [farm] url)."""
     from harness.reporting import render_trends
+    from harness.reporting._history import SqliteHistory, history_at
 
-    db = Path(reports) / "history.sqlite"
-    if not db.exists():
+    db = history_at(Path(reports), load(devices) if Path(devices).is_file() else None)
+    if isinstance(db, SqliteHistory) and not db.path.exists():
         raise HarnessError(f"{db}: no history yet — run the scenarios first (`make demo` or `pytest scenarios`)")
     out = render_trends(db, Path(reports) / "trends.html", last_n=last)
     console.print(f"trends: {out}")

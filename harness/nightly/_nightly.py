@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.config import Config, load_config
+from harness.farm import farm_store
 from harness.labctl import state_dir
 from harness.pool import quarantined
 from harness.reporting import (
@@ -36,6 +37,7 @@ from harness.reporting import (
     render_trends,
     write_reports,
 )
+from harness.reporting._history import History, history_at
 from harness.reporting._layout import RESULTS
 
 __all__ = ["EXIT_NEW_FAILURES", "EXIT_NO_RESULTS", "NightlyPlan", "NightlyResult", "comparison_json",
@@ -81,7 +83,7 @@ def run_nightly(plan: NightlyPlan, run_id: str | None = None) -> NightlyResult:
     run_dir = plan.reports / run_id
     if not (run_dir / RESULTS).exists():
         return NightlyResult(run_id, run_dir, code, None, None)
-    db = plan.reports / "history.sqlite"
+    db = history_at(plan.reports, cfg)  # reports/history.sqlite, or the farm's shared history
     run = load_run(run_dir)
     if run.interrupted:  # the plugin never finished it: render and append what it streamed
         write_reports(run, run_dir)
@@ -119,8 +121,10 @@ def _run_catalogue(plan: NightlyPlan, run_id: str) -> int:
         return proc.wait(timeout=_INTERRUPT_GRACE_S)
 
 
-def _record_quarantines(cfg: Config, db: Path, run_id: str) -> None:
-    entries = [(q.device, q.reason, q.since) for q in quarantined(state_dir(cfg) / "pool", run_id)]
+def _record_quarantines(cfg: Config, db: History, run_id: str) -> None:
+    store = farm_store(cfg)  # on a farm the run's quarantines are in the database, not under .lab/pool
+    found = store.quarantined(run_id) if store is not None else quarantined(state_dir(cfg) / "pool", run_id)
+    entries = [(q.device, q.reason, q.since) for q in found]
     record_quarantines(db, run_id, entries)
 
 

@@ -144,7 +144,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     run = config.stash[RUN_KEY]
     if run.has_report:
-        config.stash[SUMMARY_KEY] = (_report.finish(run.writer, run.reports), run.run_dir)
+        config.stash[SUMMARY_KEY] = (_report.finish(run.writer, run.reports, run.config), run.run_dir)
 
 
 def pytest_terminal_summary(config: pytest.Config) -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import DeviceConfig
+from harness.config import Config, DeviceConfig
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
 from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
+from harness.reporting._history import history_at
 
 __all__ = ["CALL_KEY", "device_items", "finish", "note_phase", "record", "select", "summary"]
 
@@ -85,9 +86,9 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
     ))
 
 
-def finish(writer: RunWriter, reports: Path) -> ReportRun:
+def finish(writer: RunWriter, reports: Path, config: Config | None = None) -> ReportRun:
     run = writer.finish()
-    append_history(reports / "history.sqlite", run)
+    append_history(history_at(reports, config), run)  # reports/history.sqlite, or the farm's shared history
     return run
 
 
