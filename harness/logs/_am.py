@@ -26,6 +26,9 @@ _START_PROC_OLD = re.compile(r"^Start proc (\S+) for (.+?): pid=(\d+) uid=(\d+)"
 # Android 4.4-6 put the adj between: "Process com.x (pid 123) (adj 9) has died."; Samsung's 6-7 builds glue it
 # on and add two numbers: "Process com.x (pid 9834)(adj 9) has died(154,1779)" (field a060).
 _DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: ?\(adj (-?\d+)\))? has died[.:]?\s*(.*?)\s*$")
+# EMUI's ActivityManager debug line for a death (field a076): "SVC-handleAppDiedLocked: app =
+# ProcessRecord{34bf327c 4740:com.fsck.k9/u0a147}, app.pid = 4740".
+_SVC_DIED = re.compile(r"^SVC-handleAppDiedLocked: app = ProcessRecord\{\w+ (\d+):([^/\s]+)/")
 _KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
 # Android 4.0-4.3 ProcessList trimming: "No longer want com.x (pid 123): hidden #17" / "empty #17".
 _NO_LONGER_WANT = re.compile(r"^No longer want (\S+) \(pid (\d+)\): (.*)$")
@@ -55,6 +58,12 @@ def am_line(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> N
         _am_start(b, ln, line_no, row, raw)
     elif head == "Proces":
         _am_died(b, ln, line_no, row, raw)
+    elif head == "SVC-ha":
+        m = _SVC_DIED.match(row)
+        if m is not None:
+            pid = int(m.group(1))
+            b.emit("process_died", ln, line_no, raw, package=b.note_process(pid, m.group(2), None), pid=pid,
+                   extra={"process": m.group(2), "source": "handleAppDiedLocked"})
     elif head == "freezi":
         m = _FREEZING.match(row)
         if m is not None:

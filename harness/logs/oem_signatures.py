@@ -21,6 +21,9 @@ _KILL_WORDS = _r(r"(?i)kill|force.?stop|clean")
 SAMSUNG: tuple[Signature, ...] = (
     Signature("samsung", reason=_r(r"\bMARs\b"), source="reference §2 (element-hq/element-android#2143)"),
     Signature("samsung", reason=_r(r"^DHA:"), source="field a060; reference §3 (termux/termux-boot#5)"),
+    # "BG, 16864K, hotnessAdj=0, XmlFlag=false, oom_adj=15": Samsung's SDHA trims, SAMP_SDHA reporting its
+    # budget in between (field a074, Galaxy Grand Prime); a029 (Knox lines) and a001 use the same words.
+    Signature("samsung", reason=_r(r"\bhotnessAdj=\d"), source="field a074, a029"),
     Signature("samsung", tag=_r(r"^(?:MARs|FreecessController|FreecessHandler|ChimeraPolicyHandler)"),
               text=_KILL_WORDS, source="field a007_dkma_chimera_trigger2"),
 )

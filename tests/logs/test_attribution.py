@@ -131,7 +131,8 @@ def test_user_force_stop_and_its_kills() -> None:
     ("isolated not needed", "aosp"), ("hidden #3", "lmk"), ("kill background", "aosp"), ("remove task", "aosp"),
     ("crash", "aosp"),
     ("OneKeyClean", "miui"), ("stop x,MARs #1", "samsung"), ("DHA:empty #33", "samsung"),
-    ("BG, 21808K, hotnessAdj=5, XmlFlag=false, oom_adj=15", "unknown"),
+    ("BG, 21808K, hotnessAdj=5, XmlFlag=false, oom_adj=15", "samsung"),  # Samsung's SDHA (field a074)
+    ("BG, 21808K", "unknown"),
     ("stop com.example.app", "unknown"),  # a force-stop's kill whose force-stop line is not in the capture
 ])
 def test_kill_reasons(reason: str, killer: str) -> None:
@@ -178,7 +179,7 @@ def test_attributor_directly() -> None:
 
 def test_policy_center_does_not_claim_other_reasons() -> None:
     text = (line(0, 1, 3100, "I/PolicyCenter", "handle policy decision for background app")
-            + am(0, 10, "Killing 4321:com.iiordanov.bVNC/u0a111 (adj 900): BG, 21808K, hotnessAdj=5")
+            + am(0, 10, "Killing 4321:com.iiordanov.bVNC/u0a111 (adj 900): BG, 21808K")
             + am(0, 11, "Force stopping com.other.app appid=10112 user=0: from pid 21000"))
     assert killers(text) == [("kill", "com.iiordanov.bVNC", "unknown"), ("force_stop", "com.other.app", "user")]
 
