@@ -114,7 +114,9 @@ class AdbTransport:
                                 f"{timeout:g} s (stopped or hung?)",
                                 f"check it with `adb -P {self.port} devices`; restart it if it stays silent") from exc
         except wire.WireError as exc:
-            raise DeviceUnreachable(self.name, command, f"adb server {self.server}: {exc.message}",
+            problem = (f"{self.serial} is not listed by the adb server {self.server}" if "not found" in exc.message
+                       else f"adb server {self.server}: {exc.message}")
+            raise DeviceUnreachable(self.name, command, problem,
                                     "check the cable / `adb connect`, then `harness devices`") from exc
         except TimeoutError as exc:
             raise self._timeout(command, timeout) from exc
