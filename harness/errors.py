@@ -11,6 +11,7 @@ __all__ = [
     "CommandFailed",
     "ConfigError",
     "DeviceError",
+    "DeviceLost",
     "DeviceQuarantined",
     "DeviceTimeout",
     "DeviceUnhealthy",
@@ -64,6 +65,21 @@ class DeviceError(HarnessError):
 
 class DeviceUnreachable(DeviceError):
     """The device (or the adb server / usbmuxd in front of it) does not answer."""
+
+
+class DeviceLost(DeviceError):
+    """The phone dropped off during a test (disconnected, offline, unauthorized) or its log capture died: what
+    the test waited for can no longer be seen, so the test is an error, never a pass nor a product failure."""
+
+    def __init__(self, device: str, how: str, during: str, fix: str = "") -> None:
+        self.how = how  # "disconnected at 11:22:05 (device time)"
+        self.during = during  # "while waiting for task_fired 'sync-orders'"
+        super().__init__(device, during, how, fix)
+        text = f"{device} {how} {during}" + (f" — {fix}" if fix else "")
+        self.args = (text,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class DeviceTimeout(DeviceError):

@@ -3,11 +3,17 @@
 Mark a position, act, then wait for an event since the mark with a timeout in *device* time (the
 wall timeout is device time over the clock rate, plus slack). Thread-safe: a reader thread feeds
 lines while the test thread waits.
+
+A capture that loses its phone (disconnected, offline, unauthorized, the capture itself dead) says so with
+``lost(how)``: every wait, running or to come, ends at once with ``DeviceLost`` — never a ``None`` that a negative
+expectation would read as a pass. A phone taken away on purpose (a reboot, an iPhone unplugged through its hub)
+is announced by its driver with ``away(why)`` … ``back()``; the capture does not call that a loss.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections import deque
@@ -16,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from harness.errors import DeviceLost
 from harness.logs.events import Event
 from harness.logs.logcat import LogLine
 from harness.logs.platforms import EventSource, LineParser, parser_pair
 
-__all__ = ["EventStream", "Mark", "WaitObserver", "observe_waits"]
+__all__ = ["EventStream", "Loss", "Mark", "WaitObserver", "observe_waits"]
 
 _WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
 
@@ -54,6 +61,25 @@ class Mark:
     device_time: float | None  # the device time of the newest line seen at the mark
 
 
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """How the phone was lost, and when: its device time (estimated from its last line) and the host's."""
+
+    how: str  # "disconnected", "went offline", "its log capture died (…)"
+    device_time: float | None
+    monotonic: float
+    fix: str = ""
+
+    def describe(self) -> str:
+        if self.device_time is None:
+            return self.how
+        return f"{self.how} at {time.strftime('%H:%M:%S', time.gmtime(self.device_time))} (device time)"
+
+
+_FIX = "check the phone's cable and `harness devices`; its other cells in this run are not run"
+_RESUME_MEMORY = 2000  # raw lines a resumed capture may send again (logcat -T from the last second, a relay's buffer)
+
+
 class EventStream:
     def __init__(self, device: str, clock_rate: float = 1.0, capture: Path | None = None,
                  year: int | None = None, device_clock: Callable[[], float | None] | None = None,
@@ -74,10 +100,16 @@ class EventStream:
         self._line_count = 0
         self._file: TextIO | None = capture.open("a", encoding="utf-8") if capture is not None else None
         self.closed = False
+        self.loss: Loss | None = None  # set once, by the capture: the phone is gone for the rest of the test
+        self.away_for: str | None = None  # the driver took the phone away on purpose (a reboot, unplugged)
+        self._last_seen = time.monotonic()  # host time of the newest timed line: the device time of a loss
+        self._resent: set[str] | None = None  # lines a resumed capture may repeat: dropped until a new one comes
 
     # -- feeding (reader thread) ----------------------------------------------------------------
     def feed(self, raw_lines: Iterable[str]) -> None:
         lines = list(raw_lines)
+        if self._resent is not None:
+            lines = self._drop_resent(lines)
         if self._file is not None:
             self._file.writelines(line + "\n" for line in lines)
             self._file.flush()
@@ -100,7 +132,56 @@ class EventStream:
                 times = [r.time for r in records if r.time is not None]
                 if times:
                     self.last_time = max(times[-1], self.last_time or times[-1])
+                    self._last_seen = time.monotonic()
             self._cond.notify_all()
+
+    def _drop_resent(self, lines: list[str]) -> list[str]:
+        assert self._resent is not None
+        for n, line in enumerate(lines):
+            if line not in self._resent:
+                self._resent = None
+                return lines[n:]
+        return []
+
+    def resuming(self) -> None:
+        """The capture reopens after a drop from a little before its last line: lines it already has are
+        dropped until the first new one (nothing is counted twice, nothing in between is missed)."""
+        with self._cond:
+            self._resent = {text for _, text in list(self.lines)[-_RESUME_MEMORY:]}
+
+    # -- the phone's presence (capture and driver) ---------------------------------------------------
+    def lost(self, how: str, fix: str = _FIX) -> Loss:
+        """The phone is gone (``how``: "disconnected", "went offline", …): every wait ends with DeviceLost.
+        The first loss stands; a phone that comes back later does not undo it (the window had a hole)."""
+        with self._cond:
+            if self.loss is None:
+                now = time.monotonic()
+                guess = None
+                if self.last_time is not None:  # the phone's clock went on after its last line
+                    guess = self.last_time + max(0.0, now - self._last_seen) * self.clock_rate
+                self.loss = Loss(how, guess, now, fix)
+            self._cond.notify_all()
+            return self.loss
+
+    def away(self, why: str) -> None:
+        """The driver takes the phone away on purpose (``why``: "rebooting", "unplugged through its hub"):
+        a dropped capture is followed, not lost, until ``back()``."""
+        with self._cond:
+            self.away_for = why
+
+    def back(self) -> None:
+        with self._cond:
+            self.away_for = None
+
+    def check_present(self, during: str) -> None:
+        """Raise DeviceLost when the phone was lost (a driver calls this before a device action)."""
+        loss = self.loss
+        if loss is not None:
+            raise DeviceLost(self.device, loss.describe(), during, loss.fix)
+
+    def _raise_lost(self, what: object) -> None:
+        """Inside a wait: the loss, naming what the wait was for."""
+        self.check_present(f"while waiting for {_waited_for(what)}")
 
     def close(self) -> None:
         self.flush()
@@ -148,10 +229,12 @@ class EventStream:
             while True:
                 for event in self.events[scanned:]:
                     if limit is not None and event.time is not None and event.time > limit:
-                        return None
+                        break  # the window is over: nothing matched in it
                     if match(event):
-                        return event
+                        return event  # seen before any loss: it happened
                 scanned = len(self.events)
+                if self.loss is not None:  # a "nothing came" is worth nothing over a hole in the capture
+                    self._raise_lost(match)
                 if limit is not None and self.last_time is not None and self.last_time > limit:
                     return None
                 remaining = deadline - time.monotonic()
@@ -164,12 +247,15 @@ class EventStream:
         (as wall time over the clock rate: a raw line has no parsed time)."""
         deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         scanned = since.line
-        with _observed(self, f"a log line with {needle!r}", within_s), self._cond:
+        what = f"a log line with {needle!r}"
+        with _observed(self, what, within_s), self._cond:
             while True:
                 for number, text in self.lines:
                     if number > scanned and needle in text:
                         return text
                 scanned = max(scanned, self._line_count)
+                if self.loss is not None:
+                    self._raise_lost(what)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.closed:
                     return None
@@ -183,7 +269,23 @@ class EventStream:
         window = max(0.0, wall) * self.clock_rate if now is not None else float("nan")  # nan: no line seen yet
         with _observed(self, "the window to pass", window), self._cond:
             while (self.last_time is None or self.last_time < device_time) and not self.closed:
+                if self.loss is not None:
+                    self._raise_lost("the window to pass")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
                 self._cond.wait(remaining)
+
+
+def _waited_for(what: object) -> str:
+    """What a wait was for, in words: the expectation that asked and its first argument (``task_fired
+    'sync-orders'``), else the wait's own text, else "an event"."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.endswith(("stream.py", "contextlib.py")):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is not None and frame.f_code.co_filename.endswith("expect.py"):
+        code = frame.f_code
+        names = [n for n in code.co_varnames[: code.co_argcount] if n != "self"]
+        first = frame.f_locals.get(names[0]) if names else None
+        return code.co_name + (f" {first!r}" if first is not None and not callable(first) else "")
+    return what if isinstance(what, str) else "an event"

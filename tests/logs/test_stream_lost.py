@@ -1,0 +1,130 @@
+"""A lost phone ends every wait on its stream with DeviceLost: never a None a negative expectation reads as a pass.
+
+The loss comes from another thread (the capture's reader) while the test thread waits; the wait observer
+(``observe_waits``, the live progress display's hook) tells the test when the wait has started, so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from harness.errors import DeviceLost
+from harness.logs.expect import Expect
+from harness.logs.stream import EventStream, observe_waits
+
+PROBE = ("11-28 08:00:{s:02d}.000  4730  4761 I ReactNativeJS: "
+         "BgProbe v1 task_start task={task} run={run} trigger=test")
+HOUR = 3600.0
+
+
+def _stream() -> EventStream:
+    stream = EventStream("pixel-8", year=2026)
+    stream.feed([PROBE.format(s=5, task="other", run=1)])
+    stream.flush()
+    return stream
+
+
+@pytest.fixture
+def on_wait() -> Iterator[Callable[[Callable[[EventStream], None]], None]]:
+    """``on_wait(act)``: ``act(stream)`` runs on another thread as soon as a wait starts (once)."""
+    actions: list[Callable[[EventStream], None]] = []
+
+    def observer(stream: EventStream, what: object, window_s: float) -> Callable[[], None] | None:
+        if actions:
+            threading.Thread(target=actions.pop(), args=(stream,), daemon=True).start()
+        return None
+
+    previous = observe_waits(observer)
+    yield actions.append
+    observe_waits(previous)
+
+
+def _disconnect(stream: EventStream) -> None:
+    stream.lost("disconnected")
+
+
+def test_a_negative_wait_ends_in_an_error_naming_the_drop_and_the_wait(
+        on_wait: Callable[[Callable[[EventStream], None]], None]) -> None:
+    stream = _stream()
+    timeline = Expect(stream, "com.example")
+    on_wait(_disconnect)
+    started = time.monotonic()
+    with pytest.raises(DeviceLost) as lost:
+        timeline.task_not_fired("sync-orders", during_s=HOUR)  # an hour at 1x: only the loss can end it early
+    assert time.monotonic() - started < 30
+    text = str(lost.value)
+    assert text.startswith("pixel-8 disconnected at 08:00:0"), text
+    assert "(device time) while waiting for task_not_fired 'sync-orders'" in text
+
+
+def test_a_positive_wait_ends_in_an_error_not_a_product_failure(
+        on_wait: Callable[[Callable[[EventStream], None]], None]) -> None:
+    stream = _stream()
+    on_wait(_disconnect)
+    with pytest.raises(DeviceLost, match="while waiting for task_fired 'sync-orders'"):
+        Expect(stream, "com.example").task_fired("sync-orders", within_s=HOUR)
+
+
+def test_an_event_seen_before_the_drop_still_counts() -> None:
+    stream = _stream()
+    mark = stream.mark()
+    stream.feed([PROBE.format(s=6, task="sync-orders", run=2)])
+    stream.flush()
+    stream.lost("disconnected")
+    assert Expect(stream, "com.example", mark=mark).task_fired("sync-orders", within_s=HOUR).task == "sync-orders"
+
+
+def test_a_phone_lost_before_the_wait_ends_it_at_once() -> None:
+    stream = _stream()
+    stream.lost("went offline")
+    mark = stream.mark()
+    with pytest.raises(DeviceLost, match="went offline"):
+        stream.wait_for(lambda e: False, mark, HOUR)
+    with pytest.raises(DeviceLost, match="while waiting for a log line with 'x'"):
+        stream.wait_for_line("x", mark, HOUR)
+    with pytest.raises(DeviceLost, match="while waiting for the window to pass"):
+        stream.wait_quiet_until((stream.last_time or 0) + HOUR)
+    with pytest.raises(DeviceLost, match="before launch"):
+        stream.check_present("before launch")
+
+
+def test_the_wait_for_state_ends_when_the_phone_is_lost(
+        on_wait: Callable[[Callable[[EventStream], None]], None]) -> None:
+    stream = _stream()
+    on_wait(lambda s: s.lost("became unauthorized"))
+    with pytest.raises(DeviceLost, match=r"became unauthorized at .* while waiting for settle"):
+        Expect(stream, "com.example").settle(HOUR)
+
+
+def test_the_first_loss_stands_and_its_device_time_follows_the_clock() -> None:
+    stream = EventStream("pixel-8", clock_rate=1000.0, year=2026)
+    stream.feed([PROBE.format(s=5, task="other", run=1)])
+    stream.flush()
+    last = stream.last_time
+    assert last is not None
+    first = stream.lost("disconnected")
+    assert stream.lost("went offline") is first
+    assert first.device_time is not None and first.device_time >= last
+
+
+def test_a_phone_away_on_purpose_is_not_lost() -> None:
+    stream = _stream()
+    stream.away("rebooting")
+    assert stream.away_for == "rebooting" and stream.loss is None
+    stream.back()
+    assert stream.away_for is None
+    stream.check_present("before launch")  # no loss: no error
+
+
+def test_a_resumed_capture_counts_no_line_twice() -> None:
+    stream = _stream()
+    stream.feed([PROBE.format(s=6, task="sync-orders", run=2)])
+    stream.resuming()  # reopened from a little before the last line: the relay sends what we have again
+    stream.feed([PROBE.format(s=5, task="other", run=1), PROBE.format(s=6, task="sync-orders", run=2),
+                 PROBE.format(s=7, task="sync-orders", run=3)])
+    stream.flush()
+    assert [e.extra["run"] for e in stream.events] == ["1", "2", "3"]
