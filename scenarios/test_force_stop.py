@@ -17,23 +17,25 @@ from harness.android.knobs import app_duration_s, due_now
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import BACKGROUND_SETTLE_S, HOLD_S, HOUR, cost
+from harness.plugin import App
 
-TASK = "sync-orders"
+ROLE = "periodic"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 DAY = 24 * HOUR
 
 
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes the app once it is idle in "
                         "the background, so its rescheduled job never completes")
-@cost(lambda c: 4 * c.ack + HOLD_S + BACKGROUND_SETTLE_S + c.duration(TASK))
-def test_force_stop_cancels_jobs_until_relaunch(android: AndroidDriver, timeline: Expect) -> None:
+@cost(lambda c: 4 * c.ack + HOLD_S + BACKGROUND_SETTLE_S + c.duration(c.app.role_name(ROLE)))
+def test_force_stop_cancels_jobs_until_relaunch(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """Quick: each run is made due with `cmd jobscheduler run` (scenarios/_knobs.py) instead of waiting a period;
     after the relaunch the app first sits in the background as long as the OS takes to treat it as idle, so an
     OEM freezer acting on that (One UI) acts here as on a user's phone."""
+    task = app.role(ROLE)
     android.launch()
     android.home()
     timeline.reset()
-    due_now(android, timeline, TASK)
-    timeline.task_fired(TASK, within_s=timeline.ack_s)
+    due_now(android, timeline, task)
+    timeline.task_fired(task, within_s=timeline.ack_s)
 
     timeline.reset()
     android.force_stop()
@@ -41,17 +43,17 @@ def test_force_stop_cancels_jobs_until_relaunch(android: AndroidDriver, timeline
     timeline.reset()  # after the stop: a run that began just before it is not the app escaping it
     state = android.process()
     assert not state.running and state.stopped, f"{android.name}: still running after force-stop: {state}"
-    assert android.find_job(TASK) is None, "the job survived a force-stop"
-    timeline.task_not_fired(TASK, during_s=HOLD_S)
+    assert android.find_job(task) is None, "the job survived a force-stop"
+    timeline.task_not_fired(task, during_s=HOLD_S)
 
     android.launch()
     android.home()
-    assert android.find_job(TASK) is not None, "WorkManager did not reschedule after the relaunch"
+    assert android.find_job(task) is not None, "WorkManager did not reschedule after the relaunch"
     timeline.settle(BACKGROUND_SETTLE_S)
-    due_now(android, timeline, TASK)
-    fired = timeline.task_fired(TASK, within_s=timeline.ack_s)
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark,
-                                     timeline.ack_s + app_duration_s(android, TASK))
+    due_now(android, timeline, task)
+    fired = timeline.task_fired(task, within_s=timeline.ack_s)
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == task, timeline.mark,
+                                     timeline.ack_s + app_duration_s(android, task))
     assert ended is not None, f"{android.name}: the run that started at {fired.time_text} never completed"
 
 

@@ -2,7 +2,7 @@
 
 Requirement: when the app registers more regions than the platform allows — 100 per app on Android
 (Play services, GEOFENCE_TOO_MANY_GEOFENCES) and 20 per app on iOS (Core Location) — the refusal shows
-in the phone's log, and the regions that were accepted run the `depot-geofence` task when the phone
+in the phone's log, and the regions that were accepted run the geofence task (role `geofence`) when the phone
 crosses them with the app in the background.
 
 The app's debug build registers as many regions as the harness asks for at launch, on a grid the harness
@@ -25,9 +25,10 @@ from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.logs.geofence import LIMITS, REJECTION
 from harness.plan import MIN, cost
+from harness.plugin import App
 from harness.ui import UiDriver
 
-TASK = "depot-geofence"
+ROLE = "geofence"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 # Play services reports a crossing to a background app "every couple of minutes"; iOS waits 20 s on the
 # new side of the boundary first, then launches or wakes the app. On a fast lab clock the windows also hold the
 # harness's own location call (``Expect.ack_s``).
@@ -40,9 +41,11 @@ def delivery(timeline: Expect, platform_s: float) -> float:
 
 
 @cost(lambda c: 3 * max(ANDROID_DELIVERY_S, c.ack))
-def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect) -> None:
+def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect,
+                                                              app: App) -> None:
     """Exactly 100 regions are accepted; entering the last, leaving it and entering the first each run the
     task from the background."""
+    task = app.role(ROLE)
     limit = LIMITS["android"]
     android.grant_location()
     android.leave_regions()
@@ -51,20 +54,22 @@ def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDr
 
     timeline.reset()
     android.enter_region(limit - 1)
-    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
+    timeline.task_fired(task, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     android.leave_regions()  # the exit is a transition too
-    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
+    timeline.task_fired(task, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     android.enter_region(0)
-    timeline.task_fired(TASK, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
+    timeline.task_fired(task, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
 
 @cost(lambda c: c.ack + max(ANDROID_DELIVERY_S, c.ack))
-def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidDriver, timeline: Expect) -> None:
+def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidDriver, timeline: Expect,
+                                                               app: App) -> None:
     """101 regions: Play services logs GEOFENCE_TOO_MANY_GEOFENCES and registers none of them."""
+    task = app.role(ROLE)
     limit = LIMITS["android"]
     android.grant_location()
     android.leave_regions()
@@ -75,13 +80,14 @@ def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidD
 
     timeline.reset()
     android.enter_region(0)
-    timeline.task_not_fired(TASK, during_s=delivery(timeline, ANDROID_DELIVERY_S))
+    timeline.task_not_fired(task, during_s=delivery(timeline, ANDROID_DELIVERY_S))
 
 
 @cost(lambda c: c.prompt + c.ack + 4 * max(IOS_DELIVERY_S, c.ack))
 def test_iphone_monitors_the_first_20_regions_and_refuses_the_rest(ios: IOSDriver, ui: UiDriver,
-                                                                  timeline: Expect) -> None:
+                                                                  timeline: Expect, app: App) -> None:
     """25 regions: Core Location reports a monitoring failure; region 19 fires, region 24 never does."""
+    task = app.role(ROLE)
     limit = LIMITS["ios"]
     with contextlib.suppress(UiError):  # a phone that answered "Always" in an earlier run shows no prompt
         ui.grant_background_location()
@@ -93,12 +99,12 @@ def test_iphone_monitors_the_first_20_regions_and_refuses_the_rest(ios: IOSDrive
 
     timeline.reset()
     ios.enter_region(limit - 1)
-    timeline.task_fired(TASK, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
+    timeline.task_fired(task, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     ios.leave_regions()  # the exit is reported too
-    timeline.task_fired(TASK, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
+    timeline.task_fired(task, within_s=delivery(timeline, IOS_DELIVERY_S), trigger="geofence")
 
     timeline.reset()
     ios.enter_region(limit + 4)
-    timeline.task_not_fired(TASK, during_s=delivery(timeline, IOS_DELIVERY_S))
+    timeline.task_not_fired(task, during_s=delivery(timeline, IOS_DELIVERY_S))

@@ -1,6 +1,6 @@
 """Delivery-driver location on Android: background updates run in a `location` foreground service.
 
-Requirement (issue 8): with location allowed "all the time", the `courier-location` task (expo-location
+Requirement (issue 8): with location allowed "all the time", the location task (role `location`) (expo-location
 background updates) runs in a foreground service of type `location` (`dumpsys activity services`:
 `isForeground=true`, type bit 0x08) with its ongoing notification in the shade. The service, the
 process and the location batches survive the screen going off and Doze. `am force-stop` (Settings →
@@ -34,7 +34,7 @@ from harness.plan import cost
 from harness.plugin import App
 from harness.ui import UiDriver
 
-TASK = "courier-location"
+ROLE = "location"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 # Screen off (light Doze first, then deep Doze) for longer than MIUI's screen-off clean-up delay (5–15 min)
 # and ColorOS's freeze (1–3 min), so an OEM kill of the app happens inside the test.
 SCREEN_OFF_S = 15 * 60.0
@@ -53,16 +53,16 @@ def location_is_taken_back(android: AndroidDriver) -> Iterator[None]:
     android.revoke_location()
 
 
-def _start_tracking(android: AndroidDriver, ui: UiDriver, timeline: Expect, period: float) -> None:
+def _start_tracking(android: AndroidDriver, ui: UiDriver, timeline: Expect, task: str, period: float) -> None:
     """Open the app; the first time, answer its location prompts the way a driver does ("While using the
     app", then "Allow all the time"). A phone that answered in an earlier run starts tracking at once."""
     android.launch()
-    tracking = timeline.stream.wait_for(lambda e: e.kind == "task_start" and e.task == TASK, timeline.mark,
+    tracking = timeline.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task, timeline.mark,
                                         2 * period)  # a new process reports its first batch after one period
     if tracking is None:
         ui.grant_background_location()
         timeline.reset()
-        timeline.task_fired(TASK, within_s=2 * period)
+        timeline.task_fired(task, within_s=2 * period)
 
 
 def _location_service(android: AndroidDriver) -> ForegroundService:
@@ -81,11 +81,12 @@ def _location_service(android: AndroidDriver) -> ForegroundService:
                         "apps without Autostart and 'No restrictions', foreground service or not")
 @pytest.mark.known_kill(oem="oppo", reason="ColorOS freezes (hans) and then kills (athena) background apps after "
                         "screen-off unless auto-launch is allowed, foreground service or not")
-@cost(lambda c: c.prompt + 7 * c.period(TASK) + FIRST_LIGHT_IDLE_S + SCREEN_OFF_S + 2 * c.ack)
+@cost(lambda c: c.prompt + 7 * c.period(c.app.role_name(ROLE)) + FIRST_LIGHT_IDLE_S + SCREEN_OFF_S + 2 * c.ack)
 def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, ui: UiDriver, app: App,
                                                        timeline: Expect) -> None:
-    period = app.interval_s(TASK)
-    _start_tracking(android, ui, timeline, period)
+    task = app.role(ROLE)
+    period = app.interval_s(task)
+    _start_tracking(android, ui, timeline, task, period)
     android.home()
     pid = _location_service(android).pid
 
@@ -94,7 +95,7 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
     off = timeline.reset().device_time
     assert off is not None
     while True:  # light Doze: runs keep coming, held at most until its next maintenance window
-        run = timeline.task_fired(TASK, within_s=FIRST_LIGHT_IDLE_S + period)
+        run = timeline.task_fired(task, within_s=FIRST_LIGHT_IDLE_S + period)
         timeline.reset()
         assert run.time is not None
         if run.time - off >= LIGHT_DOZE_WATCH_S:
@@ -107,20 +108,21 @@ def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, u
     idle = timeline.reset().device_time
     assert idle is not None
     # Deep IDLE until the screen has been off SCREEN_OFF_S: the batches' jobs wait for the window.
-    timeline.task_not_fired(TASK, during_s=max(2 * period, off + SCREEN_OFF_S - idle))
+    timeline.task_not_fired(task, during_s=max(2 * period, off + SCREEN_OFF_S - idle))
     timeline.still_running()  # nobody stopped the app meanwhile (an OEM kill is attributed here)
     assert _location_service(android).pid == pid, f"{android.name}: the service did not survive Doze in its process"
 
     timeline.reset()  # mark first, then act: the held jobs start as the window opens
     assert android.step_idle() == "IDLE_MAINTENANCE"
-    timeline.task_fired(TASK, within_s=timeline.ack_s)
+    timeline.task_fired(task, within_s=timeline.ack_s)
 
 
-@cost(lambda c: c.prompt + 11 * c.period(TASK) + c.ack)
+@cost(lambda c: c.prompt + 11 * c.period(c.app.role_name(ROLE)) + c.ack)
 def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver, ui: UiDriver, app: App,
                                                          timeline: Expect) -> None:
-    period = app.interval_s(TASK)
-    _start_tracking(android, ui, timeline, period)
+    task = app.role(ROLE)
+    period = app.interval_s(task)
+    _start_tracking(android, ui, timeline, task, period)
     android.home()
     before = _location_service(android)
 
@@ -132,11 +134,11 @@ def test_force_stop_ends_location_service_until_relaunch(android: AndroidDriver,
     assert not state.running and state.stopped, f"{android.name}: still running after force-stop: {state}"
     assert android.foreground_services() == [], f"{android.name}: a service survived the force-stop"
     assert android.notifications() == [], f"{android.name}: the service's notification survived the force-stop"
-    timeline.task_not_fired(TASK, during_s=5 * period)
+    timeline.task_not_fired(task, during_s=5 * period)
 
     timeline.reset()
     android.launch()  # the driver opens the app: expo-location restarts its service from the activity
     android.home()
-    timeline.task_fired(TASK, within_s=2 * period)
+    timeline.task_fired(task, within_s=2 * period)
     after = _location_service(android)
     assert after.pid != before.pid, f"{android.name}: the service did not come back in a new process"

@@ -1,6 +1,6 @@
-"""Overnight processing: `nightly-upload` runs only while the phone charges and nobody is using it.
+"""Overnight processing: the overnight task (role `overnight`) runs only while the phone charges and nobody is using it.
 
-Requirement (issue 8): the app's `nightly-upload` task (devices.toml `kind = "processing"`: on Android a
+Requirement (issue 8): the app's overnight task (role `overnight`) (devices.toml `kind = "processing"`: on Android a
 WorkManager job with `requiresCharging` and `requiresDeviceIdle`, i.e. JobScheduler's `CHARGING` and `IDLE`
 constraints; on iOS a BGProcessingTaskRequest with `requiresExternalPower`) must not run on battery, must
 not run while the phone is in use, and must run once the phone sits on the charger unused.
@@ -31,25 +31,27 @@ from harness.ios import IOSDriver
 from harness.logs.dumpsys import Job
 from harness.logs.expect import Expect
 from harness.plan import HOUR, MIN, cost
+from harness.plugin import App
 from harness.ui import UiDriver
 
-TASK = "nightly-upload"
+ROLE = "overnight"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 NIGHT = 6 * HOUR
 # How long the two gate cells watch the upload not run: with every other constraint met, JobScheduler would start it
 # within seconds; the job's unsatisfied constraints in dumpsys then say which gate held it.
 GATE_WATCH_S = 2 * MIN
 
 
-def _nightly_job(android: AndroidDriver) -> Job:
-    job = android.find_job(TASK)
+def _nightly_job(android: AndroidDriver, task: str) -> Job:
+    job = android.find_job(task)
     assert job is not None, f"{android.name}: no JobScheduler job requires charging and idle: " \
-                            f"WorkManager never scheduled {TASK}"
+                            f"WorkManager never scheduled {task}"
     return job
 
 
 @cost(lambda c: GATE_WATCH_S)
-def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect) -> None:
+def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """On battery the upload does not run, even when the phone is idle: the job waits on CHARGING."""
+    task = app.role(ROLE)
     android.launch()
     android.home()
     android.unplug()
@@ -58,21 +60,22 @@ def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect) 
     android.idle_maintenance()  # idle for JobScheduler now: only the charger is missing
     # Before light Doze (4 min after screen-off on 14/15) and before any OEM screen-off clean-up, so the
     # charger is the only gate: without it JobScheduler would start the job within moments.
-    timeline.task_not_fired(TASK, during_s=GATE_WATCH_S)
-    unsatisfied = _nightly_job(android).unsatisfied
+    timeline.task_not_fired(task, during_s=GATE_WATCH_S)
+    unsatisfied = _nightly_job(android, task).unsatisfied
     assert "CHARGING" in unsatisfied and "IDLE" not in unsatisfied, \
         f"{android.name}: expected the job to wait on the charger alone, it waits on {unsatisfied}"
 
 
 @cost(lambda c: GATE_WATCH_S)
-def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline: Expect) -> None:
+def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """On the charger with the screen on (the user is on the phone) the upload does not run: it waits on IDLE."""
+    task = app.role(ROLE)
     assert android.battery().plugged, f"{android.name}: the phone is not on the charger"
     android.launch()
     android.home()
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=GATE_WATCH_S)
-    unsatisfied = _nightly_job(android).unsatisfied
+    timeline.task_not_fired(task, during_s=GATE_WATCH_S)
+    unsatisfied = _nightly_job(android, task).unsatisfied
     assert "IDLE" in unsatisfied and "CHARGING" not in unsatisfied, \
         f"{android.name}: expected the job to wait on device idle, it waits on {unsatisfied}"
 
@@ -83,37 +86,39 @@ def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline
                         "screen-off, so the job cannot run in the app once the phone is idle")
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes the app once it idles in "
                         "the background, so the job cannot start in it")
-@cost(lambda c: 16 * MIN + c.period(TASK) + 25 * MIN)
-def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: Expect) -> None:
+@cost(lambda c: 16 * MIN + c.period(c.app.role_name(ROLE)) + 25 * MIN)
+def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """On the charger with the screen off the upload runs once the phone is idle, and completes.
 
     The phone first sits 16 minutes with the screen off: not idle yet for JobScheduler, so nothing may
     run, and long enough for the OEM battery managers' screen-off clean-ups (the lab's MIUI kills within
     15 min, ColorOS and One UI freeze within 3) to happen as they would at night. `am idle-maintenance`
     then stands in for the rest of JobScheduler's 31-minute inactivity threshold."""
+    task = app.role(ROLE)
     android.launch()
     android.home()
-    job = android.find_job(TASK)  # a run in the last hour puts the next one off (WorkManager's period)
+    job = android.find_job(task)  # a run in the last hour puts the next one off (WorkManager's period)
     due_s = max(0.0, job.earliest_run_s or 0.0) if job is not None else 0.0
     android.screen_off()
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=16 * MIN)
+    timeline.task_not_fired(task, during_s=16 * MIN)
 
     timeline.reset()  # mark first, then act: the job starts moments after the phone turns idle
     android.idle_maintenance()
-    timeline.task_fired(TASK, within_s=due_s + 5 * MIN, trigger="workmanager")
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark,
+    timeline.task_fired(task, within_s=due_s + 5 * MIN, trigger="workmanager")
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == task, timeline.mark,
                                      due_s + 20 * MIN)
     assert ended is not None and ended.reason == "success", \
         f"{android.name}: the upload started but did not complete while the phone stayed idle on the charger"
 
 
 @cost(lambda c: NIGHT + c.ack)
-def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> None:
+def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver, app: App) -> None:
     """Locked all night off the charger (the hub port off), the upload does not run: it waits for power.
 
     The phone is idle for iOS the whole time (locked), so external power is the only gate missing. On a real
     phone the cell takes the six hours it waits (run it in the nightly job); a lab iPhone does them in 15 s."""
+    task = app.role(ROLE)
     ios.launch()  # a used app; the launch submits the upload's BGProcessingTaskRequest
     ios.home()
     ui.lock()
@@ -121,21 +126,22 @@ def test_iphone_upload_waits_for_the_charger(ios: IOSDriver, ui: UiDriver) -> No
     ios.unplug(for_s=NIGHT)  # a night on the nightstand, no cable: nothing can be read from it meanwhile
     night_end = away_from + NIGHT * 1000  # it was back on power only after this (a run may follow at once)
     ran = [e for e in ios.ring_buffer()
-           if e.get("task") == TASK and e.get("event") == "task_start" and away_from <= _ms(e) <= night_end]
-    assert not ran, f"{ios.name}: {TASK} ran on battery while unplugged: {ran}"
+           if e.get("task") == task and e.get("event") == "task_start" and away_from <= _ms(e) <= night_end]
+    assert not ran, f"{ios.name}: {task} ran on battery while unplugged: {ran}"
 
 
 @pytest.mark.tier("soak")  # a night of iOS's own schedule, and a second night to finish
 @cost(lambda c: 24 * HOUR)
-def test_iphone_upload_runs_overnight_on_the_charger(ios: IOSDriver, ui: UiDriver, timeline: Expect) -> None:
+def test_iphone_upload_runs_overnight_on_the_charger(ios: IOSDriver, ui: UiDriver, timeline: Expect, app: App) -> None:
     """Locked on the charger, the upload runs within the night and completes before the user picks the phone up."""
+    task = app.role(ROLE)
     assert ios.battery().get("ExternalConnected"), f"{ios.name}: the phone is not on external power"
     ios.launch()
     ios.home()
     timeline.reset()
     ui.lock()
-    timeline.task_fired(TASK, within_s=12 * HOUR, trigger="bgtask")
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, timeline.mark, 12 * HOUR)
+    timeline.task_fired(task, within_s=12 * HOUR, trigger="bgtask")
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == task, timeline.mark, 12 * HOUR)
     assert ended is not None and ended.reason == "success", \
         f"{ios.name}: the upload started but did not complete while the phone stayed locked on the charger"
 

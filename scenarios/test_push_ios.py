@@ -22,7 +22,7 @@ import pytest
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import HOLD_S, MIN, cost
-from harness.plugin import DeviceSession
+from harness.plugin import App, DeviceSession
 from harness.push import Pusher
 from harness.ui import UiDriver
 
@@ -70,13 +70,14 @@ def sender(device: DeviceSession, timeline: Expect) -> Iterator[Sender]:
 
 
 @cost(lambda c: 2 * max(DELIVERY_S, c.ack))
-def test_iphone_silent_push_wakes_the_app(ios: IOSDriver, sender: Sender, timeline: Expect) -> None:
+def test_iphone_silent_push_wakes_the_app(ios: IOSDriver, sender: Sender, timeline: Expect, app: App) -> None:
+    handler = app.role("push")  # the app's push handler in devices.toml [[app.task]]
     ios.launch()
     ios.home()
     timeline.reset()
     sender.send(kind="orders-changed")
     timeline.woke("push", within_s=window(timeline))
-    timeline.task_fired("on-push", within_s=window(timeline), trigger="push")
+    timeline.task_fired(handler, within_s=window(timeline), trigger="push")
 
 
 @cost(lambda c: max(BUDGET_WATCH_S, c.ack))

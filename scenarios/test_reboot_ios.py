@@ -19,9 +19,10 @@ import pytest
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
 from harness.plan import HOUR, cost
+from harness.plugin import App
 from harness.ui import UiDriver
 
-FETCH = "refresh-feed"
+FETCH_ROLE = "fetch"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 
 
 @pytest.fixture
@@ -36,15 +37,16 @@ def unlocked_afterwards(ui: UiDriver) -> Iterator[None]:
 @pytest.mark.tier("soak")  # iOS's own schedule after a restart: hours, with no knob to shorten it
 @cost(lambda c: c.reboot + 15 * HOUR)
 def test_iphone_runs_background_work_only_after_the_first_unlock(ios: IOSDriver, ui: UiDriver,
-                                                                 timeline: Expect) -> None:
+                                                                 timeline: Expect, app: App) -> None:
+    fetch = app.role(FETCH_ROLE)
     ios.launch()  # a used app: iOS grants it background time (a fetch within ~1 h otherwise)
     ios.home()
 
     ios.reboot()
     assert ui.is_locked(), f"{ios.name} came back from the restart unlocked"
     timeline.reset()
-    timeline.task_not_fired(FETCH, during_s=3 * HOUR)
+    timeline.task_not_fired(fetch, during_s=3 * HOUR)
 
     ui.unlock()
     timeline.reset()
-    timeline.task_fired(FETCH, within_s=12 * HOUR, trigger=("fetch", "bgtask"))
+    timeline.task_fired(fetch, within_s=12 * HOUR, trigger=("fetch", "bgtask"))

@@ -1,7 +1,7 @@
 """App Standby buckets: an app the user stops opening gets a small daily allowance of background work.
 
-Requirement: `sync-orders` (one periodic WorkManager job) gets what Android documents per bucket, on battery
-(android.md §4.2; bucket limits do not apply while charging, except RESTRICTED's):
+Requirement: the periodic task (role `periodic`: one periodic WorkManager job) gets what Android documents per
+bucket, on battery (android.md §4.2; bucket limits do not apply while charging, except RESTRICTED's):
 - RARE (`am set-inactive PKG true`, where an unused app ends up): 10 min of jobs per rolling 24 h, and
   JobScheduler's quota also caps the runs in that window (android.md §2.4: 3 sessions, 48 jobs), which is what a
   short task meets first. Once the allowance is used, the periodic task does not run again even though it is due;
@@ -26,8 +26,9 @@ from harness.logs import Event
 from harness.logs.expect import Expect
 from harness.logs.stream import Mark
 from harness.plan import HOLD_S, CostContext, cost
+from harness.plugin import App
 
-TASK = "sync-orders"
+ROLE = "periodic"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 MAX_ON_DEMAND_RUNS = 48  # QuotaController's largest job count per window outside ACTIVE (RARE; android.md §2.4)
 SESSION_GAP_S = 6.0  # QuotaController joins jobs less than 5 s apart into one timing session (§2.4)
 # Sessions a fresh allowance gives, at most: RARE 3, RESTRICTED 1 (QuotaController, android.md §2.4), and the run
@@ -39,51 +40,51 @@ SAMSUNG_FREEZE = ("One UI's FreecessController freezes the app once it idles in 
 
 def allowance_s(c: CostContext, bucket: str) -> float:
     """Device time to use up a bucket's fresh allowance: each run, its end, and the gap that closes its session."""
-    return ALLOWANCE_RUNS[bucket] * (c.ack + c.duration(TASK) + SESSION_GAP_S)
+    return ALLOWANCE_RUNS[bucket] * (c.ack + c.duration(c.app.role_name(ROLE)) + SESSION_GAP_S)
 
 
-def wait_for_run_end(android: AndroidDriver, timeline: Expect, since: Mark) -> float:
+def wait_for_run_end(android: AndroidDriver, timeline: Expect, task: str, since: Mark) -> float:
     """The device time the task's run in progress at ``since`` (or started after it) ended."""
-    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == TASK, since,
-                                     timeline.ack_s + app_duration_s(android, TASK))
-    assert ended is not None and ended.time is not None, f"{android.name}: the run of {TASK!r} did not finish"
+    ended = timeline.stream.wait_for(lambda e: e.kind == "task_end" and e.task == task, since,
+                                     timeline.ack_s + app_duration_s(android, task))
+    assert ended is not None and ended.time is not None, f"{android.name}: the run of {task!r} did not finish"
     return ended.time
 
 
-def runs_since(timeline: Expect, since: Mark) -> list[Event]:
-    return [e for e in timeline.stream.since(since) if e.task == TASK and e.kind in ("task_start", "task_end")]
+def runs_since(timeline: Expect, task: str, since: Mark) -> list[Event]:
+    return [e for e in timeline.stream.since(since) if e.task == task and e.kind in ("task_start", "task_end")]
 
 
-def runs_started(timeline: Expect, since: Mark) -> int:
+def runs_started(timeline: Expect, task: str, since: Mark) -> int:
     """The task's runs since the mark: the probe numbers each run (Expo's own start line, logged alongside,
     counts only for an app without the probe)."""
-    starts = [e for e in runs_since(timeline, since) if e.kind == "task_start"]
+    starts = [e for e in runs_since(timeline, task, since) if e.kind == "task_start"]
     numbered = {e.extra["run"] for e in starts if "run" in e.extra}
     return len(numbered) if numbered else len(starts)
 
 
-def use_up_allowance(android: AndroidDriver, timeline: Expect) -> int:
+def use_up_allowance(android: AndroidDriver, timeline: Expect, task: str) -> int:
     """Reset the app's job quota, then run the task's job on demand, one timing session at a time, until
     JobScheduler reports it out of quota; returns the runs the fresh allowance gave (scheduled ones count too)."""
-    settled_job(android, timeline, TASK)  # a job running at the reset would keep its timing session
+    settled_job(android, timeline, task)  # a job running at the reset would keep its timing session
     allowance = timeline.reset()
     android.reset_job_quota()
     for _ in range(MAX_ON_DEMAND_RUNS + 1):
-        job = android.find_job(TASK)
-        assert job is not None, f"{android.name}: no job for {TASK!r} in dumpsys jobscheduler"
+        job = android.find_job(task)
+        assert job is not None, f"{android.name}: no job for {task!r} in dumpsys jobscheduler"
         if "WITHIN_QUOTA" not in job.satisfied:
-            return runs_started(timeline, allowance)
+            return runs_started(timeline, task, allowance)
         mark = timeline.reset()
         android.run_job(job)
-        timeline.task_fired(TASK, within_s=timeline.ack_s)  # within quota, so JobScheduler starts it at once
-        ended = wait_for_run_end(android, timeline, mark)
+        timeline.task_fired(task, within_s=timeline.ack_s)  # within quota, so JobScheduler starts it at once
+        ended = wait_for_run_end(android, timeline, task, mark)
         timeline.stream.wait_quiet_until(ended + SESSION_GAP_S)  # the next run is a session of its own
-    pytest.fail(f"{android.name}: {TASK!r} ran on demand {MAX_ON_DEMAND_RUNS + 1} times in bucket "
+    pytest.fail(f"{android.name}: {task!r} ran on demand {MAX_ON_DEMAND_RUNS + 1} times in bucket "
                 f"{android.standby_bucket()!r} and is still within quota")
 
 
-def assert_held_by_quota(android: AndroidDriver) -> None:
-    job = android.find_job(TASK)
+def assert_held_by_quota(android: AndroidDriver, task: str) -> None:
+    job = android.find_job(task)
     assert job is not None and "WITHIN_QUOTA" in job.unsatisfied, \
         f"{android.name}: the task did not run, but its job is not out of quota: {job}"
 
@@ -97,43 +98,45 @@ def start_in_background(android: AndroidDriver) -> None:
 
 @pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
 @cost(lambda c: allowance_s(c, "rare") + HOLD_S + c.ack)
-def test_rare_bucket_holds_the_task_to_a_daily_allowance(android: AndroidDriver, timeline: Expect) -> None:
+def test_rare_bucket_holds_the_task_to_a_daily_allowance(android: AndroidDriver, timeline: Expect, app: App) -> None:
+    task = app.role(ROLE)
     start_in_background(android)
     android.set_inactive(True)
     assert android.standby_bucket() == "rare"
 
-    assert use_up_allowance(android, timeline) >= 1, f"{android.name}: RARE left the task no run at all"
+    assert use_up_allowance(android, timeline, task) >= 1, f"{android.name}: RARE left the task no run at all"
     timeline.reset()
-    due_now(android, timeline, TASK)
-    timeline.task_not_fired(TASK, during_s=HOLD_S)
-    assert_held_by_quota(android)
+    due_now(android, timeline, task)
+    timeline.task_not_fired(task, during_s=HOLD_S)
+    assert_held_by_quota(android, task)
 
     timeline.reset()
     android.set_inactive(False)  # what opening the app does to its bucket
     assert android.standby_bucket() == "active"
-    timeline.task_fired(TASK, within_s=timeline.ack_s)
+    timeline.task_fired(task, within_s=timeline.ack_s)
 
 
 @pytest.mark.known_kill(oem="samsung", reason=SAMSUNG_FREEZE)
 @cost(lambda c: allowance_s(c, "restricted") + 2 * HOLD_S + c.ack)
 def test_restricted_bucket_runs_the_task_once_a_day_even_on_the_charger(android: AndroidDriver,
-                                                                       timeline: Expect) -> None:
+                                                                       timeline: Expect, app: App) -> None:
+    task = app.role(ROLE)
     start_in_background(android)
     android.set_standby_bucket("restricted")
     assert android.standby_bucket() == "restricted"
 
-    runs = use_up_allowance(android, timeline)
-    assert runs == 1, f"{android.name}: {runs} runs of {TASK!r} in RESTRICTED, where jobs run once per day"
+    runs = use_up_allowance(android, timeline, task)
+    assert runs == 1, f"{android.name}: {runs} runs of {task!r} in RESTRICTED, where jobs run once per day"
     timeline.reset()
-    due_now(android, timeline, TASK)
-    timeline.task_not_fired(TASK, during_s=HOLD_S)
-    assert_held_by_quota(android)
+    due_now(android, timeline, task)
+    timeline.task_not_fired(task, during_s=HOLD_S)
+    assert_held_by_quota(android, task)
 
     android.reset_battery()  # back on the charger: it lifts every bucket's limits but RESTRICTED's
     assert android.battery().plugged
     timeline.reset()
-    timeline.task_not_fired(TASK, during_s=HOLD_S)  # the task is due: were the limit lifted, it would run at once
+    timeline.task_not_fired(task, during_s=HOLD_S)  # the task is due: were the limit lifted, it would run at once
 
     timeline.reset()
     android.set_standby_bucket("active")
-    timeline.task_fired(TASK, within_s=timeline.ack_s)
+    timeline.task_fired(task, within_s=timeline.ack_s)

@@ -24,6 +24,7 @@ from harness.config._model import (
 )
 from harness.config._ports import check_ports, check_state_dir
 from harness.config._push import parse_collector, parse_push
+from harness.config._roles import ROLES, check_roles
 from harness.config._schema import Table, check_address, check_url, read_text, require_table
 from harness.errors import ConfigError
 
@@ -90,6 +91,7 @@ def _app(t: Table) -> AppConfig:
         if task.name in seen:
             raise ConfigError(t.path, f"[[app.task]] {task.name!r}", "duplicate name", "task names must be unique")
         seen.add(task.name)
+    check_roles(t.path, tasks)
     return AppConfig(
         name=t.get("name", "str", "app"), android_package=t.get("android_package", "str"),
         ios_bundle_id=t.get("ios_bundle_id", "str"),
@@ -110,6 +112,7 @@ def _task(path: str, index: int, raw: dict[str, Any]) -> TaskConfig:
         requires_idle=t.get("requires_idle", "bool", False),
         requires_network=t.get("requires_network", "bool", True), start_on_boot=t.get("start_on_boot", "bool", False),
         duration_s=t.number("duration_s", d.duration_s, 0), failure_rate=t.number("failure_rate", 0.0, 0, 1),
+        role=t.choice("role", ROLES),
     )
 
 

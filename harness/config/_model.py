@@ -30,6 +30,7 @@ class TaskConfig:
     start_on_boot: bool = False
     duration_s: float = 2.0  # how long one run takes on the device (modelled app)
     failure_rate: float = 0.0  # modelled app: share of runs that fail
+    role: str | None = None  # the scenarios' name for what it does (harness/config/_roles.py): "periodic", "push", …
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,10 @@ class AppConfig:
                 return task
         known = ", ".join(t.name for t in self.tasks) or "none"
         raise KeyError(f"no task named {name!r} in [app] (known: {known})")
+
+    def role_name(self, role: str) -> str:
+        """The name of the task that plays ``role`` (``role = "periodic"``), or "" when none does."""
+        return next((t.name for t in self.tasks if t.role == role), "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """The fixtures scenarios use: ``device``, ``android``, ``ios``, ``ui``, ``timeline``, ``app``.
 
 ``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
-for the test and releases it at teardown, whatever happens. Right after the lease is taken, before the
+for the test and releases it at teardown, whatever happens. The lease stays on the session, and the drivers
+check it before every device action (``guard``): a run that lost its lease (paused past ``--lease-timeout``,
+forced out) errors at its next action with LeaseLost, naming who took the phone. Right after the lease is taken, before the
 health check, it puts back whatever the phone's restore journal says an earlier run left changed
 (harness.journal); a phone that cannot be put back is quarantined for the run. Everything heavy (the lab, the pool, the
 log capture) is created only when a test asks for it.
@@ -20,6 +22,7 @@ import pytest
 from harness.android import AndroidDriver
 from harness.android.logcat import LogcatCapture
 from harness.config import AppConfig, DeviceConfig, TaskConfig
+from harness.config._roles import unmapped_reason
 from harness.errors import DeviceQuarantined, HarnessError
 from harness.ios import IOSDriver
 from harness.ios.syslog import SyslogCapture
@@ -28,7 +31,7 @@ from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, Mark
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
-from harness.pool import HealthCheck
+from harness.pool import HealthCheck, Lease
 from harness.ui import AppiumProcessControl, UiDriver
 
 __all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
@@ -52,6 +55,12 @@ class DeviceSession:
     stream: EventStream | None = None
     opened: Mark | None = None  # the stream when the test's capture started: the report's timeline begins there
     captures: list[LogcatCapture | SyslogCapture] = field(default_factory=list)
+    lease: Lease | None = None
+
+    def guard(self, what: str) -> None:
+        """Before a device action: LeaseLost when this test no longer holds the phone."""
+        if self.lease is not None:
+            self.lease.check()
 
     @property
     def name(self) -> str:
@@ -130,7 +139,7 @@ def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
     except DeviceQuarantined as exc:
         pytest.skip(str(exc))
     with lease:
-        session = DeviceSession(dev, _artifacts_dir(run, request.node), run)
+        session = DeviceSession(dev, _artifacts_dir(run, request.node), run, lease=lease)
         request.node.stash[SESSION_KEY] = session
         yield session
 
@@ -144,6 +153,8 @@ def android(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[A
     if device.config.platform != "android":
         pytest.skip(f"{device.name} is not an Android phone")
     drv = AndroidDriver.for_device(device.run.config, device.config)
+    drv.guards.append(device.guard)
+    device.guard("logcat")
     capture, stream = drv.capture(device.artifacts / "logcat.txt")
     device.android, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
@@ -159,6 +170,7 @@ def _teardown_android(drv: AndroidDriver, session: DeviceSession, node: pytest.I
     if failed:
         for name, command in SNAPSHOTS.items():
             try:
+                drv.guard(command)
                 out = drv.transport.shell(command.format(pkg=drv.package or ""), timeout_s=20)
             except HarnessError as exc:
                 out = f"could not read: {exc}\n"
@@ -177,6 +189,8 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
     if device.config.process_control == "appium":  # launch and kill through the device's XCUITest session
         appium = AppiumProcessControl(request.getfixturevalue("ui"))
     drv = IOSDriver.for_device(device.run.config, device.config, appium=appium)
+    drv.guards.append(device.guard)
+    device.guard("syslog")
     capture, stream = drv.capture(device.artifacts / "syslog.txt")
     device.ios, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
@@ -235,8 +249,19 @@ class App:
             raise HarnessError(f"{self.device.name}: [app] has no {key} in devices.toml")
         return pkg
 
+    def __repr__(self) -> str:  # not the dataclass repr: that would print the phone's push token into reports
+        return f"App({self.config.name!r} on {self.device.name!r})"
+
     def task(self, name: str) -> TaskConfig:
         return self.config.task(name)
+
+    def role(self, role: str) -> str:
+        """The name of the app's task that plays ``role`` ("periodic", "push", … in ``[[app.task]]``); a cell whose
+        role no task plays is skipped, saying which key to add (harness/config/_roles.py)."""
+        name = self.config.role_name(role)
+        if not name:
+            pytest.skip(unmapped_reason(self.config, role))
+        return name
 
     def interval_s(self, name: str) -> float:
         return self.task(name).interval_min * 60
