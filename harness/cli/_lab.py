@@ -50,6 +50,7 @@ def print_leases(cfg: Config) -> None:
 
 
 async def _serve(cfg: Config) -> None:
+    from harness.config._roles import app_fingerprint
     from harness.lab.runner import Lab, write_state
 
     lab = Lab(cfg)
@@ -62,7 +63,7 @@ async def _serve(cfg: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    status = lab.status()
+    status = {**lab.status(), "app_fingerprint": app_fingerprint(cfg.app)}  # the [app] it models (plugin/_lab.py)
     write_state(state_dir(cfg), status)
     _print_status(status)
     console.print("lab is up; Ctrl-C stops it")
