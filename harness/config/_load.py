@@ -158,7 +158,8 @@ def _device(path: str, index: int, raw: dict[str, Any], lab: LabConfig) -> Devic
         serial=serial if platform == "android" else None, udid=udid, adb_server=adb_server,
         adb_server_restartable=restartable,
         usbmux=usbmux, tags=t.str_list("tags"), lab=is_lab, lab_port=lab_port,
-        oem_profile=t.get("oem_profile", "str"), clock_rate=t.number("clock_rate", None, 0, low_open=True),
+        oem_profile=t.choice("oem_profile", OEMS),  # a typo would silently model a stock phone
+        clock_rate=t.number("clock_rate", None, 0, low_open=True),
         seed=t.get("seed", "int"), process_control=t.choice("process_control", _PROCESS_CONTROLS),
         appium_url=appium_url, settings=t.str_map("settings"), push_token=t.get("push_token", "str"),
         push_token_env=t.get("push_token_env", "str"), usb_hub=usb_hub, usb_hub_port=usb_hub_port,

@@ -104,6 +104,7 @@ VARIANTS: list[tuple[str, Edit, str]] = [
     ("settings-nested", add("settings = { a = { b = 1 } }"), "key settings.a"),
     ("adb-server-port-99999", add('adb_server = "localhost:99999"'), "key 'adb_server' must be host:port"),
     ("usbmux-no-port", add('usbmux = "nohost"'), "key 'usbmux' must be host:port"),
+    ("oem-profile-typo", add('oem_profile = "xiaomii"'), "unknown oem_profile 'xiaomii'"),
     ("process-control-magic", add('process_control = "magic"'), "unknown process_control 'magic'"),
     ("task-kind-missing", sub(r'^kind = "background-task"', ""), "missing key 'kind'"),
     ("task-interval-0", add("interval_min = 0", after='kind = "background-task"\n'), "key 'interval_min'"),
