@@ -166,16 +166,26 @@ class AppVerbs(DriverBase):
 
     # -- reboot and the app's data ------------------------------------------------------------
     def reboot(self, timeout_s: float = 120.0) -> None:
-        """Reboot and wait until ``sys.boot_completed`` is 1 again."""
-        self.transport.reboot()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                if self.boot_completed():
-                    return
-            except (DeviceUnreachable, DeviceTimeout, CommandFailed):
-                pass
-            time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
+        """Reboot and wait until ``sys.boot_completed`` is 1 again. The capture follows the phone meanwhile (it is
+        away on purpose); a phone lost before or during the wait (its capture gave up) ends it with DeviceLost."""
+        self.guard("reboot")
+        if self.stream is not None:
+            self.stream.away("rebooting")
+        try:
+            self.transport.reboot()
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if self.stream is not None:
+                    self.stream.check_present("while waiting for the reboot to finish")
+                try:
+                    if self.boot_completed():
+                        return
+                except (DeviceUnreachable, DeviceTimeout, CommandFailed):
+                    pass
+                time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
+        finally:
+            if self.stream is not None:
+                self.stream.back()
         raise DeviceTimeout(self.name, "reboot", f"not booted within {timeout_s:g} s", "check the phone's screen")
 
     def ring_buffer(self, package: str | None = None, path: str = "files/bgprobe.jsonl") -> list[dict[str, object]]:

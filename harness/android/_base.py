@@ -4,18 +4,24 @@ Each verb that changes device state (Doze, battery, bucket, app ops, whitelist, 
 writes how to undo it to the device's restore journal (``remember``, harness.journal), then acts;
 ``restore()`` replays the journal newest first when the scenario ends, even after a failure, and the next
 lease replays whatever a killed run left there.
+
+Before every device action ``guard`` runs the checks the fixture added: the lease is still this test's
+(``Lease.check``: LeaseLost, naming who took the phone). A lost phone needs no check of its own here: its
+commands fail by themselves (not listed, offline), and its waits end with DeviceLost (harness.logs.stream).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.android.transport import AdbTransport, ShellResult
 from harness.config import TaskConfig
 from harness.errors import CommandFailed, HarnessError
 from harness.journal import Journal, Undo
+from harness.logs.stream import EventStream
 
 __all__ = ["DriverBase", "VerbRecord"]
 
@@ -41,8 +47,16 @@ class DriverBase:
         # Without a config (a bare transport) there is no state directory: the journal lives in memory.
         self.journal = journal if journal is not None else Journal.in_memory(transport.name)
         self.tasks: dict[str, TaskConfig] = {}  # the app's background tasks, from devices.toml [app]
+        self.stream: EventStream | None = None  # the running capture's stream: whether the phone is still there
+        self.guards: list[Callable[[str], None]] = []  # checks before each action (the lease's)
+
+    def guard(self, what: str) -> None:
+        """Before a device action: every check the fixture added (LeaseLost when the lease is gone)."""
+        for check in self.guards:
+            check(what)
 
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
+        self.guard(command)
         start = time.monotonic()
         code: int | None = None
         try:

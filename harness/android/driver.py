@@ -37,6 +37,7 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceCon
     def capture(self, path: Path | None = None) -> tuple[LogcatCapture, EventStream]:
         """Start capturing logcat to ``path`` and into a stream that expectations wait on."""
         stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time)
+        self.stream = stream  # verbs check it: a phone its capture lost is not acted on (DriverBase.guard)
         return LogcatCapture(self.transport, stream).start(), stream
 
     def device_time(self) -> float | None:

@@ -3,9 +3,14 @@
 A reader thread holds one ``logcat`` stream open through the adb server and feeds an
 ``EventStream``; lines go to the capture file as they come, so a crash still leaves them.
 ``-v year`` gives full dates, so events land on the right day; ``-T <device epoch>`` starts at the
-capture's start without clearing anyone's buffer. When the phone reboots the stream ends; the
-reader reconnects once the phone is back and goes on from where it was (the new boot's buffers
-hold only new lines).
+capture's start without clearing anyone's buffer.
+
+When the stream ends, the reader looks at once at why. A reboot the driver announced (``stream.away``) is
+followed: the reader reconnects once the phone is back and goes on from where it was (the new boot's buffers
+hold only new lines). Otherwise it asks the adb server for the phone's state (a dead server the harness owns is
+restarted on the way): a phone no longer listed, offline or unauthorized is *lost* (``stream.lost``), and every
+wait on the stream ends with DeviceLost within a second; a phone still there has its logcat reopened with its
+last lines again, so nothing logged meanwhile is missed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import socket
 import threading
 import time
 
+from harness.android._recovery import _LOCKS as _RESTARTING  # held while a server is being restarted
 from harness.android.transport import AdbTransport
 from harness.errors import DeviceUnreachable, HarnessError
 from harness.logs.stream import EventStream
@@ -28,6 +34,9 @@ _QUIET_S = 0.05  # no bytes for this long: release the record the parser holds b
 _RECONNECT_S = 180.0  # how long a rebooting phone may take to answer again
 _RETRY_S = 0.25  # the phone is down: nothing to wait on but the next attempt
 BUFFERS = "main,system,events,crash"
+_RESEND = 2000  # lines asked again when a dropped stream is reopened (the stream drops those it has)
+_STATES = {"missing": "disconnected", "offline": "went offline",
+           "unauthorized": "became unauthorized (USB debugging was revoked)"}
 
 
 class LogcatCapture:
@@ -61,7 +70,7 @@ class LogcatCapture:
             while not self._stop.is_set() and self._sock is not None:
                 self._pump(self._sock)
                 if not self._stop.is_set():
-                    self._sock = self._reopen()
+                    self._sock = self._reopen() if self.stream.away_for is not None else self._resume()
         finally:
             self.stream.close()
 
@@ -90,8 +99,42 @@ class LogcatCapture:
                 # record the parser holds back is complete, so waiters need not wait for _QUIET_S.
                 self.stream.flush()
 
+    def _resume(self) -> socket.socket | None:
+        """The stream ended with no reboot announced: the phone is lost unless adb still lists it as a device."""
+        how = self._gone()
+        if how is None:
+            try:
+                self.stream.resuming(_RESEND)
+                sock = self._open(str(_RESEND), 10)
+                self.reconnects += 1
+                return sock
+            except HarnessError as exc:
+                how = f"lost its log stream, which could not be reopened ({exc})"
+        if not self._stop.is_set():
+            self.stream.lost(how)
+            log.warning("[%s] %s", self.transport.name, how)
+        return None
+
+    def _gone(self) -> str | None:
+        """Why the phone is gone, or None when adb lists it as a device."""
+        state = self._state()
+        lock = _RESTARTING.get(self.transport.port)
+        if state != "device" and lock is not None and lock.locked():
+            with lock:  # someone is restarting the server: it reconnects the phones before it lets go
+                pass
+            state = self._state()
+        if state == "device":
+            return None
+        return _STATES.get(state, state if state.startswith("was cut off") else f"is in adb state {state!r}")
+
+    def _state(self) -> str:
+        try:
+            return self.transport.state(5)
+        except HarnessError as exc:
+            return f"was cut off: its adb server {self.transport.server} stopped answering ({exc})"
+
     def _reopen(self) -> socket.socket | None:
-        """The stream ended (a reboot, a dropped connection): follow the phone when it is back."""
+        """The stream ended during a reboot the driver announced: follow the phone when it is back."""
         deadline = time.monotonic() + _RECONNECT_S
         while not self._stop.is_set() and time.monotonic() < deadline:
             try:
@@ -104,6 +147,7 @@ class LogcatCapture:
         if not self._stop.is_set():
             self.error = DeviceUnreachable(self.transport.name, "logcat", f"the log stream ended and the phone "
                                            f"did not come back within {_RECONNECT_S:.0f} s")
+            self.stream.lost(f"did not come back within {_RECONNECT_S:.0f} s ({self.stream.away_for})")
             log.warning("%s", self.error)
         return None
 

@@ -51,6 +51,9 @@ class LocationVerbs:
     history: list[str]
     journal: Journal
 
+    def guard(self, what: str) -> None:
+        raise NotImplementedError  # IOSDriver's
+
     def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
         raise NotImplementedError  # IOSDriver's
 
@@ -60,6 +63,7 @@ class LocationVerbs:
 
     def simulate_location(self, latitude: float, longitude: float) -> None:
         """Report ``latitude, longitude`` as the phone's location until ``stop_simulating_location``."""
+        self.guard("simulatelocation")
         self.journal.record(LOCATION_KEY, Undo.location())
         control = self.control
         if isinstance(control, LocationSimulator):

@@ -34,6 +34,7 @@ from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnre
 from harness.ios._bridge import bridge
 from harness.ios.transport import IOSTransport
 from harness.journal import Journal, Undo
+from harness.logs.stream import EventStream
 from harness.power import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
@@ -53,6 +54,20 @@ class PowerVerbs:
     usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
     usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
     _hub: tuple[CambrionixClient, HubPort] | None = None
+    stream: EventStream | None = None
+
+    def guard(self, what: str) -> None:
+        raise NotImplementedError  # IOSDriver's
+
+    def _away(self, why: str) -> None:
+        """The phone leaves on purpose: its capture follows it instead of calling it lost."""
+        self.guard(why)
+        if self.stream is not None:
+            self.stream.away(why)
+
+    def _back(self) -> None:
+        if self.stream is not None:
+            self.stream.back()
 
     def reboot(self, timeout_s: float = 180.0) -> None:
         """Restart the phone and return once usbmuxd lists it again and lockdownd answers. The phone comes back
@@ -63,14 +78,19 @@ class PowerVerbs:
             self.transport.call("diagnostics_relay Restart", _restart)
             self.history.append("reboot")
 
-        self._around(restart, "reboot", listed=True, deadline=deadline)
-        self._wait_for_lockdown("reboot", deadline)
+        self._away("rebooting")
+        try:
+            self._around(restart, "reboot", listed=True, deadline=deadline)
+            self._wait_for_lockdown("reboot", deadline)
+        finally:
+            self._back()
 
     def unplug(self, for_s: float | None = None, timeout_s: float = 60.0) -> None:
         """Take the phone off USB: its hub port is switched off (no power, no data). It runs on battery and leaves
         usbmuxd's list; nothing can be read from it meanwhile. With ``for_s`` (the phone's time, e.g. a night
         away from the charger) it is plugged back in after that long; otherwise it stays off until ``plug()``."""
         client, port = self._hub_port("unplug")
+        self._away("unplugged through its hub")  # until plug(): the phone is off USB on purpose
         before = client.mode(port)
         assert self.usb_hub is not None  # _hub_port found the hub
         # Journaled with the port itself: once it is off, the hub can no longer find the phone by its serial.
@@ -90,7 +110,9 @@ class PowerVerbs:
 
     def plug(self, timeout_s: float = 60.0) -> None:
         """Put the phone back on USB (its hub port in sync + charge mode) and return once lockdownd answers."""
+        self.guard("plug")
         self._plug(*self._hub_port("plug"), timeout_s)
+        self._back()
         self.journal.forget(HUB_KEY)  # back as it was: nothing left to undo
 
     def _plug(self, client: CambrionixClient, port: HubPort, timeout_s: float = 60.0) -> None:

@@ -11,7 +11,7 @@ needs a debug build.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,13 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         # Without a config there is no state directory: the restore journal lives in memory.
         self.journal = journal if journal is not None else Journal.in_memory(transport.name)
         self._executable: str | None = None  # CFBundleExecutable: the app's name in the process list
+        self.stream: EventStream | None = None  # the running capture's stream: reboot/unplug announce absences
+        self.guards: list[Callable[[str], None]] = []  # checks before each action (the lease's)
+
+    def guard(self, what: str) -> None:
+        """Before a device action: every check the fixture added (LeaseLost when the lease is gone)."""
+        for check in self.guards:
+            check(what)
 
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0,
@@ -79,6 +86,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
     # -- identity ------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         """lockdownd's global values (DeviceName, ProductType, ProductVersion, UniqueDeviceID, …)."""
+        self.guard("lockdown GetValue")
         return dict(self.transport.value())
 
     @property
@@ -94,6 +102,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
 
     def battery(self) -> dict[str, Any]:
         """The ``com.apple.mobile.battery`` domain: BatteryCurrentCapacity, BatteryIsCharging, …"""
+        self.guard("lockdown GetValue com.apple.mobile.battery")
         return dict(self.transport.value(domain="com.apple.mobile.battery") or {})
 
     # -- apps ----------------------------------------------------------------------------------
@@ -102,6 +111,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             async with InstallationProxyService(lockdown=lockdown) as proxy:
                 return dict(await proxy.get_apps(application_type=application_type))
 
+        self.guard("installation_proxy Lookup")
         return self.transport.call(f"installation_proxy Lookup {application_type}", lookup)
 
     def installed(self) -> bool:
@@ -115,10 +125,12 @@ class IOSDriver(LocationVerbs, PowerVerbs):
                 payload = (await service.get_pid_list()).get("Payload", {})  # type: ignore[no-untyped-call]
             return {int(pid): str(info.get("ProcessName", "")) for pid, info in payload.items()}
 
+        self.guard("os_trace_relay PidList")
         return self.transport.call("os_trace_relay PidList", pids)
 
     # -- process control -----------------------------------------------------------------------
     def _control(self) -> ProcessControl:
+        self.guard("process control")
         if self.control is None:
             raise CommandFailed(self.name, "process control", "no process_control set for this iPhone",
                                 'set process_control = "dvt" | "tunnel" | "appium" in its devices.toml entry')
@@ -184,6 +196,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             except AfcFileNotFoundError:
                 return b""
 
+        self.guard("house_arrest")
         try:
             data = self.transport.call(f"house_arrest {bundle} Documents/{RING_BUFFER_FILE}", pull)
         except CommandFailed as exc:
@@ -197,6 +210,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
     def capture(self, path: Path | None = None) -> tuple[SyslogCapture, EventStream]:
         """Start capturing the phone's log to ``path`` and into a stream that expectations wait on."""
         stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, platform="ios")
+        self.stream = stream  # reboot and unplug tell it the phone is away on purpose
         return SyslogCapture(self.transport, stream).start(), stream
 
     def expect(self, stream: EventStream) -> Expect:

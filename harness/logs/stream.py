@@ -103,7 +103,8 @@ class EventStream:
         self.loss: Loss | None = None  # set once, by the capture: the phone is gone for the rest of the test
         self.away_for: str | None = None  # the driver took the phone away on purpose (a reboot, unplugged)
         self._last_seen = time.monotonic()  # host time of the newest timed line: the device time of a loss
-        self._resent: set[str] | None = None  # lines a resumed capture may repeat: dropped until a new one comes
+        self._resent: set[str] | None = None  # lines a resumed capture may send again
+        self._resend_left = 0
 
     # -- feeding (reader thread) ----------------------------------------------------------------
     def feed(self, raw_lines: Iterable[str]) -> None:
@@ -137,17 +138,19 @@ class EventStream:
 
     def _drop_resent(self, lines: list[str]) -> list[str]:
         assert self._resent is not None
-        for n, line in enumerate(lines):
-            if line not in self._resent:
-                self._resent = None
-                return lines[n:]
-        return []
+        kept = [line for line in lines if line not in self._resent]
+        self._resend_left -= len(lines)
+        if self._resend_left <= 0:  # past what the capture can have sent again
+            self._resent = None
+        return kept
 
-    def resuming(self) -> None:
-        """The capture reopens after a drop from a little before its last line: lines it already has are
-        dropped until the first new one (nothing is counted twice, nothing in between is missed)."""
+    def resuming(self, resend: int = _RESUME_MEMORY) -> None:
+        """The capture reopens after a drop asking for its last ``resend`` lines again (``logcat -T 2000``, a
+        relay's buffer): among the next ``resend`` lines, those it already has are dropped (nothing is counted
+        twice, nothing logged while it was closed is missed)."""
         with self._cond:
             self._resent = {text for _, text in list(self.lines)[-_RESUME_MEMORY:]}
+            self._resend_left = resend
 
     # -- the phone's presence (capture and driver) ---------------------------------------------------
     def lost(self, how: str, fix: str = _FIX) -> Loss:

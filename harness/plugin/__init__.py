@@ -110,7 +110,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = apply_known_kill(item, call, report)
     if failed:
         item.bgh_failed = True  # type: ignore[attr-defined]  # read by fixture teardown: take snapshots
-        _note_lost_device(item, call)
+    if failed or report.when == "call":
+        _note_lost_device(item, call, failed)
     if _report.device_items([item]):
         _report.note_phase(item, report, call, outcome)
         if report.when == "teardown":
@@ -118,12 +119,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _note_lost_device(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    """A phone that stopped answering mid-test counts toward its quarantine (two strikes per run)."""
+def _note_lost_device(item: pytest.Item, call: pytest.CallInfo[None], failed: bool) -> None:
+    """A phone lost mid-test (dropped, offline, its capture dead) is quarantined for the run at once, with the
+    reason: its other cells are skipped, naming it. One that stopped answering counts toward its quarantine
+    (two strikes per run)."""
     exc = call.excinfo.value if call.excinfo is not None else None
     session = item.stash.get(SESSION_KEY, None)
-    if session is not None and isinstance(exc, DeviceUnreachable | DeviceTimeout):
-        _run(item.config).pool.report_failure(session.name, str(exc), holder=item.nodeid)
+    if session is None or item.stash.get(_QUARANTINED_KEY, False):
+        return
+    pool = _run(item.config).pool
+    lost = _report.lost_reason(item, exc)
+    if lost is not None:
+        item.stash[_QUARANTINED_KEY] = True
+        for _ in range(pool.quarantine_after):
+            if pool.report_failure(session.name, lost, holder=item.nodeid) is not None:
+                break
+    elif failed and isinstance(exc, DeviceUnreachable | DeviceTimeout):
+        pool.report_failure(session.name, str(exc), holder=item.nodeid)
+
+
+_QUARANTINED_KEY = pytest.StashKey[bool]()
 
 
 SUMMARY_KEY = pytest.StashKey[tuple[ReportRun, Path]]()

@@ -3,10 +3,11 @@
 ``device`` is parametrized over every matching device (``test_x[xiaomi-13]``); it leases the phone
 for the test and releases it at teardown, whatever happens. The lease stays on the session, and the drivers
 check it before every device action (``guard``): a run that lost its lease (paused past ``--lease-timeout``,
-forced out) errors at its next action with LeaseLost, naming who took the phone. Right after the lease is taken, before the
-health check, it puts back whatever the phone's restore journal says an earlier run left changed
-(harness.journal); a phone that cannot be put back is quarantined for the run. Everything heavy (the lab, the pool, the
-log capture) is created only when a test asks for it.
+forced out) errors at its next action with LeaseLost, naming who took the phone.
+
+Right after the lease is taken, before the health check, it puts back whatever the phone's restore journal
+says an earlier run left changed (harness.journal); a phone that cannot be put back is quarantined for the run.
+Everything heavy (the lab, the pool, the log capture) is created only when a test asks for it.
 """
 
 from __future__ import annotations

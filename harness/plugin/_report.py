@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 
 from harness.config import Config, DeviceConfig
+from harness.errors import DeviceLost
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
+from harness.plugin._fixtures import SESSION_KEY
 from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
+from harness.pool import LeaseLost
 from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
 from harness.reporting import Run as ReportRun
 from harness.reporting._history import history_at
 
-__all__ = ["CALL_KEY", "device_items", "finish", "note_phase", "record", "select", "summary"]
+__all__ = ["CALL_KEY", "device_items", "finish", "lost_reason", "note_phase", "record", "select", "summary"]
 
 CALL_KEY = pytest.StashKey[dict[str, object]]()
 
@@ -39,6 +42,15 @@ def select(writer: RunWriter, items: list[pytest.Item]) -> None:
     writer.select([Selected.of(item.nodeid, dev.name) for item in items if (dev := _device(item)) is not None])
 
 
+def lost_reason(item: pytest.Item, exc: BaseException | None) -> str | None:
+    """Why the cell's phone was lost (it dropped, went offline, its capture died), or None."""
+    if isinstance(exc, DeviceLost):
+        return str(exc)
+    session = item.stash.get(SESSION_KEY, None)
+    loss = session.stream.loss if session is not None and session.stream is not None else None
+    return None if loss is None else f"{session.name if session else '?'} {loss.describe()} during {item.name}"
+
+
 def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None],
                outcome: str | None) -> None:
     """Remember what each phase said; the result is written at teardown, when the test is over."""
@@ -55,9 +67,14 @@ def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallIn
         info["message"] = str(report.longrepr or "")
     elif report.when == "call":
         info["outcome"] = outcome or {"passed": "passed", "failed": "failed"}.get(report.outcome, "skipped")
-        if isinstance(exc, CellTimeout):  # the harness or the phone hung: not a verdict on the app
-            info["outcome"] = "error"
         info["message"] = str(report.longrepr or "") if report.outcome != "passed" else ""
+        # The harness or the phone hung, the phone was lost, or the lease was taken: not a verdict on the app. A
+        # lost phone is an error even when the body passed: what it checked was not watched to the end.
+        lost = lost_reason(item, exc)
+        if isinstance(exc, CellTimeout | LeaseLost) or lost is not None:
+            info["outcome"] = "error"
+            if lost is not None and report.outcome == "passed":
+                info["message"] = lost
     elif report.when == "teardown" and report.failed and info.get("outcome") == "passed":
         info["outcome"], info["message"] = "error", str(report.longrepr or "")
 
