@@ -42,6 +42,8 @@ OPPO: tuple[Signature, ...] = (
 )
 ONEPLUS: tuple[Signature, ...] = (
     Signature("oneplus", reason=_r(r"\b(?:OHPD|OPBF)\b"), source="unverified"),
+    # OHPD's background detector as AMS's kill reason: "[BgDetect][RNK] kill PKG (uid N) usage 1" (field a077).
+    Signature("oneplus", reason=_r(r"^\[BgDetect\]"), source="field a077"),
     Signature("oneplus", tag=_r(r"^(?:OHPD|OPBF)$"), text=_KILL_WORDS, emits=True,
               source="AdguardTeam/AdguardForAndroid#1385"),
 )
