@@ -11,6 +11,7 @@ import pytest
 
 from harness.errors import DeviceTimeout, DeviceUnreachable
 from harness.ios.transport import IOSTransport
+from tests.labkit import RunningLab
 
 
 @pytest.fixture
@@ -37,3 +38,18 @@ def test_no_usbmuxd_is_unreachable_at_once() -> None:
         transport = IOSTransport("iphone-15", "00008120-001A2C3E0E90201E", f"127.0.0.1:{port}", default_timeout_s=3)
         with pytest.raises(DeviceUnreachable):
             transport.value("ProductVersion")
+
+
+def test_a_read_after_usbmuxd_dropped_every_session_still_answers(ios_lab: RunningLab) -> None:
+    """pymobiledevice3 re-establishes a dropped lockdown connection on its next request; the transport keeps
+    the session object, so a usbmuxd restart costs the caller nothing."""
+    dev = ios_lab.cfg.device("iphone-15")
+    assert dev.udid is not None
+    transport = IOSTransport(dev.name, dev.udid, dev.usbmux, default_timeout_s=10)
+    assert transport.value("ProductVersion") == "18.1"
+    mux = ios_lab.thread.lab.usbmuxd
+    assert mux is not None
+    assert ios_lab.thread.call(lambda: len(mux._connections)) >= 1  # the kept session's tunnel
+    ios_lab.thread.call(mux.disconnect_all)  # what a usbmuxd restart does to a session
+    assert ios_lab.thread.call(lambda: len(mux._connections)) == 0
+    assert transport.value("ProductVersion") == "18.1"
