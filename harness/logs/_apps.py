@@ -42,7 +42,13 @@ def _ts_fetch(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
         return
     was_open = b.run_open.get(key)
     b.run_open[key] = open_after
-    if was_open is open_after:
+    # The plugin prints "- Background Fetch event received" and "- finish" once per delivered event, so the
+    # same one again is a second run (field a081: one fetch delivered twice); other wordings repeat within a run
+    # (a063: "onHeadlessJsTaskStart: 8" six times).
+    wording = "received" if "event received" in row else "finish" if row.startswith("- finish") else "other"
+    again = wording != "other" and b.run_line.get(key) == wording
+    b.run_line[key] = wording
+    if was_open is open_after and not again:
         return  # another line of the same start (or end)
     named = _TS_TASK.search(row)
     reason = "stopped by the system" if "onStopJob" in row else "timeout" if "] timeout:" in row else None
