@@ -120,7 +120,8 @@ def _dic(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None
 
 # -- JobScheduler (§2.5, Job history format of §2.3) ------------------------------------------
 _JOB_REF = r"#([^/\s]+)/(-?\d+) (\S+)"
-_TIMED_OUT = re.compile(rf"Client timed out.*? {_JOB_REF}")
+# The job reference may be missing when a line was pasted cut short (field a083).
+_TIMED_OUT = re.compile(rf"Client timed out while executing(?:.*? {_JOB_REF})?")
 # Android 5-9 JobServiceContext (verbose): "handleServiceBound for fb9a063 #u0a938/2 com.icbc.im/.Svc" — the
 # app's JobService is bound and onStartJob follows (field a023).
 _BOUND = re.compile(rf"^handleServiceBound for \S+ {_JOB_REF}")
@@ -130,6 +131,9 @@ _JOB_EVENT = re.compile(rf"(?:^|\s)(START|STOP(?:-[A-Z]+)?): {_JOB_REF}(?: (.*))
 def _jobs(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     m = _TIMED_OUT.search(row)
     if m is not None:
+        if m.group(3) is None:
+            b.emit("job_timeout", ln, line_no, raw, reason="no jobFinished received")
+            return
         namespace, package = split_battery_name(m.group(3))
         b.emit("job_timeout", ln, line_no, raw, package=package, job_id=int(m.group(2)),
                reason="no jobFinished received", extra=_job_extra(m.group(1), m.group(3), namespace))
