@@ -102,7 +102,9 @@ class EventStream:
         self.closed = False
         self.loss: Loss | None = None  # set once, by the capture: the phone is gone for the rest of the test
         self.away_for: str | None = None  # the driver took the phone away on purpose (a reboot, unplugged)
-        self._last_seen = time.monotonic()  # host time of the newest timed line: the device time of a loss
+        # A device time and the host's monotonic time when it was true (the newest timed line, or the device clock
+        # read at a mark): the phone's time at a loss is estimated from it.
+        self._anchor: tuple[float, float] | None = None
         self._resent: set[str] | None = None  # lines a resumed capture may send again
         self._resend_left = 0
 
@@ -133,7 +135,7 @@ class EventStream:
                 times = [r.time for r in records if r.time is not None]
                 if times:
                     self.last_time = max(times[-1], self.last_time or times[-1])
-                    self._last_seen = time.monotonic()
+                    self._anchor = (self.last_time, time.monotonic())
             self._cond.notify_all()
 
     def _drop_resent(self, lines: list[str]) -> list[str]:
@@ -158,11 +160,8 @@ class EventStream:
         The first loss stands; a phone that comes back later does not undo it (the window had a hole)."""
         with self._cond:
             if self.loss is None:
-                now = time.monotonic()
-                guess = None
-                if self.last_time is not None:  # the phone's clock went on after its last line
-                    guess = self.last_time + max(0.0, now - self._last_seen) * self.clock_rate
-                self.loss = Loss(how, guess, now, fix)
+                # the phone's clock went on after it was last known
+                self.loss = Loss(how, self._device_now(), time.monotonic(), fix)
             self._cond.notify_all()
             return self.loss
 
@@ -201,8 +200,10 @@ class EventStream:
         with self._cond:
             if now is None:
                 now = self.last_time
-            elif self.last_time is not None:
-                now = max(now, self.last_time)
+            else:
+                self._anchor = (now, time.monotonic())
+                if self.last_time is not None:
+                    now = max(now, self.last_time)
             return Mark(len(self.events), self._line_count, now)
 
     def since(self, mark: Mark) -> list[Event]:
@@ -245,6 +246,13 @@ class EventStream:
                     return None
                 self._cond.wait(remaining)
 
+    def _device_now(self) -> float | None:
+        """The phone's time now, from the newest line or device clock reading; None before either."""
+        with self._cond:
+            if self._anchor is None:
+                return self.last_time
+            return max(self.last_time or 0.0, self._anchor[0] + (time.monotonic() - self._anchor[1]) * self.clock_rate)
+
     def wait_for_line(self, needle: str, since: Mark, within_s: float) -> str | None:
         """The first raw line since ``since`` containing ``needle``, waiting up to ``within_s`` of device time
         (as wall time over the clock rate: a raw line has no parsed time)."""
@@ -266,16 +274,16 @@ class EventStream:
 
     def wait_quiet_until(self, device_time: float) -> None:
         """Block until the device's log clock has passed ``device_time`` (or the wall equivalent)."""
-        now = self.last_time
+        now = self._device_now()
         wall = (device_time - now) / self.clock_rate if now is not None else 0.0
         deadline = time.monotonic() + max(0.0, wall) + _WALL_SLACK_S
         window = max(0.0, wall) * self.clock_rate if now is not None else float("nan")  # nan: no line seen yet
         with _observed(self, "the window to pass", window), self._cond:
-            while (self.last_time is None or self.last_time < device_time) and not self.closed:
-                if self.loss is not None:
+            while self.last_time is None or self.last_time < device_time:
+                if self.loss is not None:  # before ``closed``: a capture that lost its phone closes the stream
                     self._raise_lost("the window to pass")
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self.closed:
                     return
                 self._cond.wait(remaining)
 

@@ -130,10 +130,8 @@ def _note_lost_device(item: pytest.Item, call: pytest.CallInfo[None], failed: bo
     pool = _run(item.config).pool
     lost = _report.lost_reason(item, exc)
     if lost is not None:
-        item.stash[_QUARANTINED_KEY] = True
-        for _ in range(pool.quarantine_after):
-            if pool.report_failure(session.name, lost, holder=item.nodeid) is not None:
-                break
+        item.stash[_QUARANTINED_KEY] = True  # not a flaky failure worth a second try: out of the run at once
+        pool.store.record_failure(pool.run_id, session.name, lost, source="report", holder=item.nodeid, limit=1)
     elif failed and isinstance(exc, DeviceUnreachable | DeviceTimeout):
         pool.report_failure(session.name, str(exc), holder=item.nodeid)
 
