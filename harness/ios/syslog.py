@@ -3,8 +3,12 @@
 The stream comes from ``com.apple.os_trace_relay`` (what ``pymobiledevice3 syslog live`` reads: full
 timestamps, subsystem and category), or from ``com.apple.syslog_relay`` when the phone does not offer
 os_trace. Lines are written as ``pymobiledevice3 syslog live`` prints them (``format_line``), so a capture
-reads the same as a terminal session, and ``harness logs`` parses it. When the phone drops the connection
-(reboot, cable) the capture reconnects until it is stopped.
+reads the same as a terminal session, and ``harness logs`` parses it.
+
+When the stream ends while the driver has the phone away on purpose (a reboot, unplugged through its hub:
+``stream.away``) the capture reconnects until it is back. Otherwise it asks usbmuxd at once: a phone no longer
+listed is *lost* (``stream.lost``: every wait ends with DeviceLost); one still listed is reconnected, the lines
+the relay sends again dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pymobiledevice3.services.os_trace import (
     parse_syslog_entry,
 )
 from pymobiledevice3.services.syslog import SyslogService
+from pymobiledevice3.usbmux import list_devices
 
 from harness.errors import HarnessError
 from harness.ios._bridge import bridge
@@ -39,6 +44,8 @@ log = logging.getLogger("harness.ios.syslog")
 _IDLE_FLUSH_S = 0.2  # no line for this long: release what the parser holds for continuation lines
 _RETRY_S = 0.5  # wait between reconnection attempts while the phone is away
 _BATCH = 256
+_NOT_RUN = "its other cells in this run are not run"
+_ASK_MUX_S = 5.0  # usbmuxd answers a device list at once; a silent one is itself a loss
 
 
 class SyslogCapture:
@@ -79,8 +86,27 @@ class SyslogCapture:
                 if self._stopping:
                     return
                 self.transport.forget()
+                if self.stream.away_for is None:
+                    gone = await self._gone()
+                    if gone is not None:
+                        if not self._stopping:
+                            self.stream.lost(*gone)
+                            log.warning("[%s] %s: %s", self.transport.name, *gone)
+                        return
+                    self.stream.resuming()
                 log.info("[%s] syslog stream ended (%r); reconnecting", self.transport.name, exc)
                 await asyncio.sleep(_RETRY_S)
+
+    async def _gone(self) -> tuple[str, str] | None:
+        """How the phone is gone and what to do (usbmuxd no longer lists it, or is silent); None when it is listed."""
+        where = self.transport.where
+        try:
+            listed = await asyncio.wait_for(list_devices(self.transport.usbmux_address), _ASK_MUX_S)
+        except Exception as exc:  # refused, reset, silent: the link to every phone behind it is gone
+            return "was cut off", f"{where} does not answer ({exc!r}): check it; {_NOT_RUN}"
+        if any(device.matches_udid(self.transport.udid) for device in listed):
+            return None
+        return "disconnected", f"{where} no longer lists it: check its cable, hub port and Trust dialog; {_NOT_RUN}"
 
     async def _batches(self) -> AsyncIterator[list[str]]:
         queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
