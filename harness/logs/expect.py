@@ -1,24 +1,41 @@
 """Expectations on a device's timeline, and the "why did it not fire" explanation.
 
-``Expect(stream, …).task_fired("sync-orders", within_s=30 * 60)`` waits on device time; when the
-task does not fire, ``ExpectationFailed`` says what most likely stopped it — a kill and its killer,
-a force-stop, Doze, a constraint the job waits on, a restricted bucket, background restriction, or
-that nothing was ever scheduled — with the evidence lines and the timeline since the mark.
+``Expect(stream, …).task_fired("sync-orders", within_s=30 * 60)`` waits on device time. A task name the app
+does not have fails at once, with "did you mean" (``Expect.tasks``, the driver's ``[app]`` tasks). When the
+task does not fire, the wait looks a little past the window, then ``ExpectationFailed`` says why — a kill and
+its killer, a force-stop, Doze, a constraint the job waits on, a restricted bucket, background restriction,
+that it ran after the window closed, or "inconclusive" with the facts — each checked against the timeline
+(harness/logs/_diagnose.py), with the evidence lines and the timeline since the mark.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
+from harness.logs._diagnose import STOPPERS, Snapshot, Watch, describe, diagnose, span
+from harness.logs._diagnose import clock as _clock
 from harness.logs.events import Event
 from harness.logs.stream import EventStream, Mark
 from harness.plan._windows import ack_window
 
-__all__ = ["Expect", "ExpectationFailed", "Snapshot", "explain"]
+__all__ = ["Expect", "ExpectationFailed", "Snapshot", "UnknownTask", "Watch", "explain"]
 
-_STOPPERS = ("force_stop", "kill", "freeze")
+_STOPPERS = STOPPERS
+# After a window closes empty, the wait goes on this share of the window (at least the ack window, at most
+# _GRACE_MAX_S) so a run just after the close is reported as such, not as "never started".
+_GRACE_SHARE = 0.05
+_GRACE_MAX_S = 300.0
+
+
+class TaskInfo(Protocol):
+    """What the diagnosis reads of an ``[app]`` task (harness.config.TaskConfig has it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def interval_min(self) -> float: ...
 
 
 class ExpectationFailed(AssertionError):
@@ -26,7 +43,8 @@ class ExpectationFailed(AssertionError):
                  killer: str | None = None) -> None:
         self.device, self.summary, self.reason, self.killer = device, summary, reason, killer
         self.evidence, self.timeline = list(evidence), list(timeline)
-        parts = [f"[{device}] {summary}", f"most likely: {reason}"]
+        label = "why" if reason.startswith(("inconclusive", "unknown")) else "most likely"
+        parts = [f"[{device}] {summary}", f"{label}: {reason}"]
         if evidence:
             parts += ["evidence:", *(f"  {line}" for line in evidence)]
         if timeline:
@@ -34,93 +52,17 @@ class ExpectationFailed(AssertionError):
         super().__init__("\n".join(parts))
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """What the device says now, read after a failed wait (the driver fills it in)."""
-
-    job_found: bool | None = None  # a job exists for the task
-    unsatisfied: tuple[str, ...] = ()  # its unsatisfied constraints
-    deep_state: str | None = None
-    light_state: str | None = None
-    bucket: str | None = None
-    background_restricted: bool | None = None
-    process_running: bool | None = None
-    stopped_state: bool | None = None
-    notes: tuple[str, ...] = field(default=())
+class UnknownTask(ExpectationFailed):
+    """The scenario names a task the app does not have: a typo, or a task missing from ``[app]``."""
 
 
-def _clock(event: Event) -> str:
-    if event.time is None:
-        return event.time_text or "?"
-    return time.strftime("%H:%M:%S", time.gmtime(event.time))
+def explain(events: Sequence[Event], package: str, snap: Snapshot | None, prior: Sequence[Event] = (),
+            watch: Watch | None = None) -> tuple[str, list[Event], str | None]:
+    """Why the package's background work did not run: (reason, evidence, killer), checked against the events.
 
-
-def describe(event: Event) -> str:
-    who = f" by {event.killer}" if event.killer else ""
-    what = {"force_stop": "force-stopped", "kill": "killed", "freeze": "frozen"}.get(event.kind, event.kind)
-    tail = f" ({event.reason})" if event.reason else ""
-    subject = event.task or event.package or ""
-    return f"{_clock(event)} {what}{who} {subject}{tail}".replace("  ", " ").strip()
-
-
-def _still_in_effect(prior: Sequence[Event], package: str) -> Event | None:
-    """A kill, force-stop or freeze from before the mark that nothing undid (no new process since)."""
-    last: Event | None = None
-    for event in prior:
-        if event.package != package:
-            continue
-        if event.kind in _STOPPERS:
-            last = event
-        elif event.kind == "process_start":
-            last = None
-    return last
-
-
-def explain(events: Sequence[Event], package: str, snap: Snapshot | None,
-            prior: Sequence[Event] = ()) -> tuple[str, list[Event], str | None]:
-    """The most likely reason the package's background work did not run: (reason, evidence, killer).
-
-    ``prior`` are the test's events from before the mark: a freeze that happened earlier and still
-    holds explains a window in which nothing new was logged."""
-    mine = [e for e in events if e.package in (None, package)]
-    stoppers = [e for e in mine if e.kind in _STOPPERS and e.package == package]
-    carried = _still_in_effect(prior, package)
-    if not stoppers and carried is not None:
-        stoppers = [carried]
-    if stoppers:
-        first = next((e for e in stoppers if e.kind == "force_stop"), stoppers[0])
-        if first.kind == "force_stop" and "app switcher" in (first.reason or ""):
-            return (f"{describe(first)}: a user force-quit; iOS launches the app in the background for nothing "
-                    "(no BGTask, fetch or silent push) until the user opens it again", stoppers[:5], first.killer)
-        effect = {"force_stop": "its jobs and alarms were cancelled until the app is launched again",
-                  "kill": "its process died and the work did not come back",
-                  "freeze": "its process is frozen: alive but doing nothing"}[first.kind]
-        return f"{describe(first)}: {effect}", stoppers[:5], first.killer
-    if snap is not None:
-        reason = _from_snapshot(snap)
-        if reason:
-            doze = [e for e in mine if e.kind == "doze"][-3:]
-            return reason, doze, None
-    doze = [e for e in mine if e.kind == "doze"]
-    if doze and doze[-1].reason in ("IDLE", "OVERRIDE"):
-        return f"Doze {doze[-1].reason} since {_clock(doze[-1])}: jobs wait for a maintenance window", doze[-3:], None
-    return "no kill, Doze or constraint explains it; the task was never started (never scheduled?)", [], None
-
-
-def _from_snapshot(snap: Snapshot) -> str | None:
-    if snap.stopped_state:
-        return "the app is in the stopped state (force-stopped): nothing runs until it is launched"
-    if snap.job_found is False:
-        return "never scheduled: no job for the task in dumpsys jobscheduler"
-    if snap.background_restricted:
-        return "background restricted (RUN_ANY_IN_BACKGROUND ignore): jobs and alarms do not run in background"
-    if snap.deep_state == "IDLE" or snap.light_state == "IDLE":
-        return f"Doze: deep {snap.deep_state}, light {snap.light_state}; jobs wait for a maintenance window"
-    if snap.bucket in ("rare", "restricted", "never"):
-        return f"standby bucket {snap.bucket.upper()}: jobs are throttled to a small daily quota"
-    if snap.unsatisfied:
-        return "the job is waiting on " + " ".join(snap.unsatisfied)
-    return None
+    ``prior`` are the test's events from before the mark: a freeze that happened earlier and still holds
+    explains a window in which nothing new was logged. ``watch`` is what the wait watched (task, kind, window)."""
+    return diagnose(events, package, snap, prior, watch)
 
 
 class Expect:
@@ -133,6 +75,9 @@ class Expect:
         self.snapshot = snapshot
         self.mark = mark or stream.mark()
         self.start = self.mark
+        # The app's tasks by name (the driver's [app] tasks; the ``timeline`` fixture sets them): a name not in it
+        # fails at once, and a task's kind and interval shape the diagnosis. None: names are not checked.
+        self.tasks: Mapping[str, TaskInfo] | None = None
 
     def reset(self) -> Mark:
         self.mark = self.stream.mark()
@@ -158,21 +103,58 @@ class Expect:
     def task_fired(self, task: str, within_s: float, trigger: str | tuple[str, ...] | None = None) -> Event:
         """The task's next start since the mark; with ``trigger``, only a start the probe says came from it
         (``fetch``, ``bgtask``, ``workmanager``, ``push``, ``test``, …)."""
+        self._known(task)
         triggers = (trigger,) if isinstance(trigger, str) else trigger
-        found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e)
-                                     and (triggers is None or e.reason in triggers), self.mark, within_s)
+
+        def match(e: Event) -> bool:
+            return (e.kind == "task_start" and e.task == task and self._mine(e)
+                    and (triggers is None or e.reason in triggers))
+
+        mark = self.mark
+        found = self.stream.wait_for(match, mark, within_s) or self._seen_late(match, mark, within_s)
         if found is None:
+            # A little past the window: a run just after the close is said as such, not as "never started".
+            self.stream.wait_for(match, mark, within_s + self._grace(within_s))
             via = f" (trigger {'/'.join(triggers)})" if triggers else ""
-            self._fail(f"task {task!r} did not fire{via} within {_span(within_s)} of device time", task)
+            self._fail(f"task {task!r} did not fire{via} within {span(within_s)} of device time", task,
+                       self._watch(task, mark, within_s, triggers))
         assert found is not None
         return found
+
+    def _seen_late(self, match: Callable[[Event], bool], mark: Mark, within_s: float) -> Event | None:
+        """A start timed inside the window whose line reached the stream only after the wait gave up (a lagging
+        capture, or a later-timed line that arrived first): the device says it ran in time, so it did."""
+        if mark.device_time is None:
+            return None
+        closes = mark.device_time + within_s
+        return next((e for e in self.stream.since(mark) if match(e) and e.time is not None and e.time <= closes), None)
+
+    def _grace(self, within_s: float) -> float:
+        return min(max(_GRACE_SHARE * within_s, self.ack_s), max(_GRACE_MAX_S, self.ack_s))
+
+    def _known(self, task: str) -> None:
+        """A task the app does not have can never fire: say so now, not after the window."""
+        if self.tasks is None or task in self.tasks:
+            return
+        known = sorted(self.tasks)
+        close = difflib.get_close_matches(task, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UnknownTask(self.stream.device, f"no task named {task!r} in [app]",
+                          f"unknown task: {hint}the app's tasks are {', '.join(known) or 'none'} (devices.toml "
+                          "[[app.task]] name; scenarios ask for roles: app.role(\"periodic\"))", [], [])
+
+    def _watch(self, task: str, mark: Mark, within_s: float, triggers: tuple[str, ...] | None) -> Watch:
+        info = self.tasks.get(task) if self.tasks is not None else None
+        return Watch(task=task, kind=info.kind if info is not None else None,
+                     interval_s=info.interval_min * 60 if info is not None else None,
+                     opened=mark.device_time, within_s=within_s, trigger=triggers)
 
     def woke(self, reason: str | None = None, within_s: float = 60.0) -> Event:
         """The app's next wake since the mark (the probe's ``wake`` line: push, fetch, boot, geofence, …)."""
         found = self.stream.wait_for(lambda e: e.kind == "wake" and self._mine(e)
                                      and (reason is None or e.reason == reason), self.mark, within_s)
         if found is None:
-            self._fail(f"no{f' {reason}' if reason else ''} wake within {_span(within_s)} of device time", None)
+            self._fail(f"no{f' {reason}' if reason else ''} wake within {span(within_s)} of device time", None)
         assert found is not None
         return found
 
@@ -182,11 +164,12 @@ class Expect:
                 and (reason is None or e.reason == reason)]
 
     def task_not_fired(self, task: str, during_s: float) -> None:
+        self._known(task)  # a misspelt name would pass for ever
         found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e),
                                      self.mark, during_s)
         if found is not None:
             raise ExpectationFailed(self.stream.device, f"task {task!r} fired at {_clock(found)}, "
-                                    f"within {_span(during_s)} when it should not have", "it ran",
+                                    f"within {span(during_s)} when it should not have", "it ran",
                                     [found.raw], self._timeline())
 
     def logged(self, needle: str, within_s: float = 60.0) -> str:
@@ -194,7 +177,7 @@ class Expect:
         stands for, e.g. a refused geofence registration)."""
         found = self.stream.wait_for_line(needle, self.mark, within_s)
         if found is None:
-            raise ExpectationFailed(self.stream.device, f"no log line with {needle!r} within {_span(within_s)} "
+            raise ExpectationFailed(self.stream.device, f"no log line with {needle!r} within {span(within_s)} "
                                     "of device time", "the phone did not log it", [], self._timeline())
         return found
 
@@ -203,7 +186,7 @@ class Expect:
             lambda e: e.kind == "job_start" and self._mine(e) and (job_id is None or e.job_id == job_id),
             self.mark, within_s)
         if found is None:
-            self._fail(f"no job{'' if job_id is None else f' {job_id}'} started within {_span(within_s)}", None)
+            self._fail(f"no job{'' if job_id is None else f' {job_id}'} started within {span(within_s)}", None)
         assert found is not None
         return found
 
@@ -214,7 +197,7 @@ class Expect:
             lambda e: e.kind == "doze" and e.reason == state and (e.extra or {}).get("mode", "deep") == "deep",
             self.mark, within_s)
         if found is None:
-            raise ExpectationFailed(self.stream.device, f"deep Doze did not log {state} within {_span(within_s)}",
+            raise ExpectationFailed(self.stream.device, f"deep Doze did not log {state} within {span(within_s)}",
                                     "no such Doze transition in the log", [], self._timeline())
         return found
 
@@ -224,7 +207,7 @@ class Expect:
             self.mark, within_s)
         if found is None:
             raise ExpectationFailed(self.stream.device, f"{self.package} was not killed{f' by {by}' if by else ''} "
-                                    f"within {_span(within_s)}", "it survived", [], self._timeline())
+                                    f"within {span(within_s)}", "it survived", [], self._timeline())
         return found
 
     def still_running(self) -> None:
@@ -238,18 +221,10 @@ class Expect:
         return [describe(e) if e.kind in _STOPPERS else f"{_clock(e)} {e.kind} {e.task or e.package or ''} "
                 f"{e.reason or ''}".rstrip() for e in self.stream.since(self.mark) if self._mine(e)]
 
-    def _fail(self, summary: str, task: str | None) -> None:
+    def _fail(self, summary: str, task: str | None, watch: Watch | None = None) -> None:
         snap = self.snapshot(task) if self.snapshot is not None else None
         since = self.stream.since(self.mark)
         prior = self.stream.since(self.start)[: max(0, self.mark.index - self.start.index)]
-        reason, evidence, killer = explain(since, self.package, snap, prior)
+        reason, evidence, killer = explain(since, self.package, snap, prior, watch or Watch(task=task))
         lines = [f"L{e.line}: {e.raw}" if e.line else e.raw for e in evidence]
         raise ExpectationFailed(self.stream.device, summary, reason, lines, self._timeline(), killer)
-
-
-def _span(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g}h"
-    if seconds >= 60:
-        return f"{seconds / 60:g}m"
-    return f"{seconds:g}s"

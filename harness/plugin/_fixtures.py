@@ -232,7 +232,9 @@ def timeline(device: DeviceSession, request: pytest.FixtureRequest) -> Expect:
     """Expectations on the device's timeline from this point on (``timeline.task_fired(...)``)."""
     driver: AndroidDriver | IOSDriver = request.getfixturevalue(device.config.platform)
     assert device.stream is not None
-    return driver.expect(device.stream)
+    expect = driver.expect(device.stream)
+    expect.tasks = driver.tasks  # a task name the app lacks fails at once; kinds shape the diagnosis
+    return expect
 
 
 @dataclass(frozen=True)
