@@ -3,17 +3,24 @@
 Windows are device time, as in ``harness.logs.expect``: the wait on the host lasts ``within_s / clock_rate``
 (plus ``grace_s`` for the report's trip through adb), and when the phone's clock is known
 (``device_now``) the record's own device time must fall inside the window too.
+
+Given the device's log stream (``stream=``, the ``timeline`` fixture's), a wait also watches the phone: a phone
+its capture lost ends the wait with DeviceLost (harness.logs.stream) instead of a "no wake" a ``not_woke`` would
+read as a pass. The record store has a condition of its own, so the loss is looked at every ``_LOOK_S``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from harness.collector._records import WakeRecord
 from harness.collector._server import Collector
+from harness.logs.stream import EventStream
 
 __all__ = ["WakeExpect", "WakeExpectationFailed"]
 
+_LOOK_S = 0.5  # how often a wait looks at the phone's presence: well inside the 5 s a loss must take to surface
 _HINT = ("no wake report reached the collector: did the app wake (see the timeline)? is `adb reverse` in place "
          "(Android) or [collector] ios_url reachable (iOS)? did the app get the collector config?")
 
@@ -32,9 +39,10 @@ class WakeExpect:
     """Wakes of one device, from a mark on."""
 
     def __init__(self, collector: Collector, device: str, *, clock_rate: float = 1.0,
-                 device_now: Callable[[], float] | None = None, grace_s: float = 5.0) -> None:
+                 device_now: Callable[[], float] | None = None, grace_s: float = 5.0,
+                 stream: EventStream | None = None) -> None:
         self.collector, self.device, self.clock_rate = collector, device, clock_rate
-        self.device_now, self.grace_s = device_now, grace_s
+        self.device_now, self.grace_s, self.stream = device_now, grace_s, stream
         self.mark = 0
         self.mark_time: float | None = None
         self.reset()
@@ -48,14 +56,29 @@ class WakeExpect:
         return lambda r: (r.device == self.device and (reason is None or r.reason == reason)
                           and (task is None or r.task == task))
 
+    def _wait(self, match: Callable[[WakeRecord], bool], wait_s: float, what: str) -> WakeRecord | None:
+        """The first matching record since the mark within ``wait_s`` of wall time; DeviceLost when the phone's
+        capture lost it meanwhile (before or during the wait: a hole in the window is no evidence of nothing)."""
+        if self.stream is None:
+            return self.collector.store.wait_for(match, self.mark, wait_s)
+        deadline = time.monotonic() + wait_s
+        while True:
+            left = deadline - time.monotonic()
+            found = self.collector.store.wait_for(match, self.mark, max(0.0, min(_LOOK_S, left)))
+            if found is not None:
+                return found  # it reached the collector: it happened, whatever became of the phone since
+            self.stream.check_present(f"while waiting for {what}")
+            if left <= _LOOK_S:
+                return None
+
     def since(self) -> list[WakeRecord]:
         return self.collector.store.since(self.mark, self.device)
 
     def woke(self, reason: str | None = None, within_s: float = 60.0, task: str | None = None) -> WakeRecord:
         """The first wake (of ``reason``/``task``) reported within ``within_s`` device seconds of the mark."""
         wait_s = within_s / self.clock_rate + self.grace_s
-        found = self.collector.store.wait_for(self._matches(reason, task), self.mark, wait_s)
         what = f"wake{f' (reason {reason})' if reason else ''}{f' for {task}' if task else ''}"
+        found = self._wait(self._matches(reason, task), wait_s, f"woke {what!r}")
         if found is None:
             raise WakeExpectationFailed(self.device, f"no {what} within {within_s:g} s of device time", _HINT,
                                         self.since())
@@ -67,8 +90,8 @@ class WakeExpect:
 
     def not_woke(self, reason: str | None = None, during_s: float = 60.0) -> None:
         """No wake (of ``reason``) is reported for ``during_s`` device seconds."""
-        found = self.collector.store.wait_for(self._matches(reason, None), self.mark,
-                                              during_s / self.clock_rate + self.grace_s)
+        found = self._wait(self._matches(reason, None), during_s / self.clock_rate + self.grace_s,
+                           f"not_woke {reason or 'any'!r}")
         if found is not None:
             raise WakeExpectationFailed(self.device, f"woke ({found.reason}) when it should not have",
                                         "the platform did not drop it", self.since())

@@ -1,4 +1,5 @@
 """A lost phone ends every wait on its stream with DeviceLost: never a None a negative expectation reads as a pass.
+The wake collector's waits (harness.collector.expect) watch the same stream.
 
 The loss comes from another thread (the capture's reader) while the test thread waits; the wait observer
 (``observe_waits``, the live progress display's hook) tells the test when the wait has started, so nothing sleeps.
@@ -6,12 +7,17 @@ The loss comes from another thread (the capture's reader) while the test thread 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
+from harness.collector import Collector, WakeExpect
+from harness.config import CollectorConfig
 from harness.errors import DeviceLost
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, observe_waits
@@ -128,3 +134,33 @@ def test_a_resumed_capture_counts_no_line_twice() -> None:
                  PROBE.format(s=7, task="sync-orders", run=3)])
     stream.flush()
     assert [e.extra["run"] for e in stream.events] == ["1", "2", "3"]
+
+
+# -- the wake collector's waits watch the same stream ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _collector_expect(stream: EventStream) -> Iterator[tuple[Collector, WakeExpect]]:
+    with Collector(CollectorConfig()) as collector:
+        yield collector, WakeExpect(collector, "pixel-8", stream=stream, grace_s=0)
+
+
+def test_a_negative_wake_wait_on_a_lost_phone_is_an_error() -> None:
+    stream = _stream()
+    with _collector_expect(stream) as (_, wakes):
+        threading.Thread(target=_disconnect, args=(stream,), daemon=True).start()
+        started = time.monotonic()
+        with pytest.raises(DeviceLost, match=r"pixel-8 disconnected .* while waiting for not_woke 'push'"):
+            wakes.not_woke("push", during_s=HOUR)  # an hour of wall time at 1x: only the loss ends it early
+        assert time.monotonic() - started < 30
+
+
+def test_a_wake_that_reached_the_collector_counts_even_after_the_drop() -> None:
+    stream = _stream()
+    with _collector_expect(stream) as (collector, wakes):
+        body = {"device": "pixel-8", "reason": "push", "task": None, "time_ms": 1_795_852_800_000}
+        response = httpx.post(f"{collector.url}/wake", content=json.dumps(body),
+                              headers={"authorization": f"Bearer {collector.token}"}, timeout=5)
+        assert response.status_code < 300, response.text
+        stream.lost("disconnected")
+        assert wakes.woke("push", within_s=HOUR).reason == "push"
