@@ -96,11 +96,20 @@ def read_to_end(sock: socket.socket, deadline: float) -> bytes:
         chunks.append(chunk)
 
 
+def _first_request(sock: socket.socket, service: str, deadline: float) -> None:
+    """The first request on a new connection: a reset before any answer is a server dying under us (its
+    listening socket went with the process), and nothing was done yet, so it counts as gone."""
+    try:
+        request(sock, service, deadline)
+    except (ConnectionResetError, BrokenPipeError) as exc:
+        raise ServerGone(f"the connection was reset before the server answered: {exc}") from exc
+
+
 def open_service(host: str, port: int, serial: str, service: str, deadline: float) -> socket.socket:
     """A socket on which ``service`` runs on device ``serial`` (``host:transport:`` then the service)."""
     sock = connect(host, port, deadline)
     try:
-        request(sock, f"host:transport:{serial}", deadline)
+        _first_request(sock, f"host:transport:{serial}", deadline)
         request(sock, service, deadline)
     except BaseException:
         sock.close()
@@ -111,7 +120,7 @@ def open_service(host: str, port: int, serial: str, service: str, deadline: floa
 def host_query(host: str, port: int, service: str, deadline: float) -> str:
     """A ``host:`` service with a length-prefixed answer."""
     with connect(host, port, deadline) as sock:
-        request(sock, service, deadline)
+        _first_request(sock, service, deadline)
         try:
             return read_message(sock, deadline)
         except TimeoutError as exc:
