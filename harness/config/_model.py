@@ -91,7 +91,7 @@ class DeviceConfig:
     usb_hub: str | None = None  # "host:port" of the Cambrionix hub API (CambrionixApiService) the phone's port is on
     usb_hub_port: str | None = None  # "HUBSERIAL:N" when cbrx_find cannot locate the phone (default: found by serial)
     settings: dict[str, str] = field(default_factory=dict)  # lab: initial OEM/user settings
-    push_token: str | None = None  # the app's APNs device token / FCM registration token on this phone
+    push_token: str | None = field(default=None, repr=False)  # the app's APNs / FCM token here: a secret, no repr
     push_token_env: str | None = None  # or: an environment variable holding it (tokens stay out of the file)
 
     @property

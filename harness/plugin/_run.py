@@ -12,7 +12,7 @@ from harness.config import Config, DeviceConfig, load_config
 from harness.errors import DeviceError
 from harness.labctl import state_dir
 from harness.pool import Pool, select
-from harness.reporting import RunWriter
+from harness.reporting import Redactor, RunWriter, config_secrets
 from harness.reporting import new_run_id as _report_run_id
 
 __all__ = ["LAB_SEED_COMMAND", "RUN_KEY", "LabSeeder", "Run", "new_run_id"]
@@ -57,7 +57,8 @@ class Run:
     def writer(self) -> RunWriter:
         """Opened on first use: a session with no device test (the harness's own tests) writes no report."""
         if self._writer is None:
-            self._writer = RunWriter(self.reports, self.run_id, lab_seed=self.recorded_seed)
+            self._writer = RunWriter(self.reports, self.run_id, lab_seed=self.recorded_seed,
+                                     redactor=Redactor(source=lambda: config_secrets(self.config)))
         return self._writer
 
     @property

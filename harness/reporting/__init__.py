@@ -41,6 +41,7 @@ from harness.reporting._model import (
     timeline_from_events,
 )
 from harness.reporting._nightly import NightlyComparison, nightly_comparison, quarantined_in, record_quarantines
+from harness.reporting._redact import Redactor, config_secrets, redact
 from harness.reporting._stream import RunWriter, load_run, write_reports
 from harness.reporting._timeline import draw_timeline
 from harness.reporting._trends import oem_survival, render_trends
@@ -60,6 +61,7 @@ __all__ = [
     "Matrix",
     "NightlyComparison",
     "Outcome",
+    "Redactor",
     "ReportError",
     "Result",
     "Run",
@@ -69,6 +71,7 @@ __all__ = [
     "TimelineItem",
     "append_history",
     "compare_runs",
+    "config_secrets",
     "device_props",
     "draw_timeline",
     "junit_tree",
@@ -82,6 +85,7 @@ __all__ = [
     "quarantined_in",
     "read_history",
     "record_quarantines",
+    "redact",
     "render_trends",
     "scenario_of",
     "survival_matrix",

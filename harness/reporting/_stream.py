@@ -25,6 +25,7 @@ from harness.reporting._html import write_html
 from harness.reporting._junit import write_junit
 from harness.reporting._layout import ARTIFACTS, JUNIT, RESULTS, TESTS, check_run_id, point_latest, slug
 from harness.reporting._model import ReportError, Result, Run, Selected
+from harness.reporting._redact import Redactor
 from harness.reporting._timeline import draw_timeline
 
 __all__ = ["RunWriter", "load_run", "write_reports"]
@@ -38,8 +39,10 @@ class RunWriter:
     """
 
     def __init__(self, reports_dir: Path, run_id: str, *, harness_version: str = __version__,
-                 lab_seed: int | None = None, started_at: float | None = None, lock_timeout_s: float = 60.0) -> None:
+                 lab_seed: int | None = None, started_at: float | None = None, lock_timeout_s: float = 60.0,
+                 redactor: Redactor | None = None) -> None:
         self.reports_dir = Path(reports_dir)
+        self.redactor = redactor or Redactor()  # secret shapes always; the configured secrets when given
         self.run_id = check_run_id(run_id)
         self.run_dir = self.reports_dir / run_id
         self.results_path = self.run_dir / RESULTS
@@ -61,6 +64,9 @@ class RunWriter:
         """Record one finished test; it is on disk when this returns. A later result for the same
         node id (a rerun) replaces it. Its timeline picture is drawn here, by the process that ran
         the test, so xdist workers share the drawing instead of the controller doing it all at the end."""
+        result = self.redactor.result(result)
+        for path in {str(Path(p).parent) for p in result.artifacts.values()}:
+            self.redactor.files(self.run_dir / path)
         self._append(_codec.encode(_codec.result_line(result)))
         if result.timeline:
             tests = self.run_dir / TESTS
