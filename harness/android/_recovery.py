@@ -10,15 +10,18 @@ the same dead server at once do no harm.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from harness.config import Config, DeviceConfig
 from harness.errors import DeviceUnreachable
 
-__all__ = ["ServerRecovery", "recovery_for"]
+__all__ = ["ServerRecovery", "listening_pid", "recovery_for"]
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _ADB_TIMEOUT_S = 20.0
@@ -47,6 +50,20 @@ class ServerRecovery:
         phones = f" and reconnected {', '.join(self.serials)}" if self.serials else ""
         return f"restarted {self.owner} on port {self.port}{phones}"
 
+    def put_down_if_stopped(self) -> str | None:
+        """A server that stopped answering because its process is stopped (SIGSTOP, a debugger) never will:
+        kill it so the next call finds it gone and restarts it. A running but slow server is left alone
+        (under load it may answer yet); returns what was done, or None."""
+        pid = listening_pid(self.port)
+        if pid is None or _process_state(pid) not in ("T", "t"):
+            return None
+        with _LOCKS.setdefault(self.port, threading.Lock()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return None
+        return f"its process ({pid}) was stopped; it was killed, and the next call restarts {self.owner}"
+
     def _adb(self, adb: str, device: str, *args: str, timeout_s: float = _ADB_TIMEOUT_S, check: bool = True) -> None:
         cmd = [adb, "-P", str(self.port), *args]
         try:
@@ -71,3 +88,36 @@ def recovery_for(cfg: Config, dev: DeviceConfig) -> ServerRecovery | None:
     serials = tuple(d.serial for d in cfg.devices if d.platform == "android" and d.serial and ":" in d.serial
                     and d.adb_server == dev.adb_server)
     return ServerRecovery(port, serials, owner)
+
+
+def listening_pid(port: int) -> int | None:
+    """The pid of the process listening on loopback ``port`` (Linux /proc), or None when it cannot be told."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])  # state 0A = LISTEN; field 9 = the socket's inode
+    if not inodes:
+        return None
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in wanted for fd in (proc / "fd").iterdir()):
+                return int(proc.name)
+        except OSError:  # another user's process, or gone meanwhile
+            continue
+    return None
+
+
+def _process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "?"

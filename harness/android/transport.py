@@ -9,6 +9,8 @@ costs a caller its timeout, never more. When the server is gone (nothing listens
 has a ``ServerRecovery`` (the lab's private server, or one the config names restartable) restarts
 it, reconnects the TCP phones and retries the command once: a refused connection means the command
 never reached the phone. A command cut off mid-way is not retried (it may have run); its error says so.
+An owned server that does not answer because its process is stopped (SIGSTOP) is killed within the
+call's bound, so the next call restarts it; a running but slow one is left alone.
 """
 
 from __future__ import annotations
@@ -110,9 +112,7 @@ class AdbTransport:
         try:
             sock = wire.open_service(self.host, self.port, self.serial, f"shell:{command}", deadline)
         except wire.ServerSilent as exc:
-            raise DeviceTimeout(self.name, command, f"the adb server {self.server} did not answer within "
-                                f"{timeout:g} s (stopped or hung?)",
-                                f"check it with `adb -P {self.port} devices`; restart it if it stays silent") from exc
+            raise self._silent(command, timeout) from exc
         except wire.WireError as exc:
             problem = (f"{self.serial} is not listed by the adb server {self.server}" if "not found" in exc.message
                        else f"adb server {self.server}: {exc.message}")
@@ -194,6 +194,18 @@ class AdbTransport:
             raise CommandFailed(self.name, command, f"exit {result.exit_code}: {result.output.strip()[-300:]}",
                                 exit_code=result.exit_code)
         return result.output
+
+    def _silent(self, command: str, timeout: float) -> DeviceTimeout:
+        """The server itself did not answer: if it is ours and its process is stopped, put it down so the
+        next call restarts it (within this call's bound: a kill, not a restart)."""
+        put_down = self.recovery.put_down_if_stopped() if self.recovery is not None else None
+        if put_down is not None:
+            self.recoveries.append(f"{command}: {put_down}")
+            return DeviceTimeout(self.name, command, f"the adb server {self.server} did not answer within "
+                                 f"{timeout:g} s: {put_down}", "the step was not retried; the next one runs")
+        return DeviceTimeout(self.name, command, f"the adb server {self.server} did not answer within {timeout:g} s "
+                             "(busy, hung or stopped)",
+                             f"check it with `adb -P {self.port} devices`; restart it if it stays silent")
 
     def _timeout(self, command: str, timeout: float) -> DeviceTimeout:
         return DeviceTimeout(self.name, command, f"no answer within {timeout:g} s",

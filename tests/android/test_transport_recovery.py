@@ -6,6 +6,7 @@ killing or stopping that server disturbs no one else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -94,7 +95,8 @@ def test_lab_up_repairs_a_lab_whose_adb_server_is_gone(private_lab: RunningLab) 
 
 
 def test_a_stopped_server_costs_a_call_its_timeout_and_no_more(private_lab: RunningLab) -> None:
-    transport = driver(private_lab).transport
+    """A server the transport does not own: bounded errors, and the server is left as it is."""
+    transport = AdbTransport("pixel-8", private_lab.serial("pixel-8"), "127.0.0.1", private_lab.adb_port)
     assert transport.shell("echo up").strip() == "up"
     pid = server_pid(private_lab.adb_port)
     os.kill(pid, signal.SIGSTOP)
@@ -102,7 +104,7 @@ def test_a_stopped_server_costs_a_call_its_timeout_and_no_more(private_lab: Runn
         # The issue's bound: shell(timeout_s=5) returns within 6 s, with an error. Lookup, connect, the
         # transport request and the command all share one deadline (before: 45 s in ppadb's lookup).
         start = time.monotonic()
-        with pytest.raises(DeviceTimeout, match="did not answer within 5 s"):
+        with pytest.raises(DeviceTimeout, match=r"did not answer within 5 s \(busy, hung or stopped\)"):
             transport.shell("echo hung", timeout_s=5)
         assert time.monotonic() - start < 6.0
         start = time.monotonic()
@@ -111,9 +113,27 @@ def test_a_stopped_server_costs_a_call_its_timeout_and_no_more(private_lab: Runn
         with pytest.raises(DeviceUnreachable):
             server_devices("127.0.0.1", private_lab.adb_port, timeout_s=2)
         assert time.monotonic() - start < 5.0
+        assert _state(pid) == "T"  # not ours: still there, still stopped
     finally:
         os.kill(pid, signal.SIGCONT)
     assert transport.shell("echo back").strip() == "back"
+
+
+def test_a_stopped_lab_server_is_put_down_and_the_next_step_restarts_it(private_lab: RunningLab) -> None:
+    transport = driver(private_lab).transport
+    assert transport.shell("echo up").strip() == "up"
+    pid = server_pid(private_lab.adb_port)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        with pytest.raises(DeviceTimeout, match=r"did not answer within 5 s: its process .* was stopped"):
+            transport.shell("echo hung", timeout_s=5)
+        assert time.monotonic() - start < 6.0  # putting it down is a kill, not a restart: inside the bound
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    assert transport.shell("echo back").strip() == "back"  # the next step restarts it and reconnects the phone
+    assert server_pid(private_lab.adb_port) != pid
 
 
 def test_the_health_checks_state_query_recovers_too(private_lab: RunningLab) -> None:
