@@ -72,6 +72,19 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     return DeviceScheduling(config, log, tuple(d.name for d in _run(config).config.devices))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: object) -> None:
+    """xdist's controller: a worker died mid-cell. Its result is an error, "worker crashed", in results.jsonl
+    (so junit and HTML); DeviceScheduling has already kept the cell from running again."""
+    config = getattr(sched, "config", None)
+    if config is None or RUN_KEY not in config.stash:
+        return
+    from harness.plugin._xdist import record_crash
+
+    worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "?")
+    report.longrepr = record_crash(config.stash[RUN_KEY], crashitem, str(worker))
+
+
 def _marker_values(metafunc: pytest.Metafunc, name: str) -> tuple[str, ...]:
     values: list[str] = []
     for mark in metafunc.definition.iter_markers(name):
