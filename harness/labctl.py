@@ -97,7 +97,7 @@ def stop_lab(cfg: Config, timeout_s: float = 30.0) -> int | None:
 
 
 def repair_adb_server(cfg: Config, state: dict[str, Any]) -> str | None:
-    """A running lab whose adb server is gone (killed, crashed): start it again and reconnect the lab's phones.
+    """A running lab whose adb server is gone (killed, crashed, stopped): start it again and reconnect its phones.
 
     Returns what was done, or None when the server answers. The lab's own reconnect-on-reboot keeps
     working on the new server, and ``harness lab down`` stops it as it would have stopped the first.
@@ -107,4 +107,6 @@ def repair_adb_server(cfg: Config, state: dict[str, Any]) -> str | None:
         return None
     serials = tuple(str(d["serial"]) for d in state.get("devices", [])
                     if d.get("platform") == "android" and d.get("served") and d.get("serial"))
-    return ServerRecovery(port, serials, "the lab's private adb server").restart("lab", "")
+    recovery = ServerRecovery(port, serials, "the lab's private adb server")
+    recovery.put_down_if_stopped()  # a stopped server holds the port and would hang `adb start-server`
+    return recovery.restart("lab", "")

@@ -166,3 +166,16 @@ def test_a_command_cut_off_by_the_server_dying_is_not_retried(private_lab: Runni
     assert "died during the command" in str(errors[0]) and "not retried" in str(errors[0])
     assert transport.recoveries[-1].endswith("not retried")
     assert transport.shell("echo ok").strip() == "ok"  # the server is back for the next step
+
+
+def test_lab_up_repairs_a_lab_whose_adb_server_is_stopped(private_lab: RunningLab) -> None:
+    pid = server_pid(private_lab.adb_port)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        done = repair_adb_server(private_lab.cfg, private_lab.thread.lab.status())
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    assert done is not None and server_pid(private_lab.adb_port) != pid
+    plain = AdbTransport("pixel-8", private_lab.serial("pixel-8"), "127.0.0.1", private_lab.adb_port)
+    assert plain.state() == "device"
