@@ -35,19 +35,19 @@ def lab_config() -> Config:
     return test_config(names=("pixel-8", "iphone-15"))
 
 
-def exchange(address: tuple[str, int], data: bytes, prefix: bytes = b"") -> bytes:
+def exchange(address: tuple[str, int], data: bytes, prefix: bytes = b"", read_s: float = _READ_S) -> bytes:
     """Send ``prefix`` + ``data``, close our side, and read whatever comes back until the listener closes.
 
     Closing our side (SHUT_WR) is what lets a listener waiting for the rest of a frame see the end at once.
     """
-    with socket.create_connection(address, timeout=_READ_S) as sock:
+    with socket.create_connection(address, timeout=min(read_s, _READ_S)) as sock:
         try:
             sock.sendall(prefix + data)
             sock.shutdown(socket.SHUT_WR)
         except OSError:  # the listener already dropped us (it may, for garbage): that is an answer
             return b""
         chunks: list[bytes] = []
-        deadline = time.monotonic() + _READ_S
+        deadline = time.monotonic() + read_s  # a streaming service (a log relay) never closes first
         while time.monotonic() < deadline:
             try:
                 chunk = sock.recv(65536)
