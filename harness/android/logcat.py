@@ -71,6 +71,10 @@ class LogcatCapture:
                 self._pump(self._sock)
                 if not self._stop.is_set():
                     self._sock = self._reopen() if self.stream.away_for is not None else self._resume()
+        except Exception as exc:  # a dead capture is a lost phone for the waits: they would see nothing
+            if not self._stop.is_set():
+                self.stream.lost(f"lost its log capture ({exc!r})")
+            log.exception("[%s] the logcat reader died", self.transport.name)
         finally:
             self.stream.close()
 
