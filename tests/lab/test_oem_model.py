@@ -158,10 +158,10 @@ def test_samsung_freecess_keeps_the_pid_but_stops_work() -> None:
     sh(dev, "input keyevent 3")
     pid = activity.manager(dev).pid_of(PKG)
     _advance(dev, 61)
-    assert f"FreecessController: {PKG}(state: Initial -> Freezeable, Reason: uidIdle)" in logcat(dev, "system")
+    assert f"FreecessController: {PKG}(state: Freezeable -> Frozen, Reason: uidIdle)" in logcat(dev, "system")
     assert sh(dev, f"pidof {PKG}").stdout == f"{pid}\n"
     before = sum("task_end task=sync-orders" in line for line in logcat(dev))  # the run at +25 s, before the freeze
     _advance(dev, 3 * 900)
     assert sum("task_end task=sync-orders" in line for line in logcat(dev)) == before
     sh(dev, MONKEY)
-    assert f"FreecessController: {PKG}(state: Freezeable -> Initial, Reason: foreground)" in logcat(dev)
+    assert f"FreecessController: {PKG}(state: Frozen -> Initial, Reason: foreground)" in logcat(dev)
