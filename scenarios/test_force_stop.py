@@ -20,6 +20,7 @@ from harness.plan import BACKGROUND_SETTLE_S, HOLD_S, HOUR, cost
 from harness.plugin import App
 
 ROLE = "periodic"  # the role in devices.toml [[app.task]] (docs/adopting.md)
+FETCH_ROLE = "fetch"
 DAY = 24 * HOUR
 
 
@@ -59,10 +60,13 @@ def test_force_stop_cancels_jobs_until_relaunch(android: AndroidDriver, timeline
 
 @pytest.mark.tier("soak")  # iOS's own schedule: a day, with no knob to shorten it
 @cost(lambda c: 2 * c.ack + DAY)
-def test_iphone_process_kill_is_not_a_force_quit(ios: IOSDriver, timeline: Expect) -> None:
+def test_iphone_process_kill_is_not_a_force_quit(ios: IOSDriver, timeline: Expect, app: App) -> None:
     """iOS: a process kill (a crash, jetsam, a developer tool) is not the user's force-quit. iOS keeps
     launching the app in the background afterwards; only a swipe in the app switcher stops that (see
-    test_ui_force_quit). A failure means background work ends with any crash of the app."""
+    test_ui_force_quit). A failure means background work ends with any crash of the app. The launch watched
+    for is the background fetch's: an app without one gets no background launch on iOS's own schedule in a
+    day of use (its BGProcessingTasks wait for the phone idle on power), so the cell needs that role."""
+    app.role(FETCH_ROLE)
     ios.launch()
     ios.home()
     timeline.reset()

@@ -43,6 +43,7 @@ class ExpectationFailed(AssertionError):
                  killer: str | None = None) -> None:
         self.device, self.summary, self.reason, self.killer = device, summary, reason, killer
         self.evidence, self.timeline = list(evidence), list(timeline)
+        self.window: tuple[float, float] | None = None  # device times of the mark and the deadline, when known
         label = "why" if reason.startswith(("inconclusive", "unknown")) else "most likely"
         parts = [f"[{device}] {summary}", f"{label}: {reason}"]
         if evidence:
@@ -227,4 +228,8 @@ class Expect:
         prior = self.stream.since(self.start)[: max(0, self.mark.index - self.start.index)]
         reason, evidence, killer = explain(since, self.package, snap, prior, watch or Watch(task=task))
         lines = [f"L{e.line}: {e.raw}" if e.line else e.raw for e in evidence]
-        raise ExpectationFailed(self.stream.device, summary, reason, lines, self._timeline(), killer)
+        failure = ExpectationFailed(self.stream.device, summary, reason, lines, self._timeline(), killer)
+        w = watch or Watch()
+        if w.opened is not None and w.closes is not None:
+            failure.window = (w.opened, w.closes)
+        raise failure

@@ -62,12 +62,13 @@ def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallIn
     exc = call.excinfo.value if call.excinfo is not None else None
     if isinstance(exc, ExpectationFailed):
         info["explanation"], info["killer"] = exc.reason, exc.killer
+        info["verdict"], info["evidence"], info["window"] = f"[{exc.device}] {exc.summary}", exc.evidence, exc.window
     if report.when == "setup" and (report.failed or report.skipped):
         info["outcome"] = "error" if report.failed else "skipped"
-        info["message"] = str(report.longrepr or "")
+        info["message"] = _message(report)
     elif report.when == "call":
         info["outcome"] = outcome or {"passed": "passed", "failed": "failed"}.get(report.outcome, "skipped")
-        info["message"] = str(report.longrepr or "") if report.outcome != "passed" else ""
+        info["message"] = _message(report) if report.outcome != "passed" else ""
         # The harness or the phone hung, the phone was lost, or the lease was taken: not a verdict on the app. A
         # lost phone is an error even when the body passed: what it checked was not watched to the end.
         lost = lost_reason(item, exc)
@@ -77,6 +78,14 @@ def note_phase(item: pytest.Item, report: pytest.TestReport, call: pytest.CallIn
                 info["message"] = lost
     elif report.when == "teardown" and report.failed and info.get("outcome") == "passed":
         info["outcome"], info["message"] = "error", str(report.longrepr or "")
+
+
+def _message(report: pytest.TestReport) -> str:
+    """The failure text, or a skip's reason alone: pytest keeps a skip as (file, line, "Skipped: why")."""
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")
 
 
 def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None:
@@ -99,7 +108,8 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
         message=str(info.get("message", ""))[-20_000:], explanation=str(info.get("explanation", "")),
         killer=info.get("killer"), artifacts=artifacts, timeline=timeline_from_events(events),  # type: ignore[arg-type]
         device_s=item.stash.get(USED_KEY, None), plan_device_s=plan.device_s if plan else None,
-        tier=plan.tier if plan else None,
+        tier=plan.tier if plan else None, verdict=str(info.get("verdict", "")),
+        evidence=tuple(info.get("evidence", ())), window=info.get("window"),  # type: ignore[arg-type]
     ))
 
 

@@ -62,7 +62,8 @@ def result_line(r: Result) -> dict[str, object]:
             "started_at": r.started_at, "ended_at": r.ended_at, "message": r.message,
             "explanation": r.explanation, "killer": r.killer, "artifacts": r.artifacts,
             "timeline": [_item_json(i) for i in r.timeline], "device_s": r.device_s,
-            "plan_device_s": r.plan_device_s, "tier": r.tier}
+            "plan_device_s": r.plan_device_s, "tier": r.tier, "verdict": r.verdict, "evidence": list(r.evidence),
+            "window": list(r.window) if r.window is not None else None}
 
 
 def _item_json(item: TimelineItem) -> dict[str, object]:
@@ -108,7 +109,19 @@ def _result(d: dict[str, object]) -> Result:
         duration_s=_num(d, "duration_s"), started_at=_num(d, "started_at"), ended_at=_num(d, "ended_at"),
         message=_str(d, "message"), explanation=_str(d, "explanation"), killer=_opt_str(d, "killer"),
         artifacts=_str_dict(d, "artifacts"), timeline=tuple(_item(i) for i in _list(d, "timeline")),
-        device_s=_opt_num(d, "device_s"), plan_device_s=_opt_num(d, "plan_device_s"), tier=_opt_str(d, "tier"))
+        device_s=_opt_num(d, "device_s"), plan_device_s=_opt_num(d, "plan_device_s"), tier=_opt_str(d, "tier"),
+        verdict=_opt_str(d, "verdict") or "", evidence=tuple(str(e) for e in _list(d, "evidence")),
+        window=_window(d))
+
+
+def _window(d: dict[str, object]) -> tuple[float, float] | None:
+    value = d.get("window")
+    if value is None:
+        return None
+    pair = _list(d, "window")
+    if len(pair) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+        raise ValueError("window: expected [start, end]")
+    return float(pair[0]), float(pair[1])  # type: ignore[arg-type]
 
 
 def _item(obj: object) -> TimelineItem:

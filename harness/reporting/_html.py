@@ -30,7 +30,8 @@ def write_html(run: Run, run_dir: Path) -> Path:
         name = slug(r.nodeid)
         picture = tests / f"{name}.png"
         # Pictures drawn as each test ended (RunWriter.add, in the xdist worker) are not drawn again.
-        drawn = picture.exists() or draw_timeline(r.timeline, picture, title=f"{r.scenario} @ {r.device}")
+        drawn = picture.exists() or draw_timeline(r.timeline, picture, title=f"{r.scenario} @ {r.device}",
+                                                  window=r.window)
         write_atomic(tests / f"{name}.html", result_html(run, r, f"{name}.png" if drawn else None))
     for s in run.not_run():
         write_atomic(tests / f"{slug(s.nodeid)}.html", not_run_html(run, s))
@@ -216,14 +217,34 @@ def result_html(run: Run, r: Result, picture: str | None) -> str:
              *((k, v) for k, v in r.device_props.items() if k not in DEVICE_PROPS),
              ("killer", r.killer or "—"), ("started", utc_stamp(r.started_at)), ("ended", utc_stamp(r.ended_at)),
              ("duration", f"{r.duration_s:.1f} s"), ("run", run.run_id)]
-    parts = [_head(r.scenario, r.device, r.nodeid), f"<p>{badge(r.outcome, r.killer or '')}</p>", _table(props)]
-    if r.message:
-        parts.append(f"<h2>Message</h2><pre class=\"message\">{esc(clean(r.message))}</pre>")
+    # The answer first: the verdict, why, the evidence, the timeline with the window; the traceback last, folded.
+    parts = [_head(r.scenario, r.device, r.nodeid), f"<p>{badge(r.outcome, r.killer or '')}</p>", _verdict(r)]
     if r.explanation:
-        parts.append(f"<h2>Why it did not fire</h2><pre class=\"explanation\">{esc(clean(r.explanation))}</pre>")
+        parts.append(f"<h2>Why</h2><pre class=\"explanation\">{esc(clean(r.explanation))}</pre>")
+    if r.evidence:
+        parts.append(f"<h2>Evidence</h2><pre class=\"evidence\">{esc(clean(chr(10).join(r.evidence)))}</pre>")
     parts.append(_timeline(r.timeline, picture, r.nodeid))
-    parts.append(_artifacts(r.artifacts))
+    parts += ["<h2>Device</h2>", _table(props), _artifacts(r.artifacts)]
+    if r.message and r.outcome != "skipped":
+        parts.append(f"<details class=\"traceback\"><summary>Traceback and full message</summary>"
+                     f"<pre class=\"message\">{esc(clean(r.message))}</pre></details>")
     return page(f"{r.scenario} @ {r.device}", "\n".join(parts))
+
+
+def _verdict(r: Result) -> str:
+    """One line that says what happened: the expectation that failed, a skip's reason, or the message's last line
+    (an assertion's own text) when no expectation spoke."""
+    if r.verdict:
+        line = r.verdict
+    elif r.outcome == "skipped" and r.message:
+        line = f"skipped: {r.message}"
+    elif r.message:
+        tail = [ln for ln in clean(r.message).splitlines() if ln.startswith("E ") or ln.strip()]
+        line = next((ln for ln in tail if ln.startswith("E ")), tail[-1] if tail else "")
+        line = line.removeprefix("E").strip()
+    else:
+        return ""
+    return f'<p class="verdict"><strong>{esc(line)}</strong></p>'
 
 
 def not_run_html(run: Run, s: Selected) -> str:

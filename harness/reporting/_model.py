@@ -161,6 +161,9 @@ class Result:
     device_s: float | None = None  # device time the cell's body used (the phone's clock), when it could be read
     plan_device_s: float | None = None  # the device time its plan allowed (harness.plan)
     tier: str | None = None  # quick | full | soak
+    verdict: str = ""  # the failure in one line ("task 'sync-orders' did not fire within 30m of device time")
+    evidence: tuple[str, ...] = ()  # the log lines the explanation rests on
+    window: tuple[float, float] | None = None  # device times the failed wait watched: mark to deadline
 
 
 @dataclass(frozen=True, slots=True)

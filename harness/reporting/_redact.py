@@ -61,7 +61,8 @@ class Redactor:
         """The result with its message, explanation and timeline labels redacted."""
         secrets = self.secrets + (self.source() if self.source is not None else ())
         return replace(result, message=redact(result.message, secrets),
-                       explanation=redact(result.explanation, secrets),
+                       explanation=redact(result.explanation, secrets), verdict=redact(result.verdict, secrets),
+                       evidence=tuple(redact(e, secrets) for e in result.evidence),
                        timeline=tuple(replace(i, label=redact(i.label, secrets)) for i in result.timeline))
 
     def files(self, folder: Path) -> None:

@@ -72,7 +72,7 @@ class RunWriter:
             tests = self.run_dir / TESTS
             tests.mkdir(parents=True, exist_ok=True)
             draw_timeline(result.timeline, tests / f"{slug(result.nodeid)}.png",
-                          title=f"{result.scenario} @ {result.device}")
+                          title=f"{result.scenario} @ {result.device}", window=result.window)
 
     def artifact_dir(self, nodeid: str) -> Path:
         """A folder for a test's files; store paths in ``Result.artifacts`` relative to ``run_dir``."""

@@ -23,7 +23,8 @@ from harness.reporting._model import TimelineItem
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["DOZE_COLOURS", "LANES", "Lane", "Span", "doze_bands", "draw_timeline", "lane_spans", "time_ticks"]
+__all__ = ["DOZE_COLOURS", "LANES", "Lane", "Span", "doze_bands", "draw_timeline", "label_rows", "lane_spans",
+           "time_ticks"]
 
 
 # -- spans: pure pairing rules, testable without drawing ----------------------------------------
@@ -102,7 +103,6 @@ def doze_bands(items: Sequence[TimelineItem], t1: float) -> list[Span]:
 _ROWS = {"process": 3.0, "doze": 2.0, "jobs": 1.0, "tasks": 0.0}
 _SPAN_COLOURS = {"process": "#66bb6a", "jobs": "#42a5f5", "tasks": "#ab47bc"}
 _RED = "#d32f2f"
-_MAX_LABELS = 24  # beyond this the killer labels overlap into a smear
 
 # DeviceIdleController's states (deep and light); ACTIVE is drawn as nothing.
 DOZE_COLOURS: dict[str, str] = {
@@ -113,30 +113,36 @@ DOZE_COLOURS: dict[str, str] = {
 _DOZE_OTHER = "#9e9e9e"
 
 
-def draw_timeline(items: Sequence[TimelineItem], path: Path, *, title: str = "") -> bool:
-    """Draw the items to ``path`` (PNG). False, and no file, when there is nothing to draw."""
+def draw_timeline(items: Sequence[TimelineItem], path: Path, *, title: str = "",
+                  window: tuple[float, float] | None = None) -> bool:
+    """Draw the items to ``path`` (PNG), with ``window`` (the failed wait's mark to deadline) shaded. False, and
+    no file, when there is nothing to draw."""
     if not items:
         return False
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    t0, t1 = _range(items)
-    fig = Figure(figsize=(11, 3.4), dpi=100, layout="constrained")
+    t0, t1 = _range(items, window)
+    fig = Figure(figsize=(11, 3.6), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    min_w = (t1 - t0) / 400  # a span that starts and ends in the same second still shows
+    min_w = (t1 - t0) / 400  # narrower than a pixel or two: drawn as a tick at its start, never widened
+    if window is not None:
+        ax.axvspan(window[0], window[1], color="#fff59d", alpha=0.45, zorder=0, label="expected window")
     for lane in LANES:
         _bars(ax, lane.name, lane_spans(items, lane, t0, t1), min_w)
     _doze(ax, doze_bands(items, t1), min_w)
-    _markers(ax, items)
+    _markers(ax, items, (t1 - t0) / 30)
     _axes(ax, t0, t1, title)
+    _legend(ax)
     # A constrained layout instead of bbox_inches="tight": "tight" renders the figure twice.
     fig.savefig(path, format="png")
     return True
 
 
-def _range(items: Sequence[TimelineItem]) -> tuple[float, float]:
-    lo, hi = min(i.time for i in items), max(i.time for i in items)
+def _range(items: Sequence[TimelineItem], window: tuple[float, float] | None = None) -> tuple[float, float]:
+    times = [i.time for i in items] + (list(window) if window is not None else [])
+    lo, hi = min(times), max(times)
     pad = max(30.0, (hi - lo) * 0.03)  # a single item still gets a minute of axis
     return lo - pad, hi + pad
 
@@ -163,8 +169,11 @@ def _bars(ax: Axes, lane: str, spans: list[Span], min_w: float) -> None:
     y = _ROWS[lane]
     height = 0.5 if lane != "tasks" else 0.25
     for s in spans:
+        if s.end - s.start < min_w:  # a 3-second run on an hours-long axis: its real width, marked by a tick
+            ax.plot([s.start], [y], marker="|", color=_SPAN_COLOURS[lane], markersize=12, markeredgewidth=2)
+            continue
         # Hatched: the span began before the capture or was still going at its end.
-        ax.broken_barh([(s.start, max(s.end - s.start, min_w))], (y - height / 2, height),
+        ax.broken_barh([(s.start, s.end - s.start)], (y - height / 2, height),
                        facecolors=_SPAN_COLOURS[lane], edgecolor="#333333", linewidth=0.4,
                        hatch="//" if s.open_start or s.open_end else None)
         if lane == "jobs" and s.subject is not None:
@@ -180,29 +189,60 @@ def _doze(ax: Axes, bands: list[Span], min_w: float) -> None:
         ax.broken_barh([(band.start, max(band.end - band.start, min_w))], (y0, 0.25),
                        facecolors=DOZE_COLOURS.get(state, _DOZE_OTHER), alpha=0.5 if band.subject == "light" else 1.0,
                        label=_doze_label(band))
+
+
+def _legend(ax: Axes) -> None:
+    """One legend for everything drawn: the window, the lanes' bars and markers, the Doze states seen."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    if unique:
-        ax.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0),
-                  title="Doze", title_fontsize=7, frameon=False)
+    drawn = dict(zip(labels, handles, strict=True))
+    keys: list[tuple[str, object]] = [
+        ("process alive", Patch(facecolor=_SPAN_COLOURS["process"])),
+        ("job running", Patch(facecolor=_SPAN_COLOURS["jobs"])),
+        ("task running", Patch(facecolor=_SPAN_COLOURS["tasks"])),
+        ("began before / still going", Patch(facecolor="white", edgecolor="#333333", hatch="//")),
+        ("kill / force-stop / freeze", Line2D([], [], marker="X", color=_RED, linestyle="")),
+        ("task start / end", Line2D([], [], marker=">", color="#6a1b9a", linestyle="")),
+    ]
+    entries = {**{k: h for k, h in drawn.items() if k == "expected window"}, **dict(keys),
+               **{k: h for k, h in drawn.items() if k != "expected window"}}
+    ax.legend(list(entries.values()), list(entries.keys()), fontsize=6.5, loc="upper left",
+              bbox_to_anchor=(1.005, 1.0), frameon=False)
 
 
 def _doze_label(band: Span) -> str:
     return f"{band.subject or 'deep'} {band.state or '?'}"
 
 
-def _markers(ax: Axes, items: Sequence[TimelineItem]) -> None:
-    labelled = 0
+def label_rows(xs: Sequence[float], gap: float, rows: int = 3) -> list[int | None]:
+    """For labels at ``xs`` (in order): the row each one goes on so that no two labels closer than ``gap`` share
+    a row, or None when every row is taken there (the marker stays, unlabelled)."""
+    last: list[float | None] = [None] * rows
+    placed: list[int | None] = []
+    for x in xs:
+        row = next((r for r in range(rows) if last[r] is None or x - (last[r] or 0.0) >= gap), None)
+        if row is not None:
+            last[row] = x
+        placed.append(row)
+    return placed
+
+
+def _markers(ax: Axes, items: Sequence[TimelineItem], gap: float) -> None:
+    stops = [i for i in items if i.kind in ("kill", "force_stop", "freeze")]
+    rows = label_rows([i.time for i in stops], gap)
+    for item, row in zip(stops, rows, strict=True):
+        marker = {"kill": "X", "force_stop": "s", "freeze": "D"}[item.kind]
+        ax.plot([item.time], [_ROWS["process"]], marker=marker, color=_RED, markersize=9, zorder=5)
+        if row is not None:
+            what = {"kill": "kill", "force_stop": "force-stop", "freeze": "freeze"}[item.kind]
+            ax.annotate(f"{what}: {item.killer or 'unknown'}", (item.time, _ROWS["process"] + 0.3 + 0.22 * row),
+                        fontsize=7, color=_RED, ha="center", va="bottom")
     for item in items:
         x = item.time
         if item.kind in ("kill", "force_stop", "freeze"):
-            marker = {"kill": "X", "force_stop": "s", "freeze": "D"}[item.kind]
-            ax.plot([x], [_ROWS["process"]], marker=marker, color=_RED, markersize=9, zorder=5)
-            if labelled < _MAX_LABELS:
-                what = {"kill": "kill", "force_stop": "force-stop", "freeze": "freeze"}[item.kind]
-                ax.annotate(f"{what}: {item.killer or 'unknown'}", (x, _ROWS["process"] + 0.3), fontsize=7,
-                            color=_RED, ha="center", va="bottom")
-                labelled += 1
+            continue
         elif item.kind == "process_died":
             ax.plot([x], [_ROWS["process"]], marker="x", color="#212121", markersize=6, zorder=5)
         elif item.kind == "job_timeout":
@@ -220,7 +260,7 @@ def _markers(ax: Axes, items: Sequence[TimelineItem]) -> None:
 
 def _axes(ax: Axes, t0: float, t1: float, title: str) -> None:
     ax.set_xlim(t0, t1)
-    ax.set_ylim(-0.6, 3.9)
+    ax.set_ylim(-0.6, 4.3)
     ax.set_yticks(list(_ROWS.values()), ["app process", "Doze\n(deep / light)", "jobs", "tasks"])
     ticks = time_ticks(t0, t1)
     ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks])
