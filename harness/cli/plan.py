@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import typer
@@ -73,6 +74,11 @@ def _print(plans: list[CellPlan], left: list[LeftOut], workers: int | None) -> N
         console.print(f"left out: {lo.plan.nodeid}: {lo.reason}", markup=False, soft_wrap=True)
 
 
+def _is_test_path(arg: str) -> bool:
+    path = arg.split("::", 1)[0]
+    return not arg.startswith("-") and Path(path).exists() and (Path(path).is_dir() or path.endswith(".py"))
+
+
 def plan_cmd(ctx: typer.Context,
              as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
              workers: int | None = typer.Option(None, "--workers", "-n", min=1,
@@ -80,8 +86,8 @@ def plan_cmd(ctx: typer.Context,
     """Print each cell's device time, wall time and limit at its phone's clock rate, per phone and for the pool.
 
     Extra arguments go to pytest (default: scenarios), e.g. `harness plan scenarios --tier quick --devices x.toml`."""
-    args = list(ctx.args) or ["scenarios"]
-    if not any(not a.startswith("-") for a in args):
+    args = list(ctx.args)
+    if not any(_is_test_path(a) for a in args):  # options only (their values are not paths to collect)
         args.insert(0, "scenarios")
     plans, left, code = collect_plan(args)
     if code not in (0, 5):
