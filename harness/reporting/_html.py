@@ -106,9 +106,11 @@ def detail_href(nodeid: str) -> str:
 
 
 def wake_counts(run: Run, run_dir: Path) -> list[dict[str, object]]:
-    """Per device and reason: pushes sent and wakes counted, summed over the run's ``wake-counts.json``
-    artifacts (written by the push scenarios as they end)."""
+    """Per device and reason: pushes sent, wakes counted, and the pushes that did not wake the app split in two.
+    Expected drops are those of a cell that passed (its own assertions wanted the drop: a force-stopped app, iOS's
+    budget, a user force-quit) or of an expected kill; unexpected ones are those of a cell that failed or erred."""
     totals: dict[tuple[str, str], list[int]] = {}
+    whys: dict[tuple[str, str], set[str]] = {}
     for r in run.results:
         rel = r.artifacts.get("wake-counts.json")
         if rel is None:
@@ -119,19 +121,45 @@ def wake_counts(run: Run, run_dir: Path) -> list[dict[str, object]]:
             continue
         for row in rows if isinstance(rows, list) else []:
             key = (str(row.get("device", r.device)), str(row.get("reason", "?")))
-            acc = totals.setdefault(key, [0, 0])
-            acc[0] += int(row.get("sent") or 0)
-            acc[1] += int(row.get("wakes") or 0)
-    return [{"device": d, "reason": reason, "sent": sent, "wakes": wakes, "missing": max(0, sent - wakes)}
-            for (d, reason), (sent, wakes) in sorted(totals.items())]
+            acc = totals.setdefault(key, [0, 0, 0, 0])
+            sent, woke = int(row.get("sent") or 0), int(row.get("wakes") or 0)
+            acc[0], acc[1] = acc[0] + sent, acc[1] + woke
+            missing = max(0, sent - woke)
+            expected = r.outcome in ("passed", "expected_kill")
+            acc[2 if expected else 3] += missing
+            if missing and expected:
+                whys.setdefault(key, set()).add(_drop_why(r))
+    return [{"device": d, "reason": reason, "sent": sent, "wakes": wakes, "missing": expected + unexpected,
+             "expected": expected, "unexpected": unexpected, "why": ", ".join(sorted(whys.get((d, reason), ())))}
+            for (d, reason), (sent, wakes, expected, unexpected) in sorted(totals.items())]
+
+
+def _drop_why(r: Result) -> str:
+    if r.outcome == "expected_kill":
+        return f"killed ({r.killer or 'OEM'})"
+    name = r.scenario
+    for words, why in ((("force_stop",), "force-stopped"), (("throttle", "budget"), "throttled"),
+                       (("force_quit",), "quit")):
+        if any(w in name for w in words):
+            return why
+    return f"wanted by {name}"
 
 
 def _wake_table(rows: list[dict[str, object]]) -> str:
-    head = "<tr><th>device</th><th>reason</th><th>sent</th><th>wakes counted</th><th>missing</th></tr>"
-    body = "".join(f"<tr><td>{esc(r['device'])}</td><td>{esc(r['reason'])}</td><td>{esc(r['sent'])}</td>"
-                   f"<td>{esc(r['wakes'])}</td><td>{esc(r['missing'])}</td></tr>" for r in rows)
-    return ("<h2>Wake counts</h2><p>Silent pushes sent to each phone and the wakes the app reported "
-            f"(throttled or dropped pushes show as missing).</p><table>{head}{body}</table>")
+    head = ("<tr><th>device</th><th>reason</th><th>sent</th><th>wakes counted</th><th>expected drops</th>"
+            "<th>unexpected drops</th></tr>")
+    body = "".join(_wake_row(r) for r in rows)
+    return ("<h2>Wake counts</h2><p>Silent pushes sent to each phone and the wakes the app reported. Expected drops "
+            "are pushes a passing cell meant to go unanswered (a force-stopped app, iOS's budget, a user force-quit) "
+            "or that an expected kill swallowed; unexpected drops are those of failed cells.</p>"
+            f"<table>{head}{body}</table>")
+
+
+def _wake_row(r: dict[str, object]) -> str:
+    why = f" <small>({esc(r['why'])})</small>" if r["why"] else ""
+    flag = ' class="failed"' if r["unexpected"] else ""
+    return (f"<tr><td>{esc(r['device'])}</td><td>{esc(r['reason'])}</td><td>{esc(r['sent'])}</td>"
+            f"<td>{esc(r['wakes'])}</td><td>{esc(r['expected'])}{why}</td><td{flag}>{esc(r['unexpected'])}</td></tr>")
 
 
 def index_html(run: Run, wakes: list[dict[str, object]] | None = None) -> str:

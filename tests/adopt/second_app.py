@@ -3,14 +3,13 @@ roles that no task plays (what a team adopting the harness for its own app write
 
 from __future__ import annotations
 
-import re
-
 PACKAGE = "org.acme.fieldops"
 # name, kind, role (None: the app has the task but it plays no scenario role), extra keys
 TASKS = (
     ("pull-inbox", "background-task", "periodic", "interval_min = 15\nduration_s = 4"),
     ("gps-trail", "location", "location", "interval_min = 1"),
-    ("fcm-handler", "push", None, "duration_s = 1"),  # present, but not given the role: push cells skip
+    ("fcm-handler", "push", "push", "duration_s = 1"),
+    ("map-tiles", "background-fetch", None, "interval_min = 30"),  # present, but plays no role: fetch cells skip
 )
 APP = f'''[app]
 name = "FieldOps"
@@ -31,8 +30,4 @@ def second_app_toml(shipped: str) -> str:
     return (shipped[:start] + "\n" + APP + shipped[end:]).replace("com.example.courier", PACKAGE)
 
 
-def unmapped_roles() -> tuple[str, ...]:
-    return ("fetch", "overnight", "push", "geofence")
-
-
-assert re.search(r"(?m)^role = ", APP)
+UNMAPPED = ("fetch", "overnight", "geofence")

@@ -206,5 +206,24 @@ def test_index_sums_the_push_scenarios_wake_counts_per_device(tmp_path: Path) ->
     w.finish()
     index = (w.run_dir / "index.html").read_text()
     assert "<h2>Wake counts</h2>" in index
-    assert "<td>pixel-8</td><td>push</td><td>6</td><td>6</td><td>0</td>" in index
-    assert "<td>redmi-note-12</td><td>push</td><td>8</td><td>2</td><td>6</td>" in index
+    assert "<td>pixel-8</td><td>push</td><td>6</td><td>6</td><td>0</td><td>0</td>" in index
+    # Both cells passed: their drops were what they checked (the wake table splits expected from unexpected).
+    assert "<td>redmi-note-12</td><td>push</td><td>8</td><td>2</td><td>6 <small>(wanted by test_push_a, " \
+           "wanted by test_push_b)</small></td><td>0</td>" in index
+
+
+def test_the_wake_table_splits_expected_drops_from_unexpected_ones(tmp_path: Path) -> None:
+    w = RunWriter(tmp_path, "drops", lab_seed=1)
+    cells = [("test_force_stopped_app_gets_no_push_until_opened", "passed", 2, 1, None),
+             ("test_push_wakes_the_app_after_a_long_screen_off", "expected_kill", 1, 0, "miui"),
+             ("test_every_push_is_counted", "failed", 3, 1, None)]
+    for n, (test, outcome, sent, woke, killer) in enumerate(cells):
+        nid = f"scenarios/test_push.py::{test}[xiaomi-13]"
+        path = w.artifact_dir(nid) / "wake-counts.json"
+        path.write_text(json.dumps([{"device": "xiaomi-13", "reason": "push", "sent": sent, "wakes": woke}]))
+        w.add(replace(result(test, "redmi-note-12", at=n), nodeid=nid, outcome=outcome, killer=killer,  # type: ignore[arg-type]
+                      artifacts={"wake-counts.json": str(path.relative_to(w.run_dir))}))
+    w.finish()
+    index = (w.run_dir / "index.html").read_text()
+    assert ("<td>xiaomi-13</td><td>push</td><td>6</td><td>2</td><td>2 <small>(force-stopped, killed (miui))</small>"
+            '</td><td class="failed">2</td>') in index
