@@ -55,6 +55,8 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
                                 r"|deleted|installPackageLI|too many)"), source="AOSP ActivityManager"),
     # -- A person: `am force-stop` via adb, or Settings → Force stop --------------------------------
     Signature("user", reason=_r(r"^from pid \d+"), source="android.md §3.1"),
+    # AMS stops the app a debugger is being set for (Android Studio, `am set-debug-app`): a person (field a085).
+    Signature("user", reason=_r(r"^set debug app$"), source="field a085"),
 )
 
 

@@ -292,11 +292,12 @@ def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
 
 # The kernel's jetsam: "memorystatus: killing_specific_process pid 2776 [Pythonista3] (per-process-limit 10) -
 # memorystatus_available_pages: 42511" (field i013); also killing_idle_process / killing_top_process.
-_JETSAM = re.compile(r"memorystatus: killing_\w+ pid (?P<pid>\d+) \[(?P<name>[^\]]+)\] \((?P<cause>[\w-]+)")
+# macOS 15 prints the kill line without the "memorystatus: " prefix (field i017).
+_JETSAM = re.compile(r"(?:memorystatus: )?killing_\w+ pid (?P<pid>\d+) \[(?P<name>[^\]]+)\] \((?P<cause>[\w-]+)")
 
 
 def _kernel(b: IOSEventBuilder, ln: LogLine) -> None:
-    m = _JETSAM.search(ln.msg) if "memorystatus: killing_" in ln.msg else None
+    m = _JETSAM.search(ln.msg) if "killing_" in ln.msg else None
     if m is not None:
         pid = int(m["pid"])
         b.ended(ln, "kill", pid, b.pid_bundle.get(pid) or "", f"jetsam: {m['cause']}", "ios",

@@ -94,6 +94,11 @@ _MAX_COLUMNS = 3
 # Only after paste damage was cut away (field i013): a relay line without its date and device.
 _RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\] <(?P<level>[A-Za-z]+)>:"
                          r"(?: (?P<msg>.*))?$")
+# Only the sender and a colon, as people quote kernel and daemon lines ("kernel: killing_specific_process pid
+# 24094 [backgroundtaskmanagementd] (per-process-limit 0 0s rf:- type:daemon) 15360KB", field i017). Apple's own
+# daemon names only, and the kernel only for jetsam, so Android's cut-down "kernel: …" lines stay Android's.
+_SENDER_ONLY = re.compile(r"^(?P<proc>launchd|com\.apple\.xpc\.launchd|runningboardd|dasd|assertiond|SpringBoard|apsd"
+                          r"|kernel(?=: (?:memorystatus|killing_)))(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
 _DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?)+")
 _META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
 
@@ -231,7 +236,7 @@ class IOSLogParser:
         return None
 
     def _any_header(self, plain: str, line: str) -> LogLine | None:
-        record = self._header(plain, line)
+        record = self._header(plain, line) or self._bare(plain, line)
         if record is None:
             damage = _DAMAGE.match(plain)
             if damage is not None:
@@ -241,7 +246,7 @@ class IOSLogParser:
 
     def _bare(self, plain: str, line: str) -> LogLine | None:
         """A syslog_relay line whose date and device were cut away in a paste: ``kernel[0] <Notice>: msg``."""
-        m = _RELAY_BARE.match(plain)
+        m = _RELAY_BARE.match(plain) or _SENDER_ONLY.match(plain)
         return self._record(m, "syslog_relay", None, line) if m is not None else None
 
     def _record(self, m: re.Match[str], fmt: str, when: float | None, line: str) -> LogLine:

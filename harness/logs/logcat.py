@@ -94,6 +94,9 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Android Studio before Flamingo: "2020-02-13 14:21:37.990 29528-29660/pkg I/Tag: msg".
     ("studio", re.compile(r"^(?P<t>(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<pid>\d+)-(?P<tid>\d+)/"
                           rf"(?P<proc>\S+) (?P<p>{_PRIO})/(?P<tag>.*?): (?P<msg>.*)$")),
+    # The same with the time column cut away: "1529-1841/system_process I/ActivityManager: msg" (field a085).
+    ("studio", re.compile(r"^(?P<pid>\d+)-(?P<tid>\d+)/"
+                          rf"(?P<proc>\S+) (?P<p>{_PRIO})/(?P<tag>.*?): (?P<msg>.*)$")),
     # Android Studio's newer columns: [date time pid-tid] tag process level message.
     ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+)-(?P<tid>\d+) +"
                           rf"(?P<tag>\S+) +(?P<proc>\S+) +(?P<p>{_PRIO}) +(?P<msg>.*)$")),
