@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from harness.android.transport import server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
+from harness.cli._doctor_app import app_checks
 from harness.config import Config
 from harness.errors import HarnessError
 
@@ -118,10 +119,21 @@ def _appium_urls(cfg: Config) -> dict[str, list[str]]:
     return urls
 
 
+def _busy(cfg: Config) -> set[str]:
+    """Phones a run holds now (their leases): the app checks launch the app, so they leave those alone."""
+    from harness.labctl import state_dir
+    from harness.pool import leases
+
+    try:
+        return {lease.device for lease in leases(state_dir(cfg) / "pool") if lease.state != "expired"}
+    except (OSError, HarnessError):
+        return set()
+
+
 @exits
 def doctor_cmd(devices: str = DevicesOpt) -> None:
-    """Check adb, the adb servers, usbmuxd, the Appium servers, the USB hubs and the client libraries; print each
-    fix."""
+    """Check adb, the adb servers, usbmuxd, the Appium servers, the USB hubs, the client libraries and, per phone,
+    the app (installed, debuggable, its log lines and tasks on a launch); print each fix."""
     cfg = load(devices)
     checks = [
         _binary("adb", ["version"], "adb"),
@@ -139,6 +151,7 @@ def doctor_cmd(devices: str = DevicesOpt) -> None:
         if dev.usb_hub:
             hubs.setdefault(dev.usb_hub, []).append(dev.name)
     checks += [_usb_hub(address, names) for address, names in sorted(hubs.items())]
+    checks += [Check(c.name, c.ok, c.detail, c.fix) for c in app_checks(cfg, _busy(cfg))]
     problems = 0
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"

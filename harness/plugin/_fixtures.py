@@ -24,7 +24,7 @@ from harness.android import AndroidDriver
 from harness.android.logcat import LogcatCapture
 from harness.config import AppConfig, DeviceConfig, TaskConfig
 from harness.config._roles import unmapped_reason
-from harness.errors import DeviceQuarantined, HarnessError
+from harness.errors import DeviceError, DeviceQuarantined, HarnessError
 from harness.ios import IOSDriver
 from harness.ios.syslog import SyslogCapture
 from harness.journal.replay import restore_device
@@ -156,6 +156,7 @@ def android(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[A
     drv = AndroidDriver.for_device(device.run.config, device.config)
     drv.guards.append(device.guard)
     device.guard("logcat")
+    require_app(drv, device.config, device.run.config.app)
     capture, stream = drv.capture(device.artifacts / "logcat.txt")
     device.android, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
@@ -192,6 +193,7 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
     drv = IOSDriver.for_device(device.run.config, device.config, appium=appium)
     drv.guards.append(device.guard)
     device.guard("syslog")
+    require_app(drv, device.config, device.run.config.app)
     capture, stream = drv.capture(device.artifacts / "syslog.txt")
     device.ios, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
@@ -204,6 +206,15 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
         if problems:
             log.warning("[%s] state not fully restored: %s", device.name, "; ".join(problems))
         capture.stop()
+
+
+def require_app(drv: AndroidDriver | IOSDriver, dev: DeviceConfig, app: AppConfig) -> None:
+    """A phone without the app under test gives no verdict on it: the cell is an error saying "app not installed",
+    never a FAIL with the launcher's raw output ("No activities found")."""
+    ident = app.android_package if dev.platform == "android" else app.ios_bundle_id
+    if ident and not drv.installed():
+        raise DeviceError(dev.name, "app", f"app not installed: {ident} is not on the phone",
+                          "install the build under test (`harness doctor` checks each phone), or fix the id in [app]")
 
 
 @pytest.fixture
