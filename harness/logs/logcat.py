@@ -101,6 +101,9 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+)-(?P<tid>\d+) +"
                           rf"(?P<tag>\S+) +(?P<proc>\S+) +(?P<p>{_PRIO}) +(?P<msg>.*)$")),
     ("studio", re.compile(rf"^(?P<tag>\S+) {{2,}}(?P<proc>\S+) {{2,}}(?P<p>{_PRIO}) {{2}}(?P<msg>.*)$")),
+    # devicehub / STF's log export: epoch seconds, pid, tag, the level as a word, message; tab-separated (field a090).
+    ("devicehub", re.compile(r"^(?P<t>\d{9,10}(?:\.\d{1,6})?)\t(?P<pid>\d+)\t(?P<tag>[^\t]*)\t"
+                             r"(?P<p>[VDIWEFA])(?:erbose|ebug|nfo|arn(?:ing)?|rror|atal|ssert)\t(?P<msg>.*)$")),
     # Captures with the time and pid columns cut away (android-captures.md §8).
     ("bare", re.compile(rf"^(?P<p>{_PRIO}) (?P<tag>[^\s:][^:]*?) *:(?: (?P<msg>.*))?$")),
     ("bare", re.compile(r"^(?P<tag>[A-Za-z_][\w.\-$]*):(?: (?P<msg>.*))?$")),
@@ -108,7 +111,9 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Lines that certainly start a new entry, whatever came before: a time, then pid columns.
 _ANY_TIME = rf"(?:{_DATE}|{_NUM})(?: [+-]\d{{4}})?"
 _TIMED = re.compile(rf"^{_ANY_TIME} +(?:\S+ +)?\d+ +\d+ {_PRIO} |^{_ANY_TIME} {_PRIO}/"
-                    r"|^\d{4}-\d\d-\d\d [\d:.]+ +\d+-\d+")
+                    r"|^\d{4}-\d\d-\d\d [\d:.]+ +\d+-\d+"
+                    # untimed headers too: a brief line after one that ends in a space is no wrap (field a088)
+                    rf"|^{_PRIO}/[^:(]*\( *\d+\): |^\d+-\d+/\S+ {_PRIO}/")
 # "-v long": "[ 11-28 08:15:02.311  4321: 4350 I/Tag ]"; OEM log viewers drop the inner spaces.
 _LONG_HEADER = re.compile(rf"^\[ *{_TIME} +{_UIDP}(?P<pid>\d+): *(?P<tid>\d+) (?P<p>{_PRIO})/(?P<tag>.*?) *\]$")
 _DIVIDER = re.compile(r"^-{9} (?:beginning of|switch to) (\S+)")
