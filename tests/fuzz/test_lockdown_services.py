@@ -9,7 +9,7 @@ import plistlib
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harness.lab.ios.codec import encode_mux_plist
@@ -57,6 +57,7 @@ def test_raw_bytes(fuzz_lab: LabThread, watch: LogWatch, service: str, data: byt
 @pytest.mark.parametrize("service", [s for s in SERVICE_NAMES if s != DIAGNOSTICS_RELAY])  # Restart reboots
 @fuzz_settings(0.5)
 @given(frames=st.lists(commands, max_size=3))
+@example(frames=[{"Command": "\x1f"}])  # found at 2,000 examples: installation_proxy echoed it into an XML reply
 def test_plist_frames(fuzz_lab: LabThread, watch: LogWatch, service: str, frames: list[dict[str, object]]) -> None:
     address, connect = _open(fuzz_lab, service)
     data = b""

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import plistlib
+import re
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
@@ -37,6 +38,7 @@ __all__ = [
     "encode_mux_result",
     "encode_plist_frame",
     "encode_syslog_record",
+    "xml_safe",
 ]
 
 MUX_HEADER = struct.Struct("<4I")
@@ -149,9 +151,26 @@ class MuxDecoder:
         return data
 
 
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(value: Any) -> Any:
+    """``value`` with the control characters XML cannot carry replaced by U+FFFD, in every string and key.
+
+    A reply that echoes a client's text (an unknown command's name) would otherwise make plistlib raise
+    and the service drop the connection with a traceback instead of answering the error."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {xml_safe(k): xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [xml_safe(v) for v in value]
+    return value
+
+
 def encode_plist_frame(body: Any, fmt: plistlib.PlistFormat = plistlib.FMT_XML) -> bytes:
     """A 4-byte big-endian length, then the plist. Lockdown replies are XML like a real device's."""
-    data = plistlib.dumps(body, fmt=fmt)
+    data = plistlib.dumps(xml_safe(body) if fmt == plistlib.FMT_XML else body, fmt=fmt)
     return _FRAME_LEN.pack(len(data)) + data
 
 
