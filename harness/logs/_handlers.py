@@ -239,8 +239,9 @@ _ZYGOTE_START = re.compile(r"(?i)^(?:zygote\w*\s+started|begin preload|preloadin
 _LMKD = re.compile(r"(?:Kill(?:ing)?|Reclaim) '([^']+)' \((\d+)\)(?:, uid (\d+))?(?:, (?:oom_score_adj|adj) (-?\d+))?"
                    r"(?:.*?reason:? (.*))?")
 # Zygote reaps its children: "Process 27478 exited due to signal 9 (Killed)" / "Process 123 exited cleanly (0)"
-# (Android 10+). It names a pid only; the package comes from an earlier line about that pid.
-_ZYGOTE_EXIT = re.compile(r"^Process (\d+) exited (?:due to signal (\d+)(?: \(([^)]*)\))?|cleanly \((-?\d+)\))")
+# (Android 10+); Android 4 put the number in brackets: "exited due to signal (11)" (field a095). It names a pid
+# only; the package comes from an earlier line about that pid.
+_ZYGOTE_EXIT = re.compile(r"^Process (\d+) exited (?:due to signal \(?(\d+)\)?(?: \(([^)]*)\))?|cleanly \((-?\d+)\))")
 
 
 def _zygote(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
