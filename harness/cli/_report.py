@@ -19,16 +19,23 @@ ReportsOpt = typer.Option("reports", "--reports", help="The reports folder (defa
 @report_app.command("trends")
 @exits
 def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", help="How many recent runs."),
-           devices: str = DevicesOpt) -> None:
-    """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures (every
-    host's runs when a farm URL is set: HARNESS_FARM_URL or [farm] url)."""
+           devices: str = DevicesOpt,
+           nightly: bool = typer.Option(False, "--nightly", help="Only the nightly job's runs (its reports folder, "
+                                        "REPORTS/nightly, as `harness nightly` writes it)."),
+           min_cells: int = typer.Option(1, "--min-cells", min=1, help="Leave out runs of fewer cells (a one-test "
+                                         "debug run is no point of a trend).")) -> None:
+    """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures; each run
+    is labelled with its date and run id (every host's runs when a farm URL is set: HARNESS_FARM_URL or [farm]
+    url)."""
     from harness.reporting import render_trends
     from harness.reporting._history import SqliteHistory, history_at
 
+    if nightly:
+        reports = str(Path(reports) / "nightly")
     db = history_at(Path(reports), load(devices) if Path(devices).is_file() else None)
     if isinstance(db, SqliteHistory) and not db.path.exists():
         raise HarnessError(f"{db}: no history yet — run the scenarios first (`make demo` or `pytest scenarios`)")
-    out = render_trends(db, Path(reports) / "trends.html", last_n=last)
+    out = render_trends(db, Path(reports) / "trends.html", last_n=last, min_cells=min_cells)
     console.print(f"trends: {out}")
 
 

@@ -21,10 +21,15 @@ if TYPE_CHECKING:
 __all__ = ["oem_survival", "render_trends"]
 
 
-def render_trends(db: History, out_html: Path, last_n: int = 30) -> Path:
+def render_trends(db: History, out_html: Path, last_n: int = 30, min_cells: int = 1) -> Path:
     """Write the trends page (and its pictures, beside it) for the last ``last_n`` runs (``db``: a history
-    store, or the path of a ``history.sqlite``)."""
-    runs, cells = read_history(db, last_n)
+    store, or the path of a ``history.sqlite``) of at least ``min_cells`` cells: a one-test debug run is no
+    point of a trend."""
+    runs, cells = read_history(db, None if min_cells > 1 else last_n)
+    if min_cells > 1:
+        runs = [r for r in runs if sum(r.run_id in c.statuses for c in cells) >= min_cells][-last_n:]
+        kept = {r.run_id for r in runs}
+        cells = [c for c in (_only(c, kept) for c in cells) if c.statuses]
     body = [f"<h1>Background-work survival, last {len(runs)} run(s)</h1>"]
     if not runs:
         body.append("<p>No runs in the history yet.</p>")
@@ -53,8 +58,13 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def _only(cell: CellHistory, runs: set[str]) -> CellHistory:
+    return CellHistory(cell.scenario, cell.device, cell.oem, {r: s for r, s in cell.statuses.items() if r in runs})
+
+
 def _run_label(run: HistoryRun) -> str:
-    return time.strftime("%m-%d %H:%M", time.gmtime(run.started_at))
+    """The run's date (UTC) and its id: the id is what `harness report`, the run folder and the nightly name."""
+    return f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(run.started_at))}  {run.run_id}"
 
 
 def _cells_figure(runs: list[HistoryRun], cells: list[CellHistory]) -> Figure:
