@@ -129,7 +129,8 @@ _META = re.compile(r"^\S+: ring buffer is \d")
 # What pasting into an issue does to a line's start: indentation, a Markdown quote ("> "), an inline-code
 # backtick ("` 2019-10-18 …"), bold ("**"), a comma left from lines kept as a list (field a060), or grep -n /
 # Select-String's "logcat.txt:1200510:". Such a line is read again without it.
-_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|,|[\w.\-]+\.(?:txt|log):\d+:)+")  # … or grep -n's "file:line:"
+# … or grep -n's "file:line:", or Notepad++'s Find All "Line 65671: " (field a097)
+_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|,|[\w.\-]+\.(?:txt|log):\d+:|Line \d+: )+")
 
 
 class _Clock:
