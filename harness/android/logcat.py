@@ -24,7 +24,7 @@ import time
 
 from harness.android._recovery import _LOCKS as _RESTARTING  # held while a server is being restarted
 from harness.android.transport import AdbTransport
-from harness.errors import DeviceUnreachable, HarnessError
+from harness.errors import DeviceError, DeviceUnreachable, HarnessError
 from harness.logs.stream import EventStream
 
 __all__ = ["LogcatCapture"]
@@ -33,6 +33,9 @@ log = logging.getLogger("harness.android.logcat")
 _QUIET_S = 0.05  # no bytes for this long: release the record the parser holds back
 _RECONNECT_S = 180.0  # how long a rebooting phone may take to answer again
 _RETRY_S = 0.25  # the phone is down: nothing to wait on but the next attempt
+# A stopped (SIGSTOP) or hung adb server keeps the stream open and silent, like a quiet phone: after this long
+# without a byte the reader asks the server (bounded) whether the phone is still there.
+_PROBE_S = 2.0
 BUFFERS = "main,system,events,crash"
 _RESEND = 2000  # lines asked again when a dropped stream is reopened (the stream drops those it has)
 _STATES = {"missing": "disconnected", "offline": "went offline",
@@ -68,9 +71,9 @@ class LogcatCapture:
     def _read(self) -> None:
         try:
             while not self._stop.is_set() and self._sock is not None:
-                self._pump(self._sock)
+                probed = self._pump(self._sock)
                 if not self._stop.is_set():
-                    self._sock = self._reopen() if self.stream.away_for is not None else self._resume()
+                    self._sock = self._reopen() if self.stream.away_for is not None else self._resume(probed)
         except Exception as exc:  # a dead capture is a lost phone for the waits: they would see nothing
             if not self._stop.is_set():
                 self.stream.lost(f"lost its log capture ({exc!r})")
@@ -78,18 +81,26 @@ class LogcatCapture:
         finally:
             self.stream.close()
 
-    def _pump(self, sock: socket.socket) -> None:
+    def _pump(self, sock: socket.socket) -> str | None:
+        """Feed the stream until it ends; returns the phone's state when a probe of a silent stream ended it."""
         pending = b""
+        heard = time.monotonic()
         while not self._stop.is_set():
             try:
                 chunk = sock.recv(65536)
             except TimeoutError:
                 self.stream.flush()
+                if time.monotonic() - heard > _PROBE_S and self.stream.away_for is None:
+                    heard = time.monotonic()
+                    state = self._state()  # its own bound: a busy server is not a stopped one
+                    if state != "device":  # gone, or the server does not answer
+                        return state
                 continue
             except OSError:
-                return
+                return None
             if not chunk:
-                return
+                return None
+            heard = time.monotonic()
             pending += chunk
             *lines, pending = pending.split(b"\n")
             if lines:
@@ -97,15 +108,16 @@ class LogcatCapture:
             try:
                 idle = not pending and not select.select([sock], [], [], 0)[0]
             except (OSError, ValueError):
-                return  # stop() closed the socket under us
+                return None  # stop() closed the socket under us
             if idle:
                 # logcat writes a multi-line message in one go: nothing more queued means the
                 # record the parser holds back is complete, so waiters need not wait for _QUIET_S.
                 self.stream.flush()
+        return None
 
-    def _resume(self) -> socket.socket | None:
+    def _resume(self, probed: str | None = None) -> socket.socket | None:
         """The stream ended with no reboot announced: the phone is lost unless adb still lists it as a device."""
-        how = self._gone()
+        how = self._gone(probed)
         if how is None:
             try:
                 self.stream.resuming(_RESEND)
@@ -119,9 +131,9 @@ class LogcatCapture:
             log.warning("[%s] %s", self.transport.name, how)
         return None
 
-    def _gone(self) -> str | None:
-        """Why the phone is gone, or None when adb lists it as a device."""
-        state = self._state()
+    def _gone(self, probed: str | None = None) -> str | None:
+        """Why the phone is gone, or None when adb lists it as a device (``probed``: its state, just asked)."""
+        state = probed if probed is not None else self._state()
         lock = _RESTARTING.get(self.transport.port)
         if state != "device" and lock is not None and lock.locked():
             with lock:  # someone is restarting the server: it reconnects the phones before it lets go
@@ -131,11 +143,12 @@ class LogcatCapture:
             return None
         return _STATES.get(state, state if state.startswith("was cut off") else f"is in adb state {state!r}")
 
-    def _state(self) -> str:
+    def _state(self, timeout_s: float = 5.0) -> str:
         try:
-            return self.transport.state(5)
+            return self.transport.state(timeout_s)
         except HarnessError as exc:
-            return f"was cut off: its adb server {self.transport.server} stopped answering ({exc})"
+            why = exc.problem if isinstance(exc, DeviceError) else str(exc)
+            return f"was cut off: its adb server {self.transport.server} stopped answering ({why})"
 
     def _reopen(self) -> socket.socket | None:
         """The stream ended during a reboot the driver announced: follow the phone when it is back."""

@@ -1,19 +1,23 @@
-"""What is not a lost phone: a reboot the driver asked for, and an adb server the harness restarts.
+"""What is not a lost phone: a reboot the driver asked for, and an adb server the harness restarts; and what is:
+a stopped adb server, which keeps the capture open and silent like a quiet phone.
 
-Each test runs its own lab with its own private adb server. A capture that follows the phone through these keeps
-its stream whole: no loss, no line counted twice, and lines logged afterwards arrive.
+Each test runs its own lab with its own private adb server. A capture that follows the phone through a reboot or
+a restart keeps its stream whole: no loss, no line counted twice, and lines logged afterwards arrive.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.android import AndroidDriver
+from harness.errors import DeviceLost
 from tests import labkit
-from tests.android.test_transport_recovery import kill_server
+from tests.android.test_transport_recovery import kill_server, server_pid
 from tests.labkit import RunningLab
 
 WINDOW = 3600.0  # device seconds; the lab runs at its fast clock
@@ -64,4 +68,18 @@ def test_a_reboot_the_driver_asked_for_is_not_a_lost_phone(private_lab: RunningL
         _logged(drv, "after-the-reboot")
         assert stream.loss is None
     finally:
+        capture.stop()
+
+
+def test_a_stopped_adb_server_ends_a_negative_wait_in_an_error(private_lab: RunningLab, tmp_path: Path) -> None:
+    drv = _driver(private_lab)
+    capture, stream = drv.capture(tmp_path / "logcat.txt")
+    pid = server_pid(private_lab.cfg.lab.adb_server_port)
+    try:
+        mark = stream.mark()
+        os.kill(pid, signal.SIGSTOP)  # the logcat socket stays open and says nothing, as on a quiet phone
+        with pytest.raises(DeviceLost, match=r"pixel-8 was cut off: its adb server .* stopped answering"):
+            stream.wait_for(lambda e: False, mark, 4 * WINDOW)  # 24 s of wall at 600x: the probe ends it first
+    finally:
+        os.kill(pid, signal.SIGCONT)
         capture.stop()
