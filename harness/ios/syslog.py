@@ -45,6 +45,7 @@ _IDLE_FLUSH_S = 0.2  # no line for this long: release what the parser holds for 
 _RETRY_S = 0.5  # wait between reconnection attempts while the phone is away
 _BATCH = 256
 _NOT_RUN = "its other cells in this run are not run"
+_PROBE_S = 2.0  # a silent stream (a quiet phone, or a stopped usbmuxd): ask usbmuxd whether the phone is there
 _ASK_MUX_S = 5.0  # usbmuxd answers a device list at once; a silent one is itself a loss
 
 
@@ -56,6 +57,7 @@ class SyslogCapture:
         self._stopping = False
         self._task: concurrent.futures.Future[None] | None = None
         self._connected = asyncio.Event()  # bound to the bridge loop on first use (py3.10+)
+        self._probed: tuple[str, str] | None = None  # what a probe of the silent stream found
 
     def start(self, timeout_s: float = 20.0) -> SyslogCapture:
         """Start reading; returns once the phone's log stream is open (so nothing after this is missed)."""
@@ -87,7 +89,7 @@ class SyslogCapture:
                     return
                 self.transport.forget()
                 if self.stream.away_for is None:
-                    gone = await self._gone()
+                    gone, self._probed = self._probed or await self._gone(), None
                     if gone is not None:
                         if not self._stopping:
                             self.stream.lost(*gone)
@@ -111,13 +113,21 @@ class SyslogCapture:
     async def _batches(self) -> AsyncIterator[list[str]]:
         queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
         reader = asyncio.ensure_future(self._read_into(queue))
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
         try:
             while True:
                 try:
                     first = await asyncio.wait_for(queue.get(), _IDLE_FLUSH_S)
                 except TimeoutError:
                     self.stream.flush()
+                    if loop.time() - heard > _PROBE_S and self.stream.away_for is None:
+                        heard = loop.time()
+                        self._probed = await self._gone()
+                        if self._probed is not None:
+                            raise HarnessError(f"the log stream went silent and the phone {self._probed[0]}") from None
                     continue
+                heard = loop.time()
                 items = [first]
                 while len(items) < _BATCH and not queue.empty():
                     items.append(queue.get_nowait())
