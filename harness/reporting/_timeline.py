@@ -50,26 +50,33 @@ LANES: tuple[Lane, ...] = (
     # A force-stop (no pid) ends every process of the package; a reboot ends everything.
     Lane("process", frozenset({"process_start"}), frozenset({"process_died", "kill", "force_stop"}),
          frozenset({"boot"})),
-    Lane("jobs", frozenset({"job_start"}), frozenset({"job_stop"}), frozenset({"boot", "force_stop"})),
+    # WorkManager's job ends when its worker's result is in (SystemJobService finishes the job then); its own
+    # job_stop is rarely logged at the default level, and a bar to the next start would draw a 3 s run as minutes.
+    Lane("jobs", frozenset({"job_start"}), frozenset({"job_stop"}), frozenset({"boot", "force_stop", "work_result"})),
     Lane("tasks", frozenset({"task_start"}), frozenset({"task_end"}), frozenset({"boot", "force_stop", "kill"})),
 )
 
 
 def lane_spans(items: Sequence[TimelineItem], lane: Lane, t0: float, t1: float) -> list[Span]:
     """Pair each start with the next end of its subject. An end with no start seen for its subject
-    began before the capture (from ``t0``); a start with no end is still going (to ``t1``)."""
+    began before the capture (from ``t0``); a start with no end is still going (to ``t1``); a start whose end was
+    lost (another start of its subject came first) is drawn at its start only, never stretched to the next run.
+    An end also ends an open start that named no subject (Expo's worker line of the same run)."""
     spans: list[Span] = []
     open_: dict[str | None, float] = {}
     seen: set[str | None] = set()
     for item in sorted(items, key=lambda i: i.time):
         if item.kind in lane.starts:
             if item.subject in open_:  # a second start without a stop: the first one's end was lost
-                spans.append(Span(open_.pop(item.subject), item.time, item.subject))
+                lost = open_.pop(item.subject)
+                spans.append(Span(lost, lost, item.subject, open_end=True))
             open_[item.subject] = item.time
             seen.add(item.subject)
         elif item.kind in lane.ends:
             if item.subject is not None and item.subject in open_:
                 spans.append(Span(open_.pop(item.subject), item.time, item.subject))
+                if None in open_:
+                    spans.append(Span(open_.pop(None), item.time, None))
             elif open_ and item.subject is None:
                 spans.extend(Span(start, item.time, subject) for subject, start in open_.items())
                 open_.clear()

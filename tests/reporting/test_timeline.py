@@ -86,3 +86,15 @@ def test_time_ticks_are_round_device_times() -> None:
     assert hour[0][0] == T0 + 600
     minute = time_ticks(T0 - 1, T0 + 61)
     assert [label for _, label in minute] == [f"00:0{s // 60}:{s % 60:02d}" for s in range(0, 61, 10)]
+
+
+def test_a_run_is_as_long_as_it_was_not_as_long_as_the_gap_to_the_next() -> None:
+    # WorkManager's job has no job_stop at the default log level: the worker's result ends it.
+    jobs = [item(10, "job_start", "0"), item(14, "work_result"), item(900, "job_start", "0"), item(904, "work_result")]
+    assert spans(jobs, JOBS) == [(10, 14, False, False), (900, 904, False, False)]
+    # Expo's worker line names no task; the named run's end ends it too.
+    tasks = [item(10, "task_start"), item(10, "task_start", "sync"), item(14, "task_end", "sync")]
+    assert spans(tasks, TASKS) == [(10, 14, False, False), (10, 14, False, False)]
+    # A start whose end was lost is drawn at its start, not stretched to the next start.
+    assert spans([item(10, "job_start", "7"), item(500, "job_start", "7"), item(505, "job_stop", "7")], JOBS) == \
+        [(10, 10, False, True), (500, 505, False, False)]
