@@ -296,8 +296,14 @@ def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
 _JETSAM = re.compile(r"(?:memorystatus: )?killing_\w+ pid (?P<pid>\d+) \[(?P<name>[^\]]+)\] \((?P<cause>[\w-]+)")
 
 
+# "ReportSystemMemory: Process Tunnel [1509] killed by jetsam reason per-process-limit" (field i022).
+_JETSAM_REPORT = re.compile(r"Process (?P<name>.+?) \[(?P<pid>\d+)\] killed by jetsam reason (?P<cause>[\w-]+)")
+
+
 def _kernel(b: IOSEventBuilder, ln: LogLine) -> None:
     m = _JETSAM.search(ln.msg) if "killing_" in ln.msg else None
+    if m is None and "killed by jetsam" in ln.msg:
+        m = _JETSAM_REPORT.search(ln.msg)
     if m is not None:
         pid = int(m["pid"])
         b.ended(ln, "kill", pid, b.pid_bundle.get(pid) or "", f"jetsam: {m['cause']}", "ios",
@@ -305,7 +311,8 @@ def _kernel(b: IOSEventBuilder, ln: LogLine) -> None:
 
 
 _BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd,
-                                   "assertiond": _assertiond, "kernel": _kernel}
+                                   "assertiond": _assertiond, "kernel": _kernel,
+                                   "ReportSystemMemory": _kernel}
 
 
 # -- the app's own process ------------------------------------------------------------------------------

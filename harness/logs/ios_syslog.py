@@ -98,6 +98,7 @@ _RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\
 # 24094 [backgroundtaskmanagementd] (per-process-limit 0 0s rf:- type:daemon) 15360KB", field i017). Apple's own
 # daemon names only, and the kernel only for jetsam, so Android's cut-down "kernel: …" lines stay Android's.
 _SENDER_ONLY = re.compile(r"^(?P<proc>launchd|com\.apple\.xpc\.launchd|runningboardd|dasd|assertiond|SpringBoard|apsd"
+                          r"|ReportSystemMemory(?=: Process .* killed by jetsam)"
                           r"|kernel(?=: (?:memorystatus|killing_)))(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
 _DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?)+")
 _META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
