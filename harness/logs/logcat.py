@@ -121,6 +121,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): "
                      r"|Process \S+ \(pid \d+\)(?: ?\(adj -?\d+\))? has died"
                      r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
+_JSON_JOIN = '\\n","'  # the separator of a JSON array of log lines: an escaped newline, quote, comma, quote
 _WRAP_WIDTH = 80
 _WRAP_MIN = 72  # mail and issue trackers wrap between 72 and 80 columns
 _WRAPPABLE = frozenset({"threadtime", "time", "brief", "ddms", "thread", "process"})
@@ -273,6 +274,13 @@ class LogcatParser:
     def _slow(self, line: str, out: list[LogLine]) -> None:
         if not line.strip():
             self._flush(out)
+            return
+        if _JSON_JOIN in line:
+            # Lines kept as a JSON array of strings ("…empty for 1803s\\n\",\"ActivityManager: …", field a099):
+            # one physical line holding many messages; read each piece as its own line.
+            for piece in line.split(_JSON_JOIN):
+                if piece.strip(' ",[]'):
+                    self._slow(piece.strip(' ",[]').removesuffix("\\n"), out)
             return
         prev = self._pending
         if prev is not None and prev.fmt == "studio" and line[0] in " \t":
