@@ -166,12 +166,16 @@ class Expect:
 
     def task_not_fired(self, task: str, during_s: float) -> None:
         self._known(task)  # a misspelt name would pass for ever
+        mark = self.mark
         found = self.stream.wait_for(lambda e: e.kind == "task_start" and e.task == task and self._mine(e),
-                                     self.mark, during_s)
+                                     mark, during_s)
         if found is not None:
-            raise ExpectationFailed(self.stream.device, f"task {task!r} fired at {_clock(found)}, "
-                                    f"within {span(during_s)} when it should not have", "it ran",
-                                    [found.raw], self._timeline())
+            failure = ExpectationFailed(self.stream.device, f"task {task!r} fired at {_clock(found)}, "
+                                        f"within {span(during_s)} when it should not have", "it ran",
+                                        [f"L{found.line}: {found.raw}" if found.line else found.raw], self._timeline())
+            if mark.device_time is not None:
+                failure.window = (mark.device_time, mark.device_time + during_s)
+            raise failure
 
     def logged(self, needle: str, within_s: float = 60.0) -> str:
         """The first log line since the mark that contains ``needle`` (a system's own message that no event

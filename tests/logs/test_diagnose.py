@@ -147,3 +147,13 @@ def test_a_start_just_after_the_window_is_reported_as_late_not_as_never_started(
     assert "it ran 7 s after the window closed" in err.value.reason
     assert any("task_start sync-orders" in line for line in err.value.timeline)
     assert "never" not in err.value.reason
+
+
+def test_a_run_that_should_not_have_happened_carries_its_line_and_window() -> None:
+    stream, expect = _stream()
+    stream.feed([LINE.format(m=0, s=20, task="sync-orders", why="workmanager")])
+    stream.flush()
+    with pytest.raises(ExpectationFailed) as err:
+        expect.task_not_fired("sync-orders", during_s=60)
+    assert err.value.reason == "it ran" and "task_start task=sync-orders" in err.value.evidence[0]
+    assert err.value.window is not None and err.value.window[1] - err.value.window[0] == 60
