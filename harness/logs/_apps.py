@@ -69,7 +69,10 @@ def _evernote(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
     end = _EVERNOTE_END.match(row) if start is None else None
     if start is None and end is None:
         return
-    key = ("android-job", ln.pid)
+    # One run per request id: two jobs started back to back are two runs (field a103); "Run job" and
+    # JobExecutor's "Executing" for the same id are one.
+    request_id = (start.group(1) or start.group(3)) if start is not None else end.group(2) if end else None
+    key = ("android-job", ln.pid, request_id)
     was_open = b.run_open.get(key)
     b.run_open[key] = start is not None
     if was_open is (start is not None):

@@ -44,7 +44,7 @@ class EventBuilder:
         self.pid_package: dict[int, str] = {}
         self.appid_package: dict[int, str] = {}
         self.work_job: dict[str, int] = {}  # WorkManager work id → JobScheduler job id
-        self.run_open: dict[tuple[str, int | None], bool] = {}  # (library, pid) → a run has started, not ended
+        self.run_open: dict[tuple[str | int | None, ...], bool] = {}  # (library, pid[, request]) → a run is open
         self.run_line: dict[tuple[str, int | None], str] = {}  # (library, pid) → the wording that last opened/closed
         # requesting pid → recent force-stops it asked for: (package, time, line)
         self.stop_requests: dict[int, list[tuple[str, float | None, int]]] = {}

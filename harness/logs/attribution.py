@@ -46,6 +46,8 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
               source="APDOCS, android.md §3.4; field a002, a019, a043"),
     # ActivityManager's CPU policing of background processes: not memory pressure (field a051, a052).
     Signature("aosp", reason=_r(r"^excessive cpu"), source="field a051, a052"),
+    # AMS killing a process whose attachApplication threw ("error during init", field a102): its own clean-up.
+    Signature("aosp", reason=_r(r"^error during init"), source="field a102"),
     # ActivityManager ending an isolated process nothing is bound to any more: clean-up, not memory pressure.
     Signature("aosp", reason=_r(r"^isolated not needed"), source="AOSP ProcessList (isolated not needed)"),
     Signature("lmk", reason=_r(r"(?i)\blmkd?\b|low ?memory"), source="lmkd"),
