@@ -6,36 +6,36 @@ import contextlib
 import io
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import typer
 
 from harness.cli._common import make_console
 from harness.plan import NIGHT_S, CellPlan, LeftOut, makespan, phone_totals
-from harness.plugin._plan import LEFT_OUT_KEY, PLAN_KEY
 
 __all__ = ["collect_plan", "plan_cmd"]
 
 console = make_console()
 
 
-@dataclass
-class _Collected:
-    plans: list[CellPlan] = field(default_factory=list)
-    left_out: list[LeftOut] = field(default_factory=list)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        self.plans = [p for item in items if (p := item.stash.get(PLAN_KEY, None)) is not None]
-        self.left_out = config.stash.get(LEFT_OUT_KEY, [])
-
-
 def collect_plan(args: list[str]) -> tuple[list[CellPlan], list[LeftOut], int]:
     """Collect (nothing runs, no lab starts) and return the plans pytest's plugin made, the left-out cells, and
     pytest's exit code. Collection output goes to a buffer, shown only when collection failed."""
-    collected = _Collected()
+    import pytest  # here, not at import: every `harness` command would pay for pytest, the plugin and the drivers
+
+    from harness.plugin._plan import LEFT_OUT_KEY, PLAN_KEY
+
+    class Collected:
+        def __init__(self) -> None:
+            self.plans: list[CellPlan] = []
+            self.left_out: list[LeftOut] = []
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+            self.plans = [p for item in items if (p := item.stash.get(PLAN_KEY, None)) is not None]
+            self.left_out = config.stash.get(LEFT_OUT_KEY, [])
+
+    collected = Collected()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = pytest.main([*args, "--collect-only", "-q", "-p", "no:cacheprovider"], plugins=[collected])
