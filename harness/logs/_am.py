@@ -37,7 +37,8 @@ _PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (.*)$")
 _PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
 # The prefix is optional: one capture (remote-desktop-clients#183) lost "Force stopping " in the paste.
 _FORCE_STOP = re.compile(r"^(?:Force stopping )?([A-Za-z][\w.]*) appid=(\d+) user=(-?\d+): (.*)$")
-_JOB_SERVICE = re.compile(r"^service \{?([^/\s]+)/(\S*JobService)\}?$")
+# Android 12+ adds "caller=android" after the braced component (field a106).
+_JOB_SERVICE = re.compile(r"^service \{?([^/\s]+)/(\S*JobService)\}?(?: caller=\S+)?$")
 _FREEZING = re.compile(r"^freezing (\d+) (\S+)")
 _BOOT_DONE = "Finished processing BOOT_COMPLETED"
 
