@@ -95,7 +95,9 @@ def wakes(android: AndroidDriver, device: DeviceSession, collector: Collector, a
     adb_reverse(android.transport, port, collector.port)
     write_android_config(android.transport, app.package, f"http://127.0.0.1:{port}/wake", collector.token,
                          device.name)
-    return WakeExpect(collector, device.name, clock_rate=android.clock_rate, device_now=android.device_time)
+    assert device.stream is not None  # the android fixture opened the capture: a lost phone ends the wake waits too
+    return WakeExpect(collector, device.name, clock_rate=android.clock_rate, device_now=android.device_time,
+                      stream=device.stream)
 
 
 @cost(lambda c: c.ack + 2 * max(DELIVERY_S, c.ack))

@@ -16,7 +16,7 @@ RECEIVER = f"{PKG}/com.google.firebase.iid.FirebaseInstanceIdReceiver"
 
 def _device(sdk: int | None = None) -> AndroidDevice:
     cfg = load_config(ROOT / "devices.toml")
-    assert cfg.app.task("on-push") == TaskConfig("on-push", "push", duration_s=2)  # the shipped push task
+    assert cfg.app.task("on-push") == TaskConfig("on-push", "push", duration_s=2, role="push")  # the shipped push task
     dev = build_android(cfg, cfg.device("pixel-8"), ManualClock())
     if sdk is not None:
         dev.sdk = sdk  # the caps depend on the release (API <= 32)
