@@ -63,7 +63,8 @@ _PMD3_LABEL = re.compile(r" \[[^\[\]\n]*\]\[[^\[\]\n]*\]$| $")
 # The device name is optional (idevicesyslog hides it) and may hold spaces; the process may not.
 _RELAY = re.compile(r"^(?P<t>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]\d) "
                     r"(?P<hms>\d\d:\d\d:\d\d)) (?:\S.*? )?(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?"
-                    r"\[(?P<pid>\d+)\] <(?P<level>[A-Za-z]+)>:(?: (?P<msg>.*))?$")
+                    # the Mac's own syslog (a simulator's system.log) prints no <Level> (field n025)
+                    r"\[(?P<pid>\d+)\](?: <(?P<level>[A-Za-z]+)>)?:(?: (?P<msg>.*))?$")
 _XCODE = re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}) (?P<proc>[^\[\]]*?)"
                     r"\[(?P<pid>\d+):(?P<tid>\d+)\] ?(?P<msg>.*)$")
 _CTIME = r"(?P<t>(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\.\d+ ?[+-]\d{4})"
