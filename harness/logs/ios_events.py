@@ -51,7 +51,9 @@ EXPO_BG_TASK_ID = "com.expo.modules.backgroundtask.processing"  # BackgroundTask
 # "[xpcservice<com.apple.WebKit.WebContent([app<b((null))>:21249])>…:21255] termination reported …", and that
 # death is not the app's.
 _SUBJECT = re.compile(r"^(?:Now tracking process: |Removing process: |Removing assertions for terminated process: )?"
-                      r"\[(?:app|application)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>:(?P<pid>\d+)\]")
+                      r"\[(?:app|application|anon)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>(?:\(\d+\))?:(?P<pid>\d+)\]")
+# macOS names a process with no bundle "anon<Name>(uid)", the uid outside the brackets (field i023); the name
+# is all the identity there is.
 # macOS names a LaunchServices app "application.<bundle id>.<n>.<n>" inside app<…> (field i005, i006).
 _LS_IDENTITY = re.compile(r"^application\.(?P<bundle>.+?)(?:\.\d+){1,2}$")
 _TERMINATED = re.compile(r"termination reported by launchd (?:\((\d+), (\d+), (\d+)\)|without exit status)")
@@ -208,6 +210,9 @@ def _runningboard(b: IOSEventBuilder, ln: LogLine) -> None:
         m = _TERMINATED.match(rest, 1)
         if m is not None:
             b.terminated(ln, pid, bundle, m)
+    elif rest.startswith(" termination reported by proc_exit"):
+        # macOS 12+: the process exited by itself (field i023); a death, nobody's kill.
+        b.ended(ln, "process_died", pid, bundle, "exited (proc_exit)", None, {"source": "runningboardd"})
     elif rest.startswith(" Terminating with context:"):
         m = _CONTEXT.match(rest, 1)
         if m is not None:
