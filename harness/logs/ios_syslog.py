@@ -101,7 +101,8 @@ _RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\
 _SENDER_ONLY = re.compile(r"^(?P<proc>launchd|com\.apple\.xpc\.launchd|runningboardd|dasd|assertiond|SpringBoard|apsd"
                           r"|ReportSystemMemory(?=: Process .* killed by jetsam)"
                           r"|kernel(?=: (?:memorystatus|killing_)))(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
-_DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?)+")
+# … and Appium's device-log relay: "[iOSLog] [IOS_SYSLOG_ROW] " or "info: [IOS_SYSLOG_ROW ] " (field n027).
+_DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?|(?:info: |\[\w+\] )*\[IOS_SYSLOG_ROW ?\] )+")
 _META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
 
 
