@@ -11,7 +11,7 @@ import pytest
 from harness.logs.cli_logs import run_logs
 
 DATA = Path(__file__).parent / "data"
-KEYS = ["time", "kind", "package", "pid", "job_id", "reason", "killer", "line"]
+KEYS = ["time", "kind", "package", "pid", "job_id", "reason", "killer", "line", "task"]  # + "run" when numbered
 
 
 def run(path: Path | str, package: str | None = None, as_json: bool = True) -> tuple[int, str, str]:
@@ -31,9 +31,9 @@ def test_json_objects_have_exactly_the_keys(tmp_path: Path) -> None:
     assert [list(row) for row in rows] == [KEYS, KEYS]
     assert rows == [
         {"time": "11-02 15:19:00.136", "kind": "force_stop", "package": "im.vector.app.debug", "pid": None,
-         "job_id": None, "reason": "MARs #1", "killer": "samsung", "line": 3},
+         "job_id": None, "reason": "MARs #1", "killer": "samsung", "line": 3, "task": None},
         {"time": "11-02 15:19:00.137", "kind": "kill", "package": "im.vector.app.debug", "pid": 29855,
-         "job_id": None, "reason": "stop im.vector.app.debug,MARs #1", "killer": "samsung", "line": 4}]
+         "job_id": None, "reason": "stop im.vector.app.debug,MARs #1", "killer": "samsung", "line": 4, "task": None}]
 
 
 def test_line_numbers_count_every_line_of_the_file(tmp_path: Path) -> None:

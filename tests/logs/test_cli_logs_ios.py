@@ -14,7 +14,7 @@ from pymobiledevice3.services.os_trace import SyslogEntry, SyslogLabel, SyslogLo
 from harness.logs.cli_logs import capture_events, run_logs
 
 DATA = Path(__file__).parent / "data"
-KEYS = ["time", "kind", "package", "pid", "job_id", "reason", "killer", "line"]
+KEYS = ["time", "kind", "package", "pid", "job_id", "reason", "killer", "line", "task"]  # + "run" when numbered
 
 
 def run(path: Path | str, package: str | None = None, as_json: bool = True) -> tuple[int, str, str]:
@@ -34,11 +34,11 @@ def test_console_export_json() -> None:
     assert all(list(row) == KEYS for row in rows)
     assert rows == [
         {"time": "05:40:26.372168+0400", "kind": "push", "package": "com.********.test", "pid": None, "job_id": None,
-         "reason": "priority 5", "killer": None, "line": 1},
+         "reason": "priority 5", "killer": None, "line": 1, "task": None},
         {"time": "05:40:26.402957+0400", "kind": "activity", "package": "com.********.test", "pid": None,
-         "job_id": None, "reason": "submitted", "killer": None, "line": 5},
+         "job_id": None, "reason": "submitted", "killer": None, "line": 5, "task": None},
         {"time": "05:40:26.405965+0400", "kind": "activity", "package": "com.********.test", "pid": None,
-         "job_id": None, "reason": "canceled", "killer": None, "line": 6},
+         "job_id": None, "reason": "canceled", "killer": None, "line": 6, "task": None},
     ]
 
 
