@@ -52,7 +52,9 @@ def wait_for_run_end(android: AndroidDriver, timeline: Expect, task: str, since:
 
 
 def runs_since(timeline: Expect, task: str, since: Mark) -> list[Event]:
-    return [e for e in timeline.stream.since(since) if e.task == task and e.kind in ("task_start", "task_end")]
+    """The task's starts and ends the phone logged after ``since`` (by its clock: a line logged just before the mark
+    can be read after it)."""
+    return [e for e in timeline.stream.logged_since(since) if e.task == task and e.kind in ("task_start", "task_end")]
 
 
 def runs_started(timeline: Expect, task: str, since: Mark) -> int:

@@ -225,13 +225,18 @@ class EventStream:
         return picked[-limit:]
 
     def wait_for(self, match: Callable[[Event], bool], since: Mark, within_s: float) -> Event | None:
-        """The first event since ``since`` that matches, waiting up to ``within_s`` of device time."""
+        """The first event since ``since`` that matches, waiting up to ``within_s`` of device time. An event the
+        phone logged before the mark's device time is not "since": the log stream lags the phone, so a line logged
+        just before the mark can be read after it."""
         deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
-        limit = None if since.device_time is None else since.device_time + within_s
+        start = since.device_time
+        limit = None if start is None else start + within_s
         scanned = since.index
         with _observed(self, match, within_s), self._cond:
             while True:
                 for event in self.events[scanned:]:
+                    if start is not None and event.time is not None and event.time < start:
+                        continue  # logged before the mark, read after it
                     if limit is not None and event.time is not None and event.time > limit:
                         break  # the window is over: nothing matched in it
                     if match(event):
