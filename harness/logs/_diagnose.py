@@ -133,8 +133,8 @@ def _stopped(mine: Sequence[Event], package: str, snap: Snapshot | None, prior: 
     holding = [mine[i] for i in stoppers if not _came_back(mine[i + 1:], package)]
     if not stoppers:
         carried = _still_in_effect(prior, package)
-        if carried is not None and not _came_back(mine, package):
-            holding = [carried]
+        if carried and not _came_back(mine, package):
+            holding = carried
     if not holding:
         return None
     first = next((e for e in holding if e.kind == "force_stop"), holding[0])
@@ -147,17 +147,18 @@ def _stopped(mine: Sequence[Event], package: str, snap: Snapshot | None, prior: 
     return f"{describe(first)}: {effect}", holding[:5], first.killer
 
 
-def _still_in_effect(prior: Sequence[Event], package: str) -> Event | None:
-    """A kill, force-stop or freeze from before the mark that nothing undid (no new process since)."""
-    last: Event | None = None
+def _still_in_effect(prior: Sequence[Event], package: str) -> list[Event]:
+    """The kills, force-stops and freezes from before the mark that nothing undid (no new process since): one
+    episode, e.g. an OEM's force-stop and the kill of the process it logs next."""
+    episode: list[Event] = []
     for event in prior:
         if event.package != package:
             continue
         if event.kind in STOPPERS:
-            last = event
+            episode.append(event)
         elif event.kind == "process_start":
-            last = None
-    return last
+            episode = []
+    return episode
 
 
 def _maintenance(mine: Sequence[Event]) -> list[Event]:

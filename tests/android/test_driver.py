@@ -141,7 +141,10 @@ def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: Runni
         drv.home()
         drv.unplug()
         drv.screen_off()
-        expect = drv.expect(stream)  # after the screen-off: a run the launch started is not the one awaited
+        expect = drv.expect(stream)
+        # The kill first: a run the launch scheduled can start in the second between the screen-off and the kill.
+        expect.killed(by="miui", within_s=3600)
+        expect.reset()
         with pytest.raises(ExpectationFailed) as info:
             expect.task_fired("sync-orders", within_s=3600)
     finally:

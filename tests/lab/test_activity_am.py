@@ -16,7 +16,10 @@ ANDROID = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")
 
 @pytest.fixture
 def clean(lab: RunningLab) -> Iterator[RunningLab]:
-    """Leave every phone as a fresh install leaves it: screen on, app stopped."""
+    """Every phone as a fresh install leaves it, before and after: screen on, app stopped. Before too: the lab is
+    shared by the tests of this worker, and one of them may have left the app running (a cold start is then warm)."""
+    for name in ANDROID:
+        lab.shell(name, f"input keyevent 224; am force-stop {PKG}")
     yield lab
     for name in ANDROID:
         lab.shell(name, f"input keyevent 224; am force-stop {PKG}")
