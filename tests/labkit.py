@@ -7,6 +7,8 @@ import re
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,3 +146,14 @@ class RunningLab:
         import asyncio
 
         return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout_s)
+
+
+@contextmanager
+def one_phone_lab(name: str) -> Iterator[RunningLab]:
+    """A private lab serving one phone of the shipped pool (own ports, adb server and state), stopped afterwards."""
+    lab = RunningLab(test_config(names=(name,)))
+    lab.thread.start()
+    try:
+        yield lab
+    finally:
+        lab.thread.stop()

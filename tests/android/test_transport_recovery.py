@@ -26,10 +26,8 @@ from tests.labkit import RunningLab
 
 @pytest.fixture
 def private_lab() -> Iterator[RunningLab]:
-    lab = RunningLab(labkit.test_config(names=("pixel-8",)))
-    lab.thread.start()
-    yield lab
-    lab.thread.stop()
+    with labkit.one_phone_lab("pixel-8") as lab:
+        yield lab
 
 
 def server_pid(port: int) -> int:

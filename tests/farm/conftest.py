@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.farm import Cluster, PgLeaseStore, start_cluster
-from tests.pool.conftest import ROOT, Holder
+from tests.pool.conftest import Holder, Holders
 
 _DB_NAMES = itertools.count()
 
@@ -44,23 +44,13 @@ def store(farm_url: str) -> Iterator[PgLeaseStore]:
 @pytest.fixture
 def spawn(farm_url: str, tmp_path: Path) -> Iterator[Callable[..., Holder]]:
     """Start ``tests.farm.worker`` controller processes against this test's farm database."""
-    started: list[Holder] = []
+    holders = Holders(tmp_path, "worker")
 
     def _spawn(mode: str, *args: str, url: str | None = None) -> Holder:
-        stderr_path = tmp_path / f"worker-{len(started)}.err"
-        cmd = [sys.executable, "-m", "tests.farm.worker", mode, "--url", url or farm_url, *args]
-        with stderr_path.open("w", encoding="utf-8") as err:
-            popen = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                     text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        holder = Holder(popen, stderr_path)
-        started.append(holder)
-        return holder
+        return holders.start("tests.farm.worker", mode, "--url", url or farm_url, *args)
 
     yield _spawn
-    for holder in started:
-        if holder.popen.poll() is None:
-            holder.popen.kill()
-        holder.popen.wait(timeout=10)
+    holders.stop_all()
 
 
 @dataclass(frozen=True)

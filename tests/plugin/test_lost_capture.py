@@ -25,10 +25,8 @@ WINDOW = 3600.0  # device seconds; the lab runs at its fast clock
 
 @pytest.fixture
 def private_lab() -> Iterator[RunningLab]:
-    lab = RunningLab(labkit.test_config(names=("pixel-8",)))
-    lab.thread.start()
-    yield lab
-    lab.thread.stop()
+    with labkit.one_phone_lab("pixel-8") as lab:
+        yield lab
 
 
 def _driver(lab: RunningLab) -> AndroidDriver:

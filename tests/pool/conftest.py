@@ -50,22 +50,37 @@ def state(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-@pytest.fixture
-def spawn(state: Path, tmp_path: Path) -> Iterator[Callable[..., Holder]]:
-    started: list[Holder] = []
+class Holders:
+    """Holder processes a test starts (``python -m MODULE ...``), each with its stderr in ``folder``; all killed
+    when the test ends."""
 
-    def _spawn(mode: str, *args: str, run: str = "run-1") -> Holder:
-        stderr_path = tmp_path / f"holder-{len(started)}.err"
-        cmd = [sys.executable, "-m", "tests.pool.holder", mode, "--state", str(state), "--run", run, *args]
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder, self.name = folder, name
+        self.started: list[Holder] = []
+
+    def start(self, module: str, *args: str) -> Holder:
+        stderr_path = self.folder / f"{self.name}-{len(self.started)}.err"
+        cmd = [sys.executable, "-m", module, *args]
         with stderr_path.open("w", encoding="utf-8") as err:
             popen = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                                      text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         holder = Holder(popen, stderr_path)
-        started.append(holder)
+        self.started.append(holder)
         return holder
 
+    def stop_all(self) -> None:
+        for holder in self.started:
+            if holder.popen.poll() is None:
+                holder.popen.kill()
+            holder.popen.wait(timeout=10)
+
+
+@pytest.fixture
+def spawn(state: Path, tmp_path: Path) -> Iterator[Callable[..., Holder]]:
+    holders = Holders(tmp_path, "holder")
+
+    def _spawn(mode: str, *args: str, run: str = "run-1") -> Holder:
+        return holders.start("tests.pool.holder", mode, "--state", str(state), "--run", run, *args)
+
     yield _spawn
-    for holder in started:
-        if holder.popen.poll() is None:
-            holder.popen.kill()
-        holder.popen.wait(timeout=10)
+    holders.stop_all()
