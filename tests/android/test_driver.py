@@ -140,8 +140,8 @@ def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: Runni
         drv.launch()
         drv.home()
         drv.unplug()
+        expect = drv.expect(stream)  # marked before the screen-off: the kill comes a second of device time after it
         drv.screen_off()
-        expect = drv.expect(stream)
         # The kill first: a run the launch scheduled can start in the second between the screen-off and the kill.
         expect.killed(by="miui", within_s=3600)
         expect.reset()
