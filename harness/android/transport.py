@@ -137,7 +137,7 @@ class AdbTransport:
         except wire.ServerGone as exc:
             gone: Exception = exc
         except DeviceUnreachable as exc:
-            if not isinstance(exc.__cause__, wire.ServerGone):
+            if not (isinstance(exc.__cause__, wire.ServerGone) or self._forgotten(exc)):
                 raise
             gone = exc
         if self.recovery is None:
@@ -151,6 +151,13 @@ class AdbTransport:
         except wire.ServerGone as exc:
             raise DeviceUnreachable(self.name, what, f"{did}, but it is gone again",
                                     "check `harness lab status` / `harness devices`") from exc
+
+    def _forgotten(self, exc: DeviceUnreachable) -> bool:
+        """A TCP phone our own server does not list: another thread may have just restarted the server, which
+        forgets ``adb connect`` state; reconnecting it (under the restart's lock) is the same recovery."""
+        cause = exc.__cause__
+        return (self.recovery is not None and self.serial in self.recovery.serials
+                and isinstance(cause, wire.WireError) and "not found" in cause.message)
 
     def run(self, command: str, timeout_s: float | None = None) -> ShellResult:
         """``command`` with its exit status (read from a marker line the device echoes)."""

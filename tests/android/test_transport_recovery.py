@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -72,6 +73,20 @@ def test_the_next_verb_recovers_from_a_killed_lab_adb_server(private_lab: Runnin
     assert drv.transport.recoveries and "restarted the lab's private adb server" in drv.transport.recoveries[0]
     assert server_devices("127.0.0.1", private_lab.adb_port)[private_lab.serial("pixel-8")] == "device"
     assert drv.os_version() == "15"  # and the driver's verbs go on
+
+
+def test_a_phone_its_restarted_server_does_not_list_yet_is_connected_again(private_lab: RunningLab) -> None:
+    """What a call sees between another thread's ``adb start-server`` and its ``adb connect``: the server answers
+    but has forgotten the TCP phone. The call reconnects it under the restart's lock, not fails."""
+    drv = driver(private_lab)
+    serial = private_lab.serial("pixel-8")
+    subprocess.run(["adb", "-P", str(private_lab.adb_port), "disconnect", serial], check=True, timeout=20,
+                   capture_output=True)
+    assert serial not in server_devices("127.0.0.1", private_lab.adb_port)
+
+    assert drv.transport.shell("echo back").strip() == "back"
+    assert drv.transport.recoveries, "the call should say it reconnected the phone"
+    assert server_devices("127.0.0.1", private_lab.adb_port)[serial] == "device"
 
 
 def test_a_server_the_harness_does_not_own_is_reported_not_restarted(private_lab: RunningLab) -> None:
