@@ -77,7 +77,7 @@ def _usbmuxd(address: str | None) -> Check:
 def _usb_hub(address: str, names: list[str]) -> Check:
     """The hub API service the power verbs use answers ``cbrx_discover``."""
     from harness.errors import DeviceError
-    from harness.power import CambrionixClient
+    from harness.usbhub import CambrionixClient
 
     try:
         hubs = CambrionixClient(address, names[0], timeout_s=3).call("cbrx_discover", ["local"])

@@ -9,7 +9,7 @@ and has not been unlocked since boot: data-protected apps do not run until the u
 (``UiDriver.unlock``).
 
 Unplug / plug: nothing on an iPhone lets a tool stop it charging, so a farm switches the phone's USB port on a
-Cambrionix hub (``harness.power``): ``o`` (off: no power, no data) and back to ``s`` (sync + charge). Off the
+Cambrionix hub (``harness.usbhub``): ``o`` (off: no power, no data) and back to ``s`` (sync + charge). Off the
 port the phone runs on battery and, with no data link, leaves usbmuxd's list: no logs, no services, until it is
 plugged again. What the app did meanwhile is read back afterwards from its ring buffer (``ring_buffer()``).
 
@@ -35,7 +35,7 @@ from harness.ios._bridge import bridge
 from harness.ios.transport import IOSTransport
 from harness.journal import Journal, Undo
 from harness.logs.stream import EventStream
-from harness.power import CambrionixClient, HubPort
+from harness.usbhub import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
 

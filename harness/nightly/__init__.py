@@ -6,7 +6,8 @@ changed cells, flaky cells with their pass rate, newly quarantined devices) and 
 page; ``harness nightly`` prints it and exits 1 only on new failures (docs/nightly.md).
 """
 
-from harness.nightly._nightly import (
+from harness.nightly._compare import NightlyComparison, nightly_comparison, quarantined_in, record_quarantines
+from harness.nightly._run import (
     EXIT_NEW_FAILURES,
     EXIT_NO_RESULTS,
     NightlyPlan,
@@ -20,11 +21,15 @@ from harness.nightly._show import print_comparison, print_nightly
 __all__ = [
     "EXIT_NEW_FAILURES",
     "EXIT_NO_RESULTS",
+    "NightlyComparison",
     "NightlyPlan",
     "NightlyResult",
     "comparison_json",
+    "nightly_comparison",
     "print_comparison",
     "print_nightly",
     "pytest_command",
+    "quarantined_in",
+    "record_quarantines",
     "run_nightly",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from harness.nightly._nightly import EXIT_NEW_FAILURES, NightlyResult
-from harness.reporting import CellChange, NightlyComparison
+from harness.nightly._compare import NightlyComparison
+from harness.nightly._run import EXIT_NEW_FAILURES, NightlyResult
+from harness.reporting import CellChange
 
 __all__ = ["print_comparison", "print_nightly"]
 

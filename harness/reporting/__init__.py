@@ -5,8 +5,8 @@ The pytest plugin opens a ``RunWriter`` at session start, ``select``s the collec
 ``index.html`` (the survival matrix) and a page per test with its timeline picture under
 ``reports/<run-id>/``. ``load_run`` reads a run back, even one cut short; ``write_reports`` renders
 it again. ``print_summary`` shows the matrix in the terminal; ``append_history``, ``render_trends``
-and ``compare_runs`` keep and read ``reports/history.sqlite`` across runs; ``record_quarantines`` and
-``nightly_comparison`` add what a nightly job reports (changed cells, newly quarantined devices).
+and ``compare_runs`` keep and read ``reports/history.sqlite`` across runs (what a nightly job adds to the
+comparison lives in ``harness.nightly``).
 
 Everything here is independent of pytest: the model is plain frozen dataclasses.
 """
@@ -40,7 +40,6 @@ from harness.reporting._model import (
     scenario_of,
     timeline_from_events,
 )
-from harness.reporting._nightly import NightlyComparison, nightly_comparison, quarantined_in, record_quarantines
 from harness.reporting._redact import Redactor, config_secrets, redact
 from harness.reporting._stream import RunWriter, load_run, write_reports
 from harness.reporting._timeline import draw_timeline
@@ -59,7 +58,6 @@ __all__ = [
     "Entry",
     "HistoryRun",
     "Matrix",
-    "NightlyComparison",
     "Outcome",
     "Redactor",
     "ReportError",
@@ -79,12 +77,9 @@ __all__ = [
     "load_run",
     "matrix_table",
     "new_run_id",
-    "nightly_comparison",
     "oem_survival",
     "print_summary",
-    "quarantined_in",
     "read_history",
-    "record_quarantines",
     "redact",
     "render_trends",
     "scenario_of",

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness.farm import STATUS_KEYS, PgHistory, PgLeaseStore, book, status
+from harness.nightly import nightly_comparison, record_quarantines
 from harness.pool import Pool
-from harness.reporting import append_history, compare_runs, nightly_comparison, read_history, record_quarantines
+from harness.reporting import append_history, compare_runs, read_history
 from harness.reporting._history import history_at
 from tests.farm.conftest import harness_cli
 from tests.reporting.test_history import night

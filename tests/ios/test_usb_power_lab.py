@@ -17,8 +17,8 @@ from harness.errors import CommandFailed, DeviceUnreachable, HarnessError
 from harness.ios import IOSDriver
 from harness.ios._bridge import bridge
 from harness.lab.runner import LAB_HUB_SERIAL
-from harness.power import CambrionixClient, HubPort
 from harness.ui import UiDriver
+from harness.usbhub import CambrionixClient, HubPort
 from tests.labkit import RunningLab, free_port
 
 PHONE = "iphone-15"

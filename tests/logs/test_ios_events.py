@@ -26,8 +26,8 @@ from harness.logs.events import Event
 from harness.logs.ios_events import IOSEventBuilder, ios_events
 from harness.logs.ios_syslog import IOSLogParser, parse_ios
 from harness.logs.platforms import parser_pair
-from tests.lab_ios.conftest import IOSLab
-from tests.lab_ios.test_clients import PMD3, needs_limd, streaming
+from tests.lab.ios.conftest import IOSLab
+from tests.lab.ios.test_clients import PMD3, needs_limd, streaming
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]

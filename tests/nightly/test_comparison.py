@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.nightly import nightly_comparison, quarantined_in, record_quarantines
 from harness.reporting import (
     CellChange,
     Outcome,
     Run,
     append_history,
-    nightly_comparison,
     oem_survival,
-    quarantined_in,
     read_history,
-    record_quarantines,
 )
 from tests.reporting.sample import WALL, result
 

@@ -49,7 +49,7 @@ def _wait_for(lab: RunningLab, name: str, pattern: str, *, seen: int, timeout_s:
             return log
         if time.monotonic() > deadline:
             raise AssertionError(f"no new line matching {pattern!r} in {name}'s logcat; tail:\n" + log[-2000:])
-        time.sleep(0.1)  # logcat -d is a snapshot: poll it, as tests/lab/test_app_e2e.py does
+        time.sleep(0.1)  # logcat -d is a snapshot: poll it, as tests/lab/android/test_app_e2e.py does
 
 
 @pytest.mark.parametrize("ui", ["xiaomi-13"], indirect=True)

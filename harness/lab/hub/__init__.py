@@ -8,7 +8,7 @@ Cambrionix hub; the lab's iPhones sit on one. The lab plugs them in and follows 
 port, ``server`` the socket. Only ``server`` does I/O.
 """
 
-from harness.lab.hub.cambrionix import MODES, CambrionixHub, CbrxError, ModeListener, UsbDevice
+from harness.lab.hub.model import MODES, CambrionixHub, CbrxError, ModeListener, UsbDevice
 from harness.lab.hub.rpc import API_VERSION, CambrionixService
 from harness.lab.hub.server import HubServer, RpcHandler
 

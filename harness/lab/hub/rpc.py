@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.lab.hub.cambrionix import (
+from harness.lab.hub.model import (
     ID_NOT_FOUND,
     INVALID_HANDLE,
     INVALID_PARAMS,

@@ -9,7 +9,7 @@ from harness.lab.android.os.jobs.alarm_service import AlarmService
 from harness.lab.android.os.jobs.appops import AppOps
 from harness.lab.android.os.jobs.standby import UnknownBucketError, bucket_name
 from harness.lab.android.shell.runtime import Input, Invocation, Output
-from tests.lab.test_jobs_model import HOUR, MIN, PKG, Phone
+from tests.lab.android.test_jobs_model import HOUR, MIN, PKG, Phone
 
 TAG = "expo.modules.taskManager.TaskBroadcastReceiver.INTENT_ACTION"
 

@@ -18,8 +18,8 @@ from harness.lab.clock import RealtimeClock
 from harness.lab.ios.afc import AFC_HEADER, AFC_MAGIC, AfcError, AfcOpcode
 from harness.lab.ios.codec import encode_plist_frame
 from harness.lab.ios.contracts import ContainerFile
-from tests.lab_ios.conftest import IOSLab
-from tests.lab_ios.test_dvt import APP, IOS16, IOS17, PMD3, api, connect_service, make_phone, recv_exact, system
+from tests.lab.ios.conftest import IOSLab
+from tests.lab.ios.test_dvt import APP, IOS16, IOS17, PMD3, api, connect_service, make_phone, recv_exact, system
 
 NO_SHARING = "com.example.nosharing"
 RING = b'{"v":1,"event":"task_start","task":"sync"}\n' * 3

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from harness.lab.ios.codec import MuxDecoder, encode_mux_plist, encode_plist_frame
-from tests.lab_ios.conftest import SECOND_UDID, IOSLab
+from tests.lab.ios.conftest import SECOND_UDID, IOSLab
 
 UDID = "00008120-001A2C3E0E90201E"
-PMD3 = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "pymobiledevice3")
+PMD3 = str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "pymobiledevice3")
 
 needs_limd = pytest.mark.skipif(shutil.which("idevice_id") is None, reason="libimobiledevice-utils not installed")
 

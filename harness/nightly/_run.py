@@ -25,15 +25,13 @@ from pathlib import Path
 from harness.config import Config, load_config
 from harness.farm import farm_store
 from harness.labctl import state_dir
+from harness.nightly._compare import NightlyComparison, nightly_comparison, record_quarantines
 from harness.pool import quarantined
 from harness.reporting import (
     CellChange,
-    NightlyComparison,
     append_history,
     load_run,
     new_run_id,
-    nightly_comparison,
-    record_quarantines,
     render_trends,
     write_reports,
 )

@@ -14,10 +14,10 @@ from harness.lab.clock import RealtimeClock
 from harness.lab.ios import build_iphone
 from harness.lab.ios.contracts import RUN_TASK_ARGUMENT
 from harness.lab.ios.os import IOSModel
-from tests.lab_ios.conftest import IOSLab
-from tests.lab_ios.test_clients import PMD3, needs_limd, streaming
+from tests.lab.ios.conftest import IOSLab
+from tests.lab.ios.test_clients import PMD3, needs_limd, streaming
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 UDID = "00008120-001A2C3E0E90201E"
 BUNDLE = "com.example.courier"
 

@@ -16,7 +16,7 @@ from harness.config import load_config
 from harness.lab.clock import RealtimeClock
 from harness.lab.ios import IPhoneIdentity, UsbmuxdServer, VirtualIPhone, build_iphone, user_app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SECOND_UDID = "00008130-000C44E21A38001E"
 
 

@@ -8,7 +8,7 @@ import re
 from harness.lab.android.os import activity, apps
 from harness.lab.android.os.apps import WM_NAMESPACE
 from harness.lab.clock import ManualClock
-from tests.lab.test_activity_standins import PKG, logcat, model_device, sh
+from tests.lab.android.test_activity_standins import PKG, logcat, model_device, sh
 
 MONKEY = f"monkey -p {PKG} -c android.intent.category.LAUNCHER 1"
 PROBE = re.compile(r"^ReactNativeJS: BgProbe v1 (\w+) task=(\S+) run=(\d+)(.*)$")
@@ -210,7 +210,7 @@ def test_start_on_boot_fetch_task_rearms_its_alarm_after_boot_completed() -> Non
 
     from harness.config import load_config
     from harness.lab.runner import build_android
-    from tests.lab.test_activity_standins import ROOT, ensure_parts
+    from tests.lab.android.test_activity_standins import ROOT, ensure_parts
 
     cfg = load_config(ROOT / "devices.toml")
     tasks = tuple(replace(t, start_on_boot=True) if t.kind == "background-fetch" else t for t in cfg.app.tasks)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
-from tests.lab.jobkit import NAME, Recorder, sh, wait_for
+from tests.lab.android.jobkit import NAME, Recorder, sh, wait_for
 from tests.labkit import RunningLab
 
 PKG = "com.test.idle"

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from harness.lab.hub import CambrionixHub, CambrionixService, HubServer, UsbDevice
-from harness.power import CambrionixClient, HubPort
+from harness.usbhub import CambrionixClient, HubPort
 
 HUB = "DB0074F5"
 UDID = "00008101001A2B3C4D5E001E"
@@ -231,7 +231,7 @@ def test_curl_switches_a_port_off_and_on(running: RunningHub) -> None:
 
 
 def test_the_harness_client_drives_the_lab_hub(running: RunningHub) -> None:
-    """``harness.power``'s client, one socket per call as the vendor's wrapper does, against the lab's hub."""
+    """``harness.usbhub``'s client, one socket per call as the vendor's wrapper does, against the lab's hub."""
     client = CambrionixClient(running.server.address, "iphone-12", timeout_s=5)
     port = client.find(UDID)
     assert port == HubPort(HUB, 1)

@@ -22,7 +22,7 @@ from harness.lab.android.shell.runtime import Input, Invocation, Output, run_scr
 from harness.lab.clock import ManualClock, Timer
 from harness.lab.runner import build_android
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PKG = "com.example.courier"
 
 

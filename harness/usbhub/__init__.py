@@ -1,5 +1,5 @@
 """USB power control: switchable hub ports a farm puts its phones on (Cambrionix's hub API)."""
 
-from harness.power.cambrionix import MODES, CambrionixClient, HubPort
+from harness.usbhub.client import MODES, CambrionixClient, HubPort
 
 __all__ = ["MODES", "CambrionixClient", "HubPort"]

@@ -7,7 +7,7 @@ from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.apps import deliver_fcm
 from harness.lab.clock import ManualClock
 from harness.lab.runner import build_android
-from tests.lab.test_activity_standins import logcat, sh
+from tests.lab.android.test_activity_standins import logcat, sh
 from tests.labkit import ROOT
 
 PKG = "com.example.courier"

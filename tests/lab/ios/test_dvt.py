@@ -29,9 +29,9 @@ from harness.lab.ios import IPhoneIdentity, VirtualIPhone, user_app
 from harness.lab.ios.codec import MuxDecoder, encode_mux_plist, encode_plist_frame
 from harness.lab.ios.contracts import ContainerFile, LaunchRefused
 from harness.lab.ios.os.texts import launch_lines, termination_lines
-from tests.lab_ios.conftest import IOSLab
+from tests.lab.ios.conftest import IOSLab
 
-PMD3 = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "pymobiledevice3")
+PMD3 = str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "pymobiledevice3")
 IOS16, IOS13, IOS17 = "00008110-000A1B2C3D4E001E", "00008030-0001A2B3C4D5002E", "00008120-000F0E0D0C0B003E"
 APP = "com.example.courier"
 needs_limd = pytest.mark.skipif(shutil.which("ideviceimagemounter") is None, reason="libimobiledevice-utils missing")

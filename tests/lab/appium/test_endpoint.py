@@ -18,7 +18,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 
-from tests.lab_appium.conftest import PKG, caps_for, raw, remote
+from tests.lab.appium.conftest import PKG, caps_for, raw, remote
 from tests.labkit import RunningLab
 
 LAB_PHONES = ["pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "iphone-12", "iphone-15"]

@@ -6,7 +6,7 @@ import re
 
 from harness.lab.android.os import activity
 from harness.lab.clock import ManualClock
-from tests.lab.test_activity_standins import PKG, logcat, model_device, sh
+from tests.lab.android.test_activity_standins import PKG, logcat, model_device, sh
 
 MONKEY = f"monkey -p {PKG} -c android.intent.category.LAUNCHER 1"
 
