@@ -1,9 +1,10 @@
 """The layers' import contract, checked on every module's AST (function-local imports included).
 
 - The lab (``harness.lab``) is reached only over the wire: it imports no driver, plugin, reporting, pool or CLI
-  code. What it shares with the harness is config, errors, and the app contracts both sides must agree on (the
-  probe's line and ring-buffer file, the geofence grid, the push redaction fingerprint), listed below by module
-  until they move to one neutral module (issue 23).
+  code. What it shares with the harness is config, errors, and the app contracts both sides must agree on
+  (``harness.contracts``: the probe's line and ring-buffer file, the geofence layout and the platforms' region
+  limits, the redaction fingerprint).
+- The contracts themselves import nothing else of the harness, so sharing them pulls in nothing.
 - Nothing outside the lab imports it, except the CLI command that runs the lab in the foreground
   (``harness lab up``): drivers, core, services and the plugin start it as a process (``harness.labctl``).
 """
@@ -18,9 +19,8 @@ import pytest
 from tests.labkit import ROOT
 
 HARNESS = ROOT / "harness"
-LAB_MAY_IMPORT = ("harness.lab", "harness.config", "harness.errors",
-                  # app contracts the modelled app and the harness share (to move to one neutral module):
-                  "harness.logs.geofence", "harness.logs.probe", "harness.push._redact")
+LAB_MAY_IMPORT = ("harness.lab", "harness.config", "harness.errors", "harness.contracts")
+CONTRACTS = ("harness.contracts",)
 MAY_IMPORT_LAB = ("harness.cli._lab",)  # `harness lab up` runs the lab in its own process's foreground
 
 
@@ -51,6 +51,8 @@ def violations(modules: dict[str, str]) -> list[str]:
         for imported in sorted(harness_imports(source)):
             if _within(module, ("harness.lab",)) and not _within(imported, LAB_MAY_IMPORT):
                 bad.append(f"{module} -> {imported} (the lab reaches the harness only over the wire)")
+            elif _within(module, CONTRACTS) and not _within(imported, CONTRACTS):
+                bad.append(f"{module} -> {imported} (the app contracts stand on nothing else of the harness)")
             elif not _within(module, ("harness.lab", *MAY_IMPORT_LAB)) and _within(imported, ("harness.lab",)):
                 bad.append(f"{module} -> {imported} (start the lab as a process: harness.labctl)")
     return bad
@@ -70,10 +72,17 @@ def test_the_package_keeps_the_contract() -> None:
     ("harness.lab.android.device", "from harness.android import AndroidDriver\n", True),
     ("harness.lab.ios.mux", "def f():\n    import harness.plugin._fixtures\n", True),  # a local import counts too
     ("harness.lab.push._gateway", "from harness.reporting import RunWriter\n", True),
+    ("harness.lab.android.os.apps._probe", "from harness.logs.probe import parse_probe\n", True),  # not a contract
+    ("harness.lab.push._gateway", "from harness.push._redact import fingerprint\n", True),
+    ("harness.lab.ios.os.location", "from harness.ios import IOSDriver\n", True),
+    ("harness.contracts.probe", "from harness.logs.events import Event\n", True),
+    ("harness.contracts.ring", "import harness.lab.clock\n", True),
     ("harness.android.driver", "from harness.lab.android.device import AndroidDevice\n", True),
     ("harness.plugin._lab", "import harness.lab.runner\n", True),
     ("harness.lab.android.device", "from harness.config import DeviceConfig\nfrom harness.lab.clock import Clock\n",
      False),
+    ("harness.lab.ios.os.probe", "from harness.contracts.ring import RING_SIZE\n", False),
+    ("harness.logs.probe", "from harness.contracts.probe import parse_probe\n", False),
     ("harness.cli._lab", "from harness.lab.runner import Lab\n", False),
     ("harness.android.driver", "from harness.labctl import state_dir\n", False),  # labctl is not the lab
 ])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
 
 from harness.android._base import DriverBase
 from harness.config import TaskConfig
+from harness.contracts.ring import parse_ring, ring_path
 from harness.errors import (
     CommandFailed,
     DeviceTimeout,
@@ -188,8 +188,7 @@ class AppVerbs(DriverBase):
                 self.stream.back()
         raise DeviceTimeout(self.name, "reboot", f"not booted within {timeout_s:g} s", "check the phone's screen")
 
-    def ring_buffer(self, package: str | None = None, path: str = "files/bgprobe.jsonl") -> list[dict[str, object]]:
+    def ring_buffer(self, package: str | None = None, path: str = ring_path("android")) -> list[dict[str, object]]:
         """The probe's ring buffer, read with ``run-as`` (debuggable builds)."""
         pkg = self._pkg(package)
-        out = self._check("ring_buffer", f"run-as {pkg} cat {path}")
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        return parse_ring(self._check("ring_buffer", f"run-as {pkg} cat {path}"))

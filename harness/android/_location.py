@@ -7,7 +7,7 @@ may do that only with the ``MOCK_LOCATION`` app op allowed for ``com.android.she
 test-provider command does nothing and still exits 0, so the verb sets the op first and checks it took.
 Play services' fused provider hears the mock fixes, and its geofencing with it.
 
-The geofence input is the probe's launch extra (``harness.logs.geofence``): a debug build started with
+The geofence input is the probe's launch extra (``harness.contracts.geofence``): a debug build started with
 ``--ei bgprobe-geofence-regions N`` registers N regions laid out on a known grid, so the harness can move
 the phone into region ``i``. Every change (op, provider, grants) is journaled before it is made and undone at teardown.
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 
 from harness.android._base import DriverBase
+from harness.contracts.geofence import AWAY, GEOFENCE_EXTRA, region_center
 from harness.errors import CommandFailed
 from harness.journal import Undo
-from harness.logs.geofence import AWAY, GEOFENCE_EXTRA, region_center
 
 __all__ = ["BACKGROUND_LOCATION", "FINE_LOCATION", "LocationVerbs"]
 

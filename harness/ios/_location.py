@@ -11,7 +11,7 @@ Which door moves the phone depends on how ``devices.toml`` reaches it (``process
 
 The simulation is journaled before it starts and stopped at teardown (``restore``), or at the phone's next
 lease if the run was killed. The geofence input is the probe's launch argument
-(``harness.logs.geofence``): a debug build launched with ``--bgprobe-geofence-regions N`` monitors N
+(``harness.contracts.geofence``): a debug build launched with ``--bgprobe-geofence-regions N`` monitors N
 regions laid out on a known grid, so ``enter_region(i)`` puts the phone in region ``i``.
 """
 
@@ -25,10 +25,10 @@ from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
 from pymobiledevice3.services.dvt.instruments.location_simulation import LocationSimulation
 from pymobiledevice3.services.simulate_location import DtSimulateLocation
 
+from harness.contracts.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
 from harness.ios.process import DvtControl, ProcessControl, TunnelControl
 from harness.ios.transport import IOSTransport
 from harness.journal import Journal, Undo
-from harness.logs.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
 
 __all__ = ["LOCATION_KEY", "LocationSimulator", "LocationVerbs"]
 

@@ -10,7 +10,6 @@ needs a debug build.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ from pymobiledevice3.services.installation_proxy import InstallationProxyService
 from pymobiledevice3.services.os_trace import OsTraceService
 
 from harness.config import Config, DeviceConfig, TaskConfig
+from harness.contracts.probe import RUN_TASK_ARGUMENT
+from harness.contracts.ring import parse_ring, ring_path
 from harness.errors import CommandFailed, HarnessError, PackageNotFound
 from harness.ios._location import LocationVerbs
 from harness.ios._power import PowerVerbs
@@ -31,7 +32,6 @@ from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
 from harness.journal import Journal, Undo, journal_for
 from harness.logs.expect import Expect, Snapshot
-from harness.logs.probe import RING_BUFFER_FILE, RUN_TASK_ARGUMENT
 from harness.logs.stream import EventStream
 
 __all__ = ["IOSDriver", "IOSProcess"]
@@ -185,26 +185,26 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         return self.launch([RUN_TASK_ARGUMENT, task])
 
     # -- the probe's ring buffer -------------------------------------------------------------------
-    def ring_buffer(self) -> list[dict[str, Any]]:
+    def ring_buffer(self) -> list[dict[str, object]]:
         """The probe's last events, pulled from the app's container through house_arrest."""
-        bundle = self._bundle()
+        bundle, path = self._bundle(), ring_path("ios")
 
         async def pull(lockdown: LockdownClient) -> bytes:
             try:
                 async with await HouseArrestService.create(lockdown, bundle) as afc:
-                    return bytes(await afc.get_file_contents(f"Documents/{RING_BUFFER_FILE}"))
+                    return bytes(await afc.get_file_contents(path))
             except AfcFileNotFoundError:
                 return b""
 
         self.guard("house_arrest")
         try:
-            data = self.transport.call(f"house_arrest {bundle} Documents/{RING_BUFFER_FILE}", pull)
+            data = self.transport.call(f"house_arrest {bundle} {path}", pull)
         except CommandFailed as exc:
             if isinstance(exc.__cause__, AppNotInstalledError):
                 raise PackageNotFound(self.name, "house_arrest VendContainer", f"{bundle} is not installed",
                                       "install the app under test") from exc
             raise
-        return [item for item in _json_lines(data) if isinstance(item, dict)]
+        return parse_ring(data)
 
     # -- logs and expectations -----------------------------------------------------------------
     def capture(self, path: Path | None = None) -> tuple[SyslogCapture, EventStream]:
@@ -243,12 +243,3 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             raise HarnessError(f"{self.name}: [app] has no ios_bundle_id in devices.toml")
         return self.bundle_id
 
-
-def _json_lines(data: bytes) -> list[Any]:
-    out: list[Any] = []
-    for line in data.decode("utf-8", "replace").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out

@@ -1,4 +1,4 @@
-"""The probe line (docs/probe-line.md): ``BgProbe v1 <event> key=value …`` anywhere in a message.
+"""The probe line as an ``Event``: the line itself is an app contract (``harness.contracts.probe``).
 
 Platform-neutral on purpose: the Android logcat path and the iOS syslog path both call
 ``parse_probe`` on a message and ``probe_event`` to get an ``Event``.
@@ -6,23 +6,10 @@ Platform-neutral on purpose: the Android logcat path and the iOS syslog path bot
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
+from harness.contracts.probe import MARKER, ProbeRecord, parse_probe
 from harness.logs.events import Event, EventKind
 
-__all__ = ["MARKER", "RING_BUFFER_FILE", "RUN_TASK_ARGUMENT", "ProbeRecord", "parse_probe", "probe_event"]
-
-MARKER = "BgProbe v1 "
-# The probe's debug trigger: a debug build launched with ``[RUN_TASK_ARGUMENT, "<task>"]`` runs the task at once
-# (trigger=test). The iOS driver launches the app with it; the probe (``probe/``) and the lab's app honour it.
-RUN_TASK_ARGUMENT = "--bgprobe-run-task"
-# The ring buffer the probe keeps, relative to the app's documents directory (iOS) / files dir (Android).
-RING_BUFFER_FILE = "bgprobe.jsonl"
-_EVENT = re.compile(r"BgProbe v1 (\w+)")
-# Values with spaces or "=" are double-quoted with \" and \\ escaped.
-_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
-_UNESCAPE = re.compile(r"\\(.)")
+__all__ = ["MARKER", "ProbeRecord", "parse_probe", "probe_event"]
 
 # Probe events → (event kind, the reason to record). A None reason means "take it from a key".
 _KINDS: dict[str, tuple[EventKind, str | None]] = {
@@ -36,33 +23,6 @@ _KINDS: dict[str, tuple[EventKind, str | None]] = {
 }
 # task_start's reason is what triggered it; task_end's is its result.
 _REASON_KEY = {"task_start": "trigger", "task_end": "result", "wake": "reason"}
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeRecord:
-    event: str  # task_start, task_end, task_error, task_expired, wake, or a newer one
-    fields: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def task(self) -> str | None:
-        return self.fields.get("task")
-
-
-def parse_probe(text: str) -> ProbeRecord | None:
-    """The probe record in ``text`` (a log message), or None when there is none."""
-    start = text.find(MARKER)
-    if start < 0:
-        return None
-    m = _EVENT.match(text, start)
-    if m is None:
-        return None
-    fields: dict[str, str] = {}
-    for pair in _PAIR.finditer(text, m.end()):
-        value = pair.group(2)
-        if value.startswith('"') and len(value) >= 2:
-            value = _UNESCAPE.sub(r"\1", value[1:-1])
-        fields[pair.group(1)] = value
-    return ProbeRecord(m.group(1), fields)
 
 
 def probe_event(record: ProbeRecord, *, time: float | None = None, time_text: str | None = None,

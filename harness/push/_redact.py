@@ -2,17 +2,19 @@
 
 ``redact(text, *secrets)`` replaces every given secret, and anything that looks like one, with
 ``<redacted:xxxxxxxx>`` (the first 8 hex digits of its SHA-256, so the same token reads the same in
-every line without being recoverable). The shapes recognised without being told: ``Bearer`` values,
-JWTs, PEM blocks, 64-hex APNs device tokens, FCM registration tokens (``<instance id>:APA91…``) and
-Google OAuth access tokens (``ya29.…``). ``RedactingFilter`` applies it to every log record of a logger.
+every line without being recoverable: ``harness.contracts.redaction``, shared with the lab's push gateway).
+The shapes recognised without being told: ``Bearer`` values, JWTs, PEM blocks, 64-hex APNs device tokens, FCM
+registration tokens (``<instance id>:APA91…``) and Google OAuth access tokens (``ya29.…``).
+``RedactingFilter`` applies it to every log record of a logger.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Iterable
+
+from harness.contracts.redaction import fingerprint
 
 __all__ = ["RedactingFilter", "fingerprint", "guard_library_logs", "redact"]
 
@@ -24,11 +26,6 @@ _PATTERNS = (
     re.compile(r"[A-Za-z0-9_-]{11,}:[A-Za-z0-9_-]{30,}"),  # FCM: <id>:APA91b… (and the older <id>:<token>)
     re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])"),
 )
-
-
-def fingerprint(secret: str) -> str:
-    """``<redacted:1a2b3c4d>``: names a secret in text without revealing it."""
-    return f"<redacted:{hashlib.sha256(secret.encode()).hexdigest()[:8]}>"
 
 
 def redact(text: str, *secrets: str | None) -> str:

@@ -2,14 +2,14 @@
  * The probe line (docs/probe-line.md): `BgProbe v1 <event> key=value key=value …`, one per task event.
  *
  * `formatProbeLine` is the only place that writes it. It must stay byte-for-byte equal to the lab's
- * `format_probe_line` (harness/lab/android/os/apps/_probe.py), which `harness.logs.probe.parse_probe`
+ * `format_probe_line` (harness/contracts/probe.py), which `harness.contracts.probe.parse_probe`
  * reads back; tests/probe/test_probe_lines.py checks both against each other through node.
  */
 
-/** The marker the harness looks for anywhere in a log message (harness/logs/probe.py: MARKER). */
+/** The marker the harness looks for anywhere in a log message (harness/contracts/probe.py: MARKER). */
 export const PROBE_MARKER = 'BgProbe v1';
 
-/** The ring buffer's file name in the app's documents directory (harness/logs/probe.py: RING_BUFFER_FILE). */
+/** The ring buffer's file name in the app's documents directory (harness/contracts/ring.py: RING_BUFFER_FILE). */
 export const RING_BUFFER_FILE = 'bgprobe.jsonl';
 
 /** The events of docs/probe-line.md; the parser keeps unknown ones, so the union may grow. */

@@ -2,7 +2,7 @@
  * The ring buffer: the last N probe events as JSON lines in `<documents>/bgprobe.jsonl`.
  *
  * Each line is one object with `event`, the line's fields in order, and `time` (ms since 1970), the
- * shape the lab's modelled app writes (harness/lab/android/os/apps/_probe.py: Probe.emit) and the
+ * shape harness/contracts/ring.py describes and the lab's modelled app writes, and the
  * harness pulls with `run-as <pkg> cat files/bgprobe.jsonl` (Android: expo-file-system's document
  * directory is `Context.getFilesDir()`, FileSystemModule.kt `documentDirectory`) or through
  * house_arrest `Documents/bgprobe.jsonl` (iOS).

@@ -11,7 +11,7 @@
 
 import type { LaunchArgumentsSource, LinkingLike } from './seams';
 
-/** The launch argument; the same constant as harness/logs/probe.py RUN_TASK_ARGUMENT. */
+/** The launch argument; the same constant as harness/contracts/probe.py RUN_TASK_ARGUMENT. */
 export const RUN_TASK_ARGUMENT = '--bgprobe-run-task';
 
 /** The deep link's host and path: `<scheme>://bgprobe/run-task?task=<name>`. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { formatProbeLine, formatProbeValue } from '../dist/format.js';
 
-// value → text, as harness/lab/android/os/apps/_probe.py:_value writes it (the Python test compares the
+// value → text, as harness/contracts/probe.py:_value writes it (the Python test compares the
 // two implementations over a larger corpus through node).
 const VALUES = [
   ['sync-orders', 'sync-orders'],

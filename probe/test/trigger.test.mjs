@@ -6,7 +6,7 @@ import { RUN_TASK_ARGUMENT, taskFromArgumentMap, taskFromArgv, taskFromUrl } fro
 import { documents, fileSystem, lineSink, linking, ringOnDisk, taskManager } from '../fixtures/stubs.mjs';
 
 test('the argument is the harness constant', () => {
-  assert.equal(RUN_TASK_ARGUMENT, '--bgprobe-run-task'); // harness/logs/probe.py RUN_TASK_ARGUMENT
+  assert.equal(RUN_TASK_ARGUMENT, '--bgprobe-run-task'); // harness/contracts/probe.py RUN_TASK_ARGUMENT
 });
 
 const ARGV = [

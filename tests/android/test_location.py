@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness.android import AndroidDriver
+from harness.contracts.geofence import AWAY, DOCUMENTED_LIMITS, region_center
 from harness.logs.expect import Expect
-from harness.logs.geofence import AWAY, LIMITS, REJECTION, region_center
 from tests.labkit import RunningLab
 
 PKG = "com.example.courier"
@@ -100,8 +100,9 @@ def test_past_the_limit_play_services_logs_the_refusal_and_holds_nothing(
     drv.grant_location()
     drv.mock_location(*region_center(0))  # already inside region 0 when it registers: no event either way
     timeline.reset()
-    drv.launch_with_geofences(LIMITS["android"] + 1)
-    line = timeline.logged(REJECTION["android"], within_s=60)
+    limit = DOCUMENTED_LIMITS["android"]
+    drv.launch_with_geofences(limit.regions + 1)
+    line = timeline.logged(limit.rejection, within_s=60)
     assert "GeofencerStateMachine" in line and "limit 100" in line
     assert _lab_state(lab, "pixel-8")[1] == 0
 

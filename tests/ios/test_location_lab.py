@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.contracts.geofence import AWAY, DOCUMENTED_LIMITS, region_center
 from harness.errors import CommandFailed
 from harness.ios import IOSDriver
 from harness.logs.expect import Expect
-from harness.logs.geofence import AWAY, LIMITS, REJECTION, region_center
 from harness.ui import AppiumProcessControl, UiDriver
 from tests.labkit import RunningLab
 
@@ -67,11 +67,11 @@ def test_dvt_location_simulation_moves_the_phone_and_restore_stops_it(
 def test_the_launch_argument_limits_monitoring_and_a_crossing_runs_the_task(
         lab: RunningLab, iphone12: tuple[IOSDriver, Expect]) -> None:
     driver, timeline = iphone12
-    limit = LIMITS["ios"]
+    limit = DOCUMENTED_LIMITS["ios"].regions
     driver.leave_regions()
     timeline.reset()
     driver.launch_with_geofences(limit + 2)
-    assert "region depot-geofence-20:" in timeline.logged(REJECTION["ios"], within_s=60)
+    assert "region depot-geofence-20:" in timeline.logged(DOCUMENTED_LIMITS["ios"].rejection, within_s=60)
     system = lab.iphone_model("iphone-12")
     assert lab.call(lambda: len(system.location.regions[BUNDLE])) == limit
     driver.home()

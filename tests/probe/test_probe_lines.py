@@ -1,8 +1,9 @@
 """The app-side probe (``probe/``, TypeScript) prints the line the harness parses, byte for byte as the lab.
 
 Runs the probe's compiled JS with node and checks its output against the Python side:
-- ``formatProbeLine`` (probe/src/format.ts) against the lab's ``format_probe_line``
-  (harness/lab/android/os/apps/_probe.py) over a table of tricky values and a seeded random corpus;
+- ``formatProbeLine`` (probe/src/format.ts) against the contract's ``format_probe_line``
+  (harness/contracts/probe.py, which the lab's app writes with) over a table of tricky values and a seeded
+  random corpus;
 - an app's task runs through the real probe (probe/scripts/app-run.mjs: ``createProbe`` with
   ``console.log``) parse with ``harness.logs.probe`` to the same events as the lab's lines for the same runs,
   and its ``bgprobe.jsonl`` reads as the lab's ring buffer does.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import shutil
 import subprocess
 import tempfile
@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from harness.lab.android.os.apps._probe import format_probe_line
+from harness.contracts.probe import format_probe_line
+from harness.contracts.ring import RING_BUFFER_FILE, parse_ring
 from harness.logs.events import Event
-from harness.logs.probe import RING_BUFFER_FILE, parse_probe, probe_event
+from harness.logs.probe import parse_probe, probe_event
 
 PROBE = Path(__file__).resolve().parents[2] / "probe"
 NODE = shutil.which("node")
@@ -93,24 +94,14 @@ VALUES: list[str | int] = [
 
 
 def _random_values(count: int) -> list[str]:
-    """Seeded strings over the characters quoting cares about, minus the one shape the lab gets wrong."""
+    """Seeded strings over the characters quoting cares about (a bare word ending in a newline among them)."""
     rng = random.Random(20261128)
     alphabet = 'ab=" \\\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2000\u200b\u2028\u3000\ufeffé日\U0001f600-_.:/'
-    out: list[str] = []
-    while len(out) < count:
-        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
-        if not _LAB_TRAILING_NEWLINE.fullmatch(value):
-            out.append(value)
-    return out
-
-
-# The lab's _BARE uses re.match with "$", which also matches before a final "\n": a bare value that ends
-# in one newline is written unquoted there (a bug on the lab's side; the probe quotes it).
-_LAB_TRAILING_NEWLINE = re.compile(r'[^\s="\\]+\n')
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(count)]
 
 
 def test_formatter_matches_the_lab_value_by_value(built: Path) -> None:
-    values: list[str | int] = [*VALUES, *_random_values(400)]
+    values: list[str | int] = [*VALUES, *_random_values(400), "abc\n", "a-b_c\n"]
     cases: list[tuple[str, Fields]] = [("task_start", {"task": v, "run": 1}) for v in values]
     for (event, fields), line in zip(cases, _node_lines(cases), strict=True):
         assert line == format_probe_line(event, fields), f"value {fields['task']!r}"
@@ -125,7 +116,7 @@ def test_formatter_keeps_field_order(built: Path) -> None:
 
 def test_formatter_trailing_newline(built: Path) -> None:
     [line] = _node_lines([("wake", {"reason": "abc\n"})])
-    assert line == format_probe_line("wake", {"reason": "abc\n"})
+    assert line == format_probe_line("wake", {"reason": "abc\n"}) == 'BgProbe v1 wake reason="abc\n"'
 
 
 # -- an app's runs through the real probe ----------------------------------------------------------
@@ -185,8 +176,8 @@ def test_app_lines_parse_to_the_lab_events(app_run: tuple[list[str], Path]) -> N
 
 def test_app_ring_reads_as_the_lab_ring(app_run: tuple[list[str], Path]) -> None:
     _, ring = app_run
-    # As harness/android/_app.py ring_buffer reads `run-as <pkg> cat files/bgprobe.jsonl`.
-    entries = [json.loads(line) for line in ring.read_text(encoding="utf-8").split("\n") if line.startswith("{")]
+    # As both drivers' ring_buffer read it (`run-as <pkg> cat files/bgprobe.jsonl`, house_arrest).
+    entries = parse_ring(ring.read_bytes())
     assert [{k: v for k, v in e.items() if k != "time"} for e in entries] == [
         {"event": event, **fields} for event, fields in EXPECTED
     ]

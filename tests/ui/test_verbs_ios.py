@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.contracts.probe import RUN_TASK_ARGUMENT
 from harness.ios.driver import IOSDriver
 from harness.lab.ios.os import IOSModel
-from harness.logs.probe import RUN_TASK_ARGUMENT
 from harness.ui import AppiumProcessControl, AppState, UiDriver
 from tests.labkit import RunningLab
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness.logs.probe import RUN_TASK_ARGUMENT
+from harness.contracts.probe import RUN_TASK_ARGUMENT
 
 __all__ = ["RUN_TASK_ARGUMENT", "ContainerFile", "IOSSystem", "LaunchRefused"]
 

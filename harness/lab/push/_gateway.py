@@ -14,13 +14,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from harness.config import Config, DeviceConfig
+from harness.contracts.redaction import fingerprint
 from harness.lab.push._apns import ApnsService
 from harness.lab.push._fcm import FcmService
 from harness.lab.push._http import HttpServer, Request, Response
 from harness.lab.push._keys import LabCredentials, lab_credentials
 from harness.lab.push._targets import TargetRegistry, android_target, iphone_target
 from harness.lab.push._tokens import token_for
-from harness.push._redact import fingerprint
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice

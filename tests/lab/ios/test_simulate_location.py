@@ -9,11 +9,11 @@ import struct
 import pytest
 
 from harness.config import AppConfig, TaskConfig
+from harness.contracts.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
 from harness.lab.clock import ManualClock
 from harness.lab.ios import IPhoneIdentity, VirtualIPhone
 from harness.lab.ios.os import IOSModel, attach_system, bundle_for
 from harness.lab.ios.simulate_location import Command, SimulateLocationDecoder, SimulateLocationError
-from harness.logs.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
 
 
 def start(lat: str, lng: str) -> bytes:

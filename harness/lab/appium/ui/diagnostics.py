@@ -8,10 +8,11 @@ has other fields, a detail line of ``key=value`` pairs quoted like the probe lin
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from harness.contracts.ring import parse_ring  # the file the screen reads is the app contract's
 
 __all__ = ["REFRESH_LABEL", "TITLE", "DiagnosticRow", "diagnostic_rows", "parse_ring"]
 
@@ -36,19 +37,6 @@ class DiagnosticRow:
     @property
     def head(self) -> str:
         return f"{self.time}  {self.event}  {self.task}{'' if self.run == '' else f' #{self.run}'}"
-
-
-def parse_ring(data: bytes) -> list[dict[str, object]]:
-    """The ring buffer's events (one JSON object per line; other lines are skipped, as the probe does)."""
-    out: list[dict[str, object]] = []
-    for line in data.decode("utf-8", "replace").splitlines():
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            out.append(item)
-    return out
 
 
 def diagnostic_rows(events: list[dict[str, object]]) -> list[DiagnosticRow]:

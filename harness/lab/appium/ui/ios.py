@@ -16,13 +16,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from harness.contracts.ring import RING_BUFFER_FILE
 from harness.lab.appium._actions import Gesture
 from harness.lab.appium.ui import ios_texts as t
 from harness.lab.appium.ui.base import hit, run_tap
 from harness.lab.appium.ui.diagnostics import REFRESH_LABEL, TITLE, diagnostic_rows, parse_ring
 from harness.lab.appium.ui.ios_cmds import IOSCommands
 from harness.lab.appium.ui.tree import Node, Rect, ios_node
-from harness.logs.probe import RING_BUFFER_FILE
 
 if TYPE_CHECKING:
     from harness.config import AppConfig

@@ -25,12 +25,12 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from harness.config import AppConfig, TaskConfig
+from harness.contracts.geofence import GEOFENCE_ARGUMENT, region
 from harness.lab.ios.contracts import RUN_TASK_ARGUMENT
 from harness.lab.ios.os import texts
 from harness.lab.ios.os.probe import RN_CATEGORY, RN_SUBSYSTEM, Container, Probe
 from harness.lab.ios.os.runs import Runner, Window
 from harness.lab.ios.os.scheduler import TaskRequest
-from harness.logs.geofence import GEOFENCE_ARGUMENT, region
 
 if TYPE_CHECKING:
     from harness.lab.ios.os.processes import AppProcess

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from harness.lab.ios.os import texts
 from harness.lab.ios.os.processes import emit
-from harness.logs.geofence import LIMITS, Region
+from harness.contracts.geofence import DOCUMENTED_LIMITS, Region
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["AUTHORIZATIONS", "CROSSING_DWELL_S", "GEOFENCE_LIMIT", "LocationService"]
 
 AUTHORIZATIONS = ("not_determined", "when_in_use", "always", "denied")
-GEOFENCE_LIMIT = LIMITS["ios"]
+GEOFENCE_LIMIT = DOCUMENTED_LIMITS["ios"].regions
 CROSSING_DWELL_S = 20.0
 
 

@@ -1,26 +1,24 @@
 """The app's data container and the probe (docs/probe-line.md) the app's JS runs.
 
-The probe line is the Android lab's (``format_probe_line``): one ``BgProbe v1`` line per event, written
+The probe line is the app contract's (``harness.contracts.probe``): one ``BgProbe v1`` line per event, written
 with ``console.log``. On iOS React Native hands it to ``os_log_with_type(…, "%{public}s", …)`` on
 ``os_log_create("com.facebook.react.log", "javascript")`` at ``OS_LOG_TYPE_INFO`` (React/Base/RCTLog.mm
 ``RCTDefaultLogFunction``, ``RCTLogTypeForLogLevel``): an Info line from the app's own process with that
-subsystem and category. The ring buffer ``Documents/bgprobe.jsonl`` keeps the last ``RING_SIZE`` events;
-the run counter is derived from it, so it survives process death.
+subsystem and category. The ring buffer ``Documents/bgprobe.jsonl`` (``harness.contracts.ring``) keeps the last
+``RING_SIZE`` events; the run counter is derived from it, so it survives process death.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
-from harness.lab.android.os.apps import format_probe_line
+from harness.contracts.probe import format_probe_line
+from harness.contracts.ring import RING_SIZE, parse_ring, ring_line, ring_path
 from harness.lab.ios.contracts import ContainerFile
-from harness.logs.probe import RING_BUFFER_FILE
 
 __all__ = ["RING_PATH", "RING_SIZE", "Container", "Probe"]
 
-RING_SIZE = 200  # as the Android probe
-RING_PATH = f"Documents/{RING_BUFFER_FILE}"
+RING_PATH = ring_path("ios")
 _DIRECTORIES = ("Documents/", "Library/", "Library/Caches/", "Library/Preferences/", "tmp/")
 RN_SUBSYSTEM, RN_CATEGORY = "com.facebook.react.log", "javascript"
 
@@ -61,15 +59,8 @@ class Probe:
         data = self.container.read(RING_PATH) or b""
         if data is self._data:
             return
-        self._data, self._lines, self._events, self._max_run = data, [], [], {}
-        for line in data.decode(errors="replace").splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                self._lines.append(line)
-                self._events.append(item)
+        self._events = parse_ring(data)
+        self._data, self._lines, self._max_run = data, [ring_line(item) for item in self._events], {}
 
     def events(self) -> list[dict[str, object]]:
         self._load()
@@ -88,7 +79,7 @@ class Probe:
         self._load()
         now = self.now()
         item: dict[str, object] = {"event": event, **fields, "time": round(now * 1000)}
-        self._lines = [*self._lines, json.dumps(item, separators=(",", ":"), ensure_ascii=False)][-RING_SIZE:]
+        self._lines = [*self._lines, ring_line(item)][-RING_SIZE:]
         dropped = self._events[: max(0, len(self._events) + 1 - RING_SIZE)]
         self._events = [*self._events, item][-RING_SIZE:]
         task = str(item.get("task"))

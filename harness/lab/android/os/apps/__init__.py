@@ -19,7 +19,7 @@ Public API (for tests and the UI/Appium layer), all taking the device:
 - ``trigger_geofence(dev, region)``: Play services reports a transition for ``<task>-<n>`` (a shortcut:
   over the wire the phone crosses a region when a mock provider's fix lands in it, ``cmd location
   providers set-test-provider-location``; a debug build registers as many regions as the launch extra
-  ``--ei bgprobe-geofence-regions N`` of ``am start`` says, ``harness.logs.geofence``).
+  ``--ei bgprobe-geofence-regions N`` of ``am start`` says, ``harness.contracts.geofence``).
 - ``deliver_fcm(dev, package, data, high=…)``: an FCM data message reached the phone (the lab's push
   gateway calls it): Play services broadcasts it unless the app is force-stopped or Doze holds a
   normal-priority one; the app logs ``wake reason=push``, reports to the collector and runs its
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from harness.lab.android.os.apps._app import CourierApp
 from harness.lab.android.os.apps._geofencer import Geofencer
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer
-from harness.lab.android.os.apps._probe import Probe, format_probe_line
+from harness.lab.android.os.apps._probe import Probe
 from harness.lab.android.os.apps._push import deliver_fcm
 from harness.lab.android.os.apps._workmanager import WM_NAMESPACE, WorkManager, WorkSpec
 
@@ -52,7 +52,6 @@ __all__ = [
     "WorkSpec",
     "app_of",
     "deliver_fcm",
-    "format_probe_line",
     "grant_background_location",
     "install",
     "set_geofence_regions",

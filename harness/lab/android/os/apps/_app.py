@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from harness.config import AppConfig, TaskConfig
+from harness.contracts.geofence import GEOFENCE_EXTRA
 from harness.lab.android.os.activity import BOOT_COMPLETED, ActivityManager, Intent, manager, register_receiver
 from harness.lab.android.os.apps._expo import (
     BG_TASK_WORK,
@@ -32,7 +33,6 @@ from harness.lab.android.os.apps._push import PushReceiver
 from harness.lab.android.os.apps._workmanager import SYSTEM_JOB_SERVICE, Constraints, WorkManager, WorkSpec
 from harness.lab.android.os.contracts import JobInfo, JobModel
 from harness.lab.clock import Timer
-from harness.logs.geofence import GEOFENCE_EXTRA
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
@@ -178,7 +178,7 @@ class CourierApp:
 
     def _start_js(self) -> None:
         """The JS bundle's top level: defineTask + register calls for each configured task. A debug build
-        reads the probe's geofence input from its launch arguments first (``harness.logs.geofence``)."""
+        reads the probe's geofence input from its launch arguments first (``harness.contracts.geofence``)."""
         extras, self._launch_extras = self._launch_extras, {}
         count = extras.get(GEOFENCE_EXTRA, "")
         if self.cfg.debuggable and count.isdigit():

@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from harness.logs.geofence import LIMITS, Region
+from harness.contracts.geofence import DOCUMENTED_LIMITS, Region
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
 __all__ = ["BACKGROUND_LATENCY_S", "FOREGROUND_LATENCY_S", "GEOFENCE_LIMIT", "Geofencer"]
 
-GEOFENCE_LIMIT = LIMITS["android"]
+GEOFENCE_LIMIT = DOCUMENTED_LIMITS["android"].regions
 FOREGROUND_LATENCY_S = 5.0
 BACKGROUND_LATENCY_S = 120.0
 GMS_PID = 2330  # com.google.android.gms.persistent in the lab's process table

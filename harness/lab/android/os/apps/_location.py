@@ -9,15 +9,15 @@ TaskBroadcastReceiver and is run through a TaskJobService job (LocationTaskConsu
 
 Geofencing (GeofencingTaskConsumer.kt): regions go to Play services' ``addGeofences`` (``_geofencer.py``:
 100 per app, the whole request fails beyond that, transitions from the fused provider's fixes). The
-regions are the probe's test layout (``harness.logs.geofence``), as many as the launch extra asked for.
+regions are the probe's test layout (``harness.contracts.geofence``), as many as the launch extra asked for.
 """
 
 from __future__ import annotations
 
 from harness.config import TaskConfig
+from harness.contracts.geofence import region
 from harness.lab.android.os.apps._expo import Consumer, TaskService, fire_task_intent
 from harness.lab.android.os.apps._geofencer import GEOFENCE_LIMIT
-from harness.logs.geofence import region
 
 __all__ = [
     "BACKGROUND",

@@ -1,33 +1,19 @@
 """The probe the app's JS runs (docs/probe-line.md): one ``BgProbe v1`` line per event plus a ring buffer.
 
 ``console.log`` in React Native reaches logcat as ``I ReactNativeJS: <text>`` from the JS thread.
-The ring buffer ``files/bgprobe.jsonl`` keeps the last 200 events, one JSON object per line with the
+The ring buffer ``files/bgprobe.jsonl`` keeps the last ``RING_SIZE`` events, one JSON object per line with the
 same keys plus ``event`` and ``time`` (ms since 1970); the ``run`` counter is derived from it, so it
-survives process death and restarts when the app's data is cleared.
+survives process death and restarts when the app's data is cleared. The line and the file are the app
+contracts the harness reads (``harness.contracts.probe``, ``harness.contracts.ring``).
 """
 
 from __future__ import annotations
 
-import json
-import re
-
+from harness.contracts.probe import format_probe_line
+from harness.contracts.ring import RING_SIZE, parse_ring, ring_line, ring_path
 from harness.lab.android.os.apps._host import AppHost
 
-__all__ = ["RING_SIZE", "Probe", "format_probe_line"]
-
-RING_SIZE = 200
-_BARE = re.compile(r'^[^\s="\\]+$')
-
-
-def _value(value: object) -> str:
-    text = str(value)
-    if _BARE.fullmatch(text):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def format_probe_line(event: str, fields: dict[str, object]) -> str:
-    return " ".join(["BgProbe v1", event, *(f"{k}={_value(v)}" for k, v in fields.items())])
+__all__ = ["Probe"]
 
 
 class Probe:
@@ -36,21 +22,13 @@ class Probe:
 
     @property
     def path(self) -> str:
-        return f"/data/user/0/{self.host.package}/files/bgprobe.jsonl"
+        return f"/data/user/0/{self.host.package}/{ring_path('android')}"
 
     def events(self) -> list[dict[str, object]]:
         fs = self.host.dev.fs
         if fs.get(self.path) is None:
             return []
-        out: list[dict[str, object]] = []
-        for line in fs.read(self.path).decode(errors="replace").splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict):
-                out.append(item)
-        return out
+        return parse_ring(fs.read(self.path))
 
     def next_run(self, task: str) -> int:
         runs = [int(str(e.get("run", 0))) for e in self.events() if e.get("task") == task and "run" in e]
@@ -65,7 +43,6 @@ class Probe:
         directory = self.path.rsplit("/", 1)[0]
         if fs.get(directory) is None:
             fs.mkdirs(directory, uid=self.host.uid)
-        lines = [json.dumps(e, separators=(",", ":")) for e in self.events()]
-        lines.append(json.dumps(item, separators=(",", ":")))
+        lines = [ring_line(e) for e in [*self.events(), item]]
         data = "".join(line + "\n" for line in lines[-RING_SIZE:]).encode()
         fs.write(self.path, data, mode=0o600, uid=self.host.uid)

@@ -1,4 +1,4 @@
-"""The probe's geofence test input, the regions' layout, and the rejection lines: shared by drivers and lab.
+"""The probe's geofence test input and the regions' layout, and the platforms' documented region limits.
 
 A debug build of the app under test registers ``count`` synthetic regions for its geofence task when the
 harness asks at launch, the way the probe's run-task trigger works (docs/probe-line.md):
@@ -16,31 +16,26 @@ centre to cross into it, and to ``AWAY`` to leave. The layout is this project's 
 the probe package (``probe/``) does not register the regions itself yet: the app's debug code does, from
 these constants.
 
-What a refused registration leaves in the log (``REJECTION``), per platform:
-
-- Android: Play services' geofencer refuses the whole ``addGeofences`` request beyond 100 geofences per app
-  with ``GEOFENCE_TOO_MANY_GEOFENCES`` (status 1001, GeofenceStatusCodes); expo-location registers no
-  failure listener, so only Play services' own line shows it [unverified: the line's wording is not known;
-  the status name is what it is matched on].
-- iOS: CoreLocation hands ``monitoringDidFailForRegion:withError:`` a ``kCLErrorDomain`` error 5
-  (``kCLErrorRegionMonitoringFailure``) for each region past 20 per app [unverified: no capture of the line;
-  the NSError's ``%@`` form is matched on].
+How many regions one app may monitor is the platforms' documented limit (``DOCUMENTED_LIMITS``), written
+here once as data with the documentation's words and address; the lab models it and the scenarios assert
+against it (scenarios/test_geofencing.py).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "AWAY",
+    "DOCUMENTED_LIMITS",
     "GEOFENCE_ARGUMENT",
     "GEOFENCE_EXTRA",
-    "LIMITS",
     "ORIGIN",
     "RADIUS_M",
-    "REJECTION",
     "Region",
+    "RegionLimit",
     "distance_m",
     "region",
     "region_center",
@@ -56,9 +51,38 @@ GRID_COLUMNS = 10
 OUTSIDE_DEG = 0.05
 RADIUS_M = 150.0
 AWAY = (ORIGIN[0] - OUTSIDE_DEG, ORIGIN[1])
-# Regions one app may register: Play services' per-app geofence limit, CoreLocation's per-app region limit.
-LIMITS = {"android": 100, "ios": 20}
-REJECTION = {"android": "GEOFENCE_TOO_MANY_GEOFENCES", "ios": "kCLErrorDomain Code=5"}
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLimit:
+    """A platform's documented limit on the regions one app monitors, and what a registration past it does."""
+
+    platform: Literal["android", "ios"]
+    regions: int  # per app (Android: per app and device user)
+    past_limit: Literal["request", "region"]  # refused: the whole request that crosses it, or each region past it
+    rejection: str  # what the refusal leaves in the phone's log, matched on
+    source: str  # the documentation page the number is from
+    quote: str  # its words
+
+
+DOCUMENTED_LIMITS: dict[str, RegionLimit] = {
+    # Play services refuses the whole addGeofences request that would pass the limit, with status 1001
+    # (GeofenceStatusCodes.GEOFENCE_TOO_MANY_GEOFENCES, "Your app has registered more than 100 geofences").
+    # expo-location registers no failure listener, so only Play services' own line shows it [unverified: the
+    # line's wording is not known; the status name is what it is matched on].
+    "android": RegionLimit(
+        "android", 100, "request", "GEOFENCE_TOO_MANY_GEOFENCES",
+        "https://developer.android.com/develop/sensors-and-location/location/geofencing",
+        "You can have multiple active geofences, with a limit of 100 per app, per device user."),
+    # Core Location monitors the first 20 and hands monitoringDidFailForRegion:withError: a kCLErrorDomain
+    # error 5 (CLError.Code.regionMonitoringFailure) for each region past them [unverified: no capture of the
+    # line; the NSError's %@ form is matched on].
+    "ios": RegionLimit(
+        "ios", 20, "region", "kCLErrorDomain Code=5",
+        "https://developer.apple.com/documentation/corelocation/monitoring-the-user-s-proximity-to-geographic-regions",
+        "Core Location limits to 20 the number of regions that may be simultaneously monitored by a single app."),
+}
+
 _EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG)
 
 
