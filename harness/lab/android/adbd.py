@@ -16,19 +16,26 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 
+from harness.lab.android import devtools
 from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, ProtocolError, encode
 from harness.lab.android.device import AndroidDevice
 from harness.lab.android.reverse import ReverseTable, reverse_service, wait_open
 from harness.lab.android.services import RebootRequest, open_service
+from harness.lab.android.sockets import PhoneSockets
 from harness.lab.android.streams import Stream
 
 __all__ = ["FEATURES", "AdbdServer"]
 
 log = logging.getLogger("harness.lab.adbd")
 
-# Only what this adbd implements; the adb server uses the intersection with its own list.
-FEATURES = ("shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "fixed_push_symlink_timestamp",
-            "remount_shell")
+# adbd's supported_features() (packages/modules/adb/transport.cpp, Android 14/15), in its order, minus what
+# this adbd does not implement: track_app (the app-tracking proto service), sendrecv_v2_brotli / _lz4 / _zstd
+# (compressed sync; without them a client sends sendrecv_v2 uncompressed), openscreen_mdns,
+# devicetracker_proto_format, devraw, app_info, server_status, track_mdns (host-side or unmodelled
+# services) and delayed_ack (burst-mode flow control: the device always offers it, a host only with
+# ADB_BURST_MODE; this adbd keeps one WRTE in flight). The adb server uses the intersection with its list.
+FEATURES = ("shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "abb", "fixed_push_symlink_timestamp",
+            "abb_exec", "remount_shell", "sendrecv_v2", "sendrecv_v2_dry_run_send")
 
 
 class _Connection:
@@ -105,10 +112,14 @@ class _Connection:
         self._next_id += 1
         stream = Stream(local_id, remote_id, self.max_payload, self.transmit)
         runner: Callable[[], Awaitable[None]] | None
-        if service.startswith("reverse:") and self.dev.booted:
+        if not self.dev.booted:
+            runner = None
+        elif service.startswith("reverse:"):
             runner = reverse_service(self.server.reverse, self, service[len("reverse:"):], stream)
+        elif service.startswith(("tcp:", "local")):
+            runner = self.server.sockets.connector(service, stream)
         else:
-            runner = open_service(self.dev, service, stream) if self.dev.booted else None
+            runner = open_service(self.dev, service, stream)
         if runner is None:
             log.info("[%s] refusing service %r", self.dev.name, service)
             self.transmit(Message(Command.CLSE, 0, remote_id))
@@ -205,6 +216,8 @@ class AdbdServer:
         self._reboot_task: asyncio.Task[None] | None = None
         self.fds = itertools.count(19)
         self.reverse = ReverseTable()
+        self.sockets = PhoneSockets(self.reverse)
+        self.sockets.listen(devtools.SOCKET, devtools.serve_devtools)  # Chrome, installed on every lab phone
         dev.adb_reverse = self.reverse  # type: ignore[attr-defined]  # the OS model reaches it via reverse_of(dev)
 
     def banner(self) -> str:

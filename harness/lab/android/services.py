@@ -1,4 +1,5 @@
-"""adbd's services on one stream: ``shell:`` (raw and v2), ``exec:``, ``sync:``, ``reboot:``, ``root:``.
+"""adbd's services on one stream: ``shell:`` (raw and v2), ``exec:``, ``abb:``/``abb_exec:``, ``sync:``,
+``reboot:``, ``root:``.
 
 Shell protocol v2 frames each chunk as ``id (1 byte) + length (u32 LE) + data``: 0 stdin, 1 stdout,
 2 stderr, 3 exit (one byte), 4 close stdin, 5 window size (adb/shell_protocol.h). Without v2 the
@@ -12,6 +13,7 @@ import struct
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from harness.lab.android.abb import abb_command
 from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
 from harness.lab.android.streams import Stream
 from harness.lab.android.sync import serve_sync
@@ -25,6 +27,7 @@ ID_STDIN, ID_STDOUT, ID_STDERR, ID_EXIT, ID_CLOSE_STDIN, ID_WINDOW = range(6)
 _PACKET = struct.Struct("<BI")
 
 Service = Callable[[], Awaitable[None]]
+Body = Callable[[Invocation], Awaitable[int]]  # what runs on the stream: a script, an interactive shell, abb
 
 
 class RebootRequest(Exception):
@@ -45,11 +48,17 @@ def open_service(dev: AndroidDevice, service: str, stream: Stream) -> Service | 
     """The coroutine that serves ``service`` on ``stream``, or None for an unknown service."""
     if service.startswith("shell"):
         args, command = _parse_shell(service)
-        if "v2" in args:
-            return lambda: _shell_v2(dev, stream, command, pty="pty" in args or (not command and "raw" not in args))
-        return lambda: _shell_raw(dev, stream, command, pty="pty" in args or (not command and "raw" not in args))
+        pty = "pty" in args or (not command and "raw" not in args)
+        body = _script(command) if command else _interactive_body(dev, echo=pty)
+        serve = _serve_v2 if "v2" in args else _serve_raw
+        return lambda: serve(dev, stream, body, pty)
     if service.startswith("exec:"):
-        return lambda: _shell_raw(dev, stream, service[len("exec:"):], pty=False)
+        return lambda: _serve_raw(dev, stream, _script(service[len("exec:"):]), False)
+    if service.startswith(("abb:", "abb_exec:")):
+        kind, _, rest = service.partition(":")
+        argv = rest.split("\0")
+        serve = _serve_v2 if kind == "abb" else _serve_raw
+        return lambda: serve(dev, stream, lambda inv: abb_command(inv, argv), False)
     if service.startswith("sync:"):
         return lambda: serve_sync(dev, stream)
     if service.startswith("reboot:"):
@@ -96,15 +105,19 @@ async def _pump_stdin(stream: Stream, stdin: Input, v2: bool) -> None:
     stdin.close()
 
 
-async def _run(dev: AndroidDevice, stream: Stream, command: str, stdout: Output, stderr: Output,
-               v2: bool, pty: bool) -> int:
+def _script(command: str) -> Body:
+    return lambda inv: run_script(command, inv)
+
+
+def _interactive_body(dev: AndroidDevice, echo: bool) -> Body:
+    return lambda inv: _interactive(dev, inv, inv.stdin, echo=echo)
+
+
+async def _run(dev: AndroidDevice, stream: Stream, body: Body, stdout: Output, stderr: Output, v2: bool) -> int:
     stdin = Input()
     feeder = asyncio.ensure_future(_pump_stdin(stream, stdin, v2))
     try:
-        inv = _invocation(dev, stdout, stderr, stdin)
-        if command:
-            return await run_script(command, inv)
-        return await _interactive(dev, inv, stdin, echo=pty)
+        return await body(_invocation(dev, stdout, stderr, stdin))
     finally:
         feeder.cancel()
 
@@ -115,18 +128,18 @@ def _crlf(sink: Callable[[bytes], None], pty: bool) -> Callable[[bytes], None]:
     return lambda data: sink(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
 
 
-async def _shell_raw(dev: AndroidDevice, stream: Stream, command: str, pty: bool) -> None:
+async def _serve_raw(dev: AndroidDevice, stream: Stream, body: Body, pty: bool) -> None:
     out = Output(_crlf(stream.send, pty))
-    await _run(dev, stream, command, out, out, v2=False, pty=pty)
+    await _run(dev, stream, body, out, out, v2=False)
 
 
-async def _shell_v2(dev: AndroidDevice, stream: Stream, command: str, pty: bool) -> None:
+async def _serve_v2(dev: AndroidDevice, stream: Stream, body: Body, pty: bool) -> None:
     def packet(ident: int) -> Callable[[bytes], None]:
         return lambda data: stream.send(_PACKET.pack(ident, len(data)) + data)
 
     stdout = Output(_crlf(packet(ID_STDOUT), pty))
     stderr = Output(_crlf(packet(ID_STDERR), pty))
-    status = await _run(dev, stream, command, stdout, stderr, v2=True, pty=pty)
+    status = await _run(dev, stream, body, stdout, stderr, v2=True)
     stream.send(_PACKET.pack(ID_EXIT, 1) + bytes([status & 0xFF]))
 
 

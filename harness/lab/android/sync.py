@@ -1,7 +1,10 @@
 """The ``sync:`` service (adb push/pull/ls/stat) on the virtual file system.
 
 Requests are a 4-byte id plus a little-endian 32-bit length and payload (system/core/adb/
-file_sync_protocol.h). Supported: STAT, STA2/LST2 (stat_v2), LIST, LIS2 (ls_v2), SEND, RECV, QUIT.
+file_sync_protocol.h). Supported: STAT, STA2/LST2 (stat_v2), LIST, LIS2 (ls_v2), SEND, RECV, QUIT, and
+sendrecv_v2's SND2/RCV2, whose request is followed by a setup message (``send_v2_setup``: id, mode, flags;
+``recv_v2_setup``: id, flags). Flags: none, or kSyncFlagDryRun (0x80000000, sendrecv_v2_dry_run_send: the data
+is read and dropped); the brotli/LZ4/Zstd flags are refused, as this adbd does not offer those features.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ __all__ = ["serve_sync"]
 SYNC_DATA_MAX = 64 * 1024
 ENOENT = 2
 _ID_STRUCT = struct.Struct("<4sI")
+_SEND_V2_SETUP = struct.Struct("<4sII")
+_FLAG_DRY_RUN = 0x8000_0000
 _STAT_V1 = struct.Struct("<4sIII")
 _STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")
 _DENT_V1 = struct.Struct("<4sIIII")
@@ -63,9 +68,14 @@ async def _handle(dev: AndroidDevice, stream: Stream, ident: bytes, path: str) -
     elif ident in (b"LIST", b"LIS2"):
         _list(dev, stream, path, v2=ident == b"LIS2")
     elif ident == b"SEND":
-        return await _receive_file(dev, stream, path)
+        target, _, mode_text = path.rpartition(",")
+        return await _receive_file(dev, stream, target, int(mode_text) if mode_text.isdigit() else 0o644, False)
+    elif ident == b"SND2":
+        return await _send_v2(dev, stream, path)
     elif ident == b"RECV":
         _send_file(dev, stream, path)
+    elif ident == b"RCV2":
+        return await _recv_v2(dev, stream, path)
     else:
         _fail(stream, f"unknown sync request {ident!r}")
         return False
@@ -89,9 +99,24 @@ def _list(dev: AndroidDevice, stream: Stream, path: str, v2: bool) -> None:
     stream.send(done)
 
 
-async def _receive_file(dev: AndroidDevice, stream: Stream, spec: str) -> bool:
-    path, _, mode_text = spec.rpartition(",")
-    mode = int(mode_text) if mode_text.isdigit() else 0o644
+async def _send_v2(dev: AndroidDevice, stream: Stream, path: str) -> bool:
+    ident, mode, flags = _SEND_V2_SETUP.unpack(await stream.read_exactly(_SEND_V2_SETUP.size))
+    if ident != b"SND2" or flags & ~_FLAG_DRY_RUN:
+        _fail(stream, f"unsupported send_v2 setup: id {ident!r}, flags {flags:#x}")
+        return False
+    return await _receive_file(dev, stream, path, mode, dry_run=bool(flags & _FLAG_DRY_RUN))
+
+
+async def _recv_v2(dev: AndroidDevice, stream: Stream, path: str) -> bool:
+    ident, flags = _ID_STRUCT.unpack(await stream.read_exactly(_ID_STRUCT.size))
+    if ident != b"RCV2" or flags:
+        _fail(stream, f"unsupported recv_v2 setup: id {ident!r}, flags {flags:#x}")
+        return False
+    _send_file(dev, stream, path)
+    return True
+
+
+async def _receive_file(dev: AndroidDevice, stream: Stream, path: str, mode: int, dry_run: bool) -> bool:
     chunks: list[bytes] = []
     while True:
         ident, value = _ID_STRUCT.unpack(await stream.read_exactly(8))
@@ -102,6 +127,9 @@ async def _receive_file(dev: AndroidDevice, stream: Stream, spec: str) -> bool:
         else:
             _fail(stream, f"invalid data message {ident!r}")
             return False
+    if dry_run:
+        stream.send(_ID_STRUCT.pack(b"OKAY", 0))
+        return True
     if st.S_ISLNK(mode):
         _fail(stream, "symlinks are not supported on this device")
         return True
