@@ -2,8 +2,8 @@
 
 The lines that only *explain* an ActivityManager kill live in ``oem_signatures`` (one table per OEM); these
 are the OEM daemons that act on their own: Samsung's Chimera kills a process itself and FreecessController
-freezes one, OnePlus' OPBF and ColorOS' hans freeze through cgroups. Each pattern names the capture in
-tests/logs/field/ (or the reference) that shows its wording.
+freezes one, OnePlus' OPBF and ColorOS' hans freeze through cgroups, Huawei's ash freezes an app it moves to
+hibernation. Each pattern names the capture in tests/logs/field/ (or the reference) that shows its wording.
 """
 
 from __future__ import annotations
@@ -107,7 +107,24 @@ def _death(b: EventBuilder, ln: LogLine, line_no: int, raw: str, pid: int, packa
     b.emit("process_died", ln, line_no, raw, package=package, pid=pid, extra={"source": ln.tag or ""})
 
 
+# Huawei PowerGenie's ash (app standby hibernation): "<pkg> { doze duration=6026 UptimeDuration=6026 } transition to:
+# hibernation reason:" (field a108, P20 lite). Its hibernation action freezes the app's processes
+# (AppActionHibernation.freezeAppProcess in the decompiled PowerGenie); moves to other states (doze, field a039)
+# are not freezes.
+_ASH_HIBERNATION = re.compile(r"^([A-Za-z][\w.]*) \{ \w+ duration=\d+ UptimeDuration=\d+ \} "
+                              r"transition to: hibernation\b(?: reason:(.*))?")
+
+
+def _ash(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _ASH_HIBERNATION.match(row)
+    if m is not None:
+        reason = (m.group(2) or "").strip() or "hibernation"
+        b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=reason, killer="huawei",
+               extra={"source": ln.tag or ""})
+
+
 BY_TAG: dict[str, tuple[_Handler, ...]] = {
+    "ash": (_ash,),
     "PowerKeeper.Event": (_powerkeeper_event,),
     "libPowerHal": (_powerhal,),
     "OPBF": (_opbf,),

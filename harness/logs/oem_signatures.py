@@ -51,6 +51,12 @@ HUAWEI: tuple[Signature, ...] = (
     Signature("huawei", reason=_r(r"\b(?:HwPFW|PFW\.\w+|PowerGenie)\b"), source="reference §7 (DKMA huawei/dev.md)"),
     Signature("huawei", tag=_r(r"^(?:PFW\.|HwPFW|PowerGenie|HwPowerGenie)"), text=_KILL_WORDS, emits=True,
               source="reference §7 (DKMA huawei/dev.md)"),
+    # PowerGenie's AppManager.forceStopApp logs "Force stop:<pkg> Reason:<why>" ("Screen Off Clean", "Thermal Clean",
+    # "Extreme Clean", "gms wakelock") and then calls forceStopPackageAsUser, so AMS's "Force stopping … from pid
+    # <powergenie>" follows. The tag alone is too common to trust; the wording is the decompiled app's
+    # (com.huawei.powergenie …/AppManager.java), not a capture [unverified].
+    Signature("huawei", tag=_r(r"^AppManager$"), text=_r(r"^Force stop:[A-Za-z][\w.]* Reason:\S"), emits=True,
+              source="unverified (PowerGenie AppManager.forceStopApp, decompiled)"),
 )
 VIVO: tuple[Signature, ...] = ()
 LENOVO: tuple[Signature, ...] = (

@@ -3,7 +3,11 @@
 Values follow the real devices' ``getprop`` output (manufacturer/brand/model/device/product names,
 fingerprint layout ``brand/product/device:release/id/incremental:type/tags``) and each skin's
 version properties: MIUI/HyperOS (``ro.miui.ui.version.*``, ``ro.mi.os.version.*``), ColorOS
-(``ro.build.version.oplusrom``), One UI (``ro.build.version.oneui``, e.g. 60100 for 6.1).
+(``ro.build.version.oplusrom``), One UI (``ro.build.version.oneui``, e.g. 60100 for 6.1), EMUI / HarmonyOS
+(``ro.build.version.emui``; ``hw_sc.build.platform.version`` is the HarmonyOS version apps read to tell
+HarmonyOS from EMUI, as in dcloud's ``HarmonyUtils.getHarmonyVersion``). HarmonyOS 2-4 phones run Android apps on
+an Android base and report that base's release and SDK (HarmonyOS 4: Android 12, SDK 31); Huawei's build id is
+``HUAWEI<model>`` rather than an AOSP tag [unverified: the exact HarmonyOS 4 values were not found in a capture].
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from dataclasses import dataclass
 
 __all__ = ["MODELS", "ModelInfo", "props_for"]
 
-_SDK = {"13": 33, "14": 34, "15": 35}
-_BUILD_ID = {"13": "TQ3A.230901.001", "14": "UQ1A.240205.004", "15": "AP4A.250205.002"}
-_PATCH = {"13": "2023-09-01", "14": "2024-02-05", "15": "2025-02-05"}
+_SDK = {"12": 31, "13": 33, "14": 34, "15": 35}
+_BUILD_ID = {"12": "SQ3A.220705.004", "13": "TQ3A.230901.001", "14": "UQ1A.240205.004", "15": "AP4A.250205.002"}
+_PATCH = {"12": "2023-11-01", "13": "2023-09-01", "14": "2024-02-05", "15": "2025-02-05"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,7 @@ class ModelInfo:
     skin_props: tuple[tuple[str, str], ...] = ()
     hardware: str = "qcom"
     battery_mah: int = 4500
+    build_id: str = ""  # a vendor's own ro.build.id (Huawei); empty: the AOSP tag of the release
 
 
 MODELS: dict[str, ModelInfo] = {
@@ -50,6 +55,11 @@ MODELS: dict[str, ModelInfo] = {
         (("ro.build.version.oneui", "60100"), ("ro.build.PDA", "S911BXXU3BXB4"),
          ("ro.config.knox", "v40"), ("ro.product.first_api_level", "33")),
         hardware="qcom", battery_mah=3900),
+    "LNA-AL00": ModelInfo(
+        "HUAWEI", "HUAWEI", "LNA-AL00", "HWLNA", "LNA-AL00", "4.0.0.126C00E126R2P1",
+        (("ro.build.version.emui", "EmotionUI_14.0.0"), ("hw_sc.build.platform.version", "4.0.0"),
+         ("ro.product.first_api_level", "31")),
+        hardware="qcom", battery_mah=4815, build_id="HUAWEILNA-AL00"),
 }
 
 
@@ -58,7 +68,7 @@ def props_for(model: str, os_version: str, serial: str) -> dict[str, str]:
     info = MODELS.get(model) or ModelInfo("Google", "google", model, "generic", "generic", "1000000")
     release = os_version.split(".", maxsplit=1)[0]
     sdk = _SDK.get(release, 34)
-    build_id = _BUILD_ID.get(release, "UQ1A.240205.004")
+    build_id = info.build_id or _BUILD_ID.get(release, "UQ1A.240205.004")
     fingerprint = f"{info.brand}/{info.product}/{info.device}:{release}/{build_id}/{info.incremental}:user/release-keys"
     props = {
         "ro.product.manufacturer": info.manufacturer,

@@ -2,9 +2,9 @@
 
 Chosen by ``dev.ident.profile`` (devices.toml ``oem`` or ``oem_profile``): ``google`` (stock only),
 ``xiaomi`` (MIUI/HyperOS recents clean-up and screen-off clean-up), ``oppo`` (ColorOS hans freezer and
-athena killer), ``samsung`` (Sleeping apps, MARs, FreecessController). Initial settings come from the
-device's devices.toml ``settings`` table; every switch is a ``settings put`` key (docs/oem-profiles.md).
-Randomness (kill delays) comes from ``dev.rng``, seeded by devices.toml.
+athena killer), ``samsung`` (Sleeping apps, MARs, FreecessController), ``huawei`` (PowerGenie's screen-off
+clean-up). Initial settings come from the device's devices.toml ``settings`` table; every switch is a
+``settings put`` key (docs/oem-profiles.md). Randomness (kill delays) comes from ``dev.rng``, seeded by devices.toml.
 
 Public API: ``profile_of(dev)`` (the installed ``OemProfile``), ``connect_parts(dev)`` (re-subscribe
 to parts installed later, e.g. ``dev.power``). Recents swipes go through
@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.oem._base import OemProfile, apply_initial_settings
+from harness.lab.android.os.oem._huawei import HuaweiProfile
 from harness.lab.android.os.oem._oppo import OppoProfile
 from harness.lab.android.os.oem._samsung import SamsungProfile
 from harness.lab.android.os.oem._xiaomi import XiaomiProfile
@@ -23,11 +24,12 @@ from harness.lab.android.os.oem._xiaomi import XiaomiProfile
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
-__all__ = ["PROFILES", "OemProfile", "OppoProfile", "SamsungProfile", "XiaomiProfile", "connect_parts", "install",
-           "profile_of"]
+__all__ = ["PROFILES", "HuaweiProfile", "OemProfile", "OppoProfile", "SamsungProfile", "XiaomiProfile", "connect_parts",
+           "install", "profile_of"]
 
 PROFILES: dict[str, type[OemProfile]] = {
     "google": OemProfile, "xiaomi": XiaomiProfile, "oppo": OppoProfile, "samsung": SamsungProfile,
+    "huawei": HuaweiProfile,
 }
 
 
