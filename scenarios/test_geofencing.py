@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
+
 from harness.android import AndroidDriver
 from harness.contracts.geofence import DOCUMENTED_LIMITS, RegionLimit
 from harness.errors import UiError
@@ -36,6 +38,9 @@ ROLE = "geofence"  # the role in devices.toml [[app.task]] (docs/adopting.md)
 # harness's own location call (``Expect.ack_s``).
 ANDROID_DELIVERY_S = 5 * MIN
 IOS_DELIVERY_S = 3 * MIN
+# Android geofencing is Play services' GeofencingClient (expo-location's task consumer uses it). HarmonyOS phones
+# ship without Play services, so the Android cells apply to the OEMs whose phones carry it, not to Huawei's.
+PLAY_SERVICES = pytest.mark.oem("google", "xiaomi", "oppo", "samsung")
 
 
 def delivery(timeline: Expect, platform_s: float) -> float:
@@ -49,6 +54,7 @@ def documented(platform: str, past_limit: str) -> RegionLimit:
     return limit
 
 
+@PLAY_SERVICES
 @cost(lambda c: 3 * max(ANDROID_DELIVERY_S, c.ack))
 def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDriver, timeline: Expect,
                                                               app: App) -> None:
@@ -74,6 +80,7 @@ def test_android_geofences_within_the_limit_fire_when_crossed(android: AndroidDr
     timeline.task_fired(task, within_s=delivery(timeline, ANDROID_DELIVERY_S), trigger="geofence")
 
 
+@PLAY_SERVICES
 @cost(lambda c: c.ack + max(ANDROID_DELIVERY_S, c.ack))
 def test_android_refuses_every_geofence_past_the_limit_visibly(android: AndroidDriver, timeline: Expect,
                                                                app: App) -> None:

@@ -81,6 +81,9 @@ def _location_service(android: AndroidDriver) -> ForegroundService:
                         "apps without Autostart and 'No restrictions', foreground service or not")
 @pytest.mark.known_kill(oem="oppo", reason="ColorOS freezes (hans) and then kills (athena) background apps after "
                         "screen-off unless auto-launch is allowed, foreground service or not")
+@pytest.mark.known_kill(oem="huawei", reason="PowerGenie's screen-off clean-up force-stops background apps without "
+                        "'Manage manually' in App launch, foreground service or not (an active GPS request protects "
+                        "navigation apps only)")
 @cost(lambda c: c.prompt + 7 * c.period(c.app.role_name(ROLE)) + FIRST_LIGHT_IDLE_S + SCREEN_OFF_S + 2 * c.ack)
 def test_location_service_survives_screen_off_and_doze(android: AndroidDriver, ui: UiDriver, app: App,
                                                        timeline: Expect) -> None:

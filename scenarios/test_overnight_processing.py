@@ -41,13 +41,17 @@ NIGHT = 6 * HOUR
 GATE_WATCH_S = 2 * MIN
 
 
-def _nightly_job(android: AndroidDriver, task: str) -> Job:
+def _nightly_job(android: AndroidDriver, timeline: Expect, task: str) -> Job:
     job = android.find_job(task)
+    if job is None:
+        timeline.still_running()  # a force-stop took the job with it: name who did it
     assert job is not None, f"{android.name}: no JobScheduler job requires charging and idle: " \
                             f"WorkManager never scheduled {task}"
     return job
 
 
+@pytest.mark.known_kill(oem="huawei", reason="PowerGenie's screen-off clean-up force-stops the app seconds after "
+                        "the screen goes off, so WorkManager's job is gone before the charger is missed")
 @cost(lambda c: GATE_WATCH_S)
 def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """On battery the upload does not run, even when the phone is idle: the job waits on CHARGING."""
@@ -55,13 +59,14 @@ def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect, 
     android.launch()
     android.home()
     android.unplug()
+    timeline.reset()  # before the screen-off: an OEM clean-up seconds after it (EMUI) is inside the watch
     android.screen_off()
-    timeline.reset()
     android.idle_maintenance()  # idle for JobScheduler now: only the charger is missing
-    # Before light Doze (4 min after screen-off on 14/15) and before any OEM screen-off clean-up, so the
-    # charger is the only gate: without it JobScheduler would start the job within moments.
+    # Before light Doze (4 min after screen-off on 14/15) and before the MIUI, ColorOS and One UI screen-off
+    # clean-ups, so the charger is the only gate: without it JobScheduler would start the job within moments.
+    # (EMUI's PowerGenie cleans up seconds after the screen-off: the expected kill above.)
     timeline.task_not_fired(task, during_s=GATE_WATCH_S)
-    unsatisfied = _nightly_job(android, task).unsatisfied
+    unsatisfied = _nightly_job(android, timeline, task).unsatisfied
     assert "CHARGING" in unsatisfied and "IDLE" not in unsatisfied, \
         f"{android.name}: expected the job to wait on the charger alone, it waits on {unsatisfied}"
 
@@ -75,7 +80,7 @@ def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline
     android.home()
     timeline.reset()
     timeline.task_not_fired(task, during_s=GATE_WATCH_S)
-    unsatisfied = _nightly_job(android, task).unsatisfied
+    unsatisfied = _nightly_job(android, timeline, task).unsatisfied
     assert "IDLE" in unsatisfied and "CHARGING" not in unsatisfied, \
         f"{android.name}: expected the job to wait on device idle, it waits on {unsatisfied}"
 
@@ -86,6 +91,8 @@ def test_upload_waits_while_the_phone_is_in_use(android: AndroidDriver, timeline
                         "screen-off, so the job cannot run in the app once the phone is idle")
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes the app once it idles in "
                         "the background, so the job cannot start in it")
+@pytest.mark.known_kill(oem="huawei", reason="PowerGenie's screen-off clean-up force-stops background apps seconds "
+                        "after the screen goes off unless the app is set to 'Manage manually' in App launch")
 @cost(lambda c: 16 * MIN + c.period(c.app.role_name(ROLE)) + 25 * MIN)
 def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: Expect, app: App) -> None:
     """On the charger with the screen off the upload runs once the phone is idle, and completes.

@@ -29,6 +29,8 @@ ROLE = "periodic"  # the role in devices.toml [[app.task]] (docs/adopting.md)
                         "unless auto-launch is allowed")
 @pytest.mark.known_kill(oem="samsung", reason="One UI's FreecessController freezes idle background apps "
                         "(and 'Put unused apps to sleep' restricts them)")
+@pytest.mark.known_kill(oem="huawei", reason="PowerGenie's screen-off clean-up force-stops background apps seconds "
+                        "after the screen goes off unless the app is set to 'Manage manually' in App launch")
 @cost(lambda c: 6 * c.period(c.app.role_name(ROLE)))
 def test_periodic_task_fires_in_background(android: AndroidDriver, app: App, timeline: Expect) -> None:
     task = app.role(ROLE)
