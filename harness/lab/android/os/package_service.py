@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.permissions import refusal
 from harness.lab.android.shell.runtime import Invocation
 
 if TYPE_CHECKING:
@@ -83,14 +84,21 @@ class PackageService:
         return 0
 
     def _grant(self, inv: Invocation, verb: str, rest: list[str]) -> int:
+        """``pm grant|revoke PKG PERMISSION`` (PackageManagerShellCommand.runGrantRevokePermission): missing
+        arguments exit 1; what the permission service throws prints after a blank line and exits 255."""
         if len(rest) < 2:
             inv.err("Error: no package specified\n" if not rest else "Error: no permission specified\n")
-            return 255
+            return 1
         name, perm = rest[0], rest[1]
-        if self.dev.packages.get(name) is None:
-            inv.err(f"Exception occurred while executing '{verb}':\n"
-                    f"java.lang.IllegalArgumentException: Unknown package: {name}\n")
-            return 255
+        pkg = self.dev.packages.get(name)
+        if pkg is None:
+            return self._throw(inv, verb, f"java.lang.IllegalArgumentException: Unknown package: {name}")
+        refused = refusal(self.dev.sdk, name, pkg.requested, perm)
+        if refused is not None and refused.exception is not None:
+            return self._throw(inv, verb, refused.exception)
+        if refused is not None and refused.log is not None:
+            self.dev.syslog("E", "PermissionService", refused.log)
+            return 0
         perms = self.granted.setdefault(name, set())
         if verb == "grant":
             perms.add(perm)
@@ -98,6 +106,11 @@ class PackageService:
             perms.discard(perm)
             self._kill_for_revoke(name)
         return 0
+
+    @staticmethod
+    def _throw(inv: Invocation, verb: str, exception: str) -> int:
+        inv.err(f"\nException occurred while executing '{verb}':\n{exception}\n")
+        return 255
 
     def _kill_for_revoke(self, package: str) -> None:
         """Revoking a granted runtime permission kills the app (PermissionManager

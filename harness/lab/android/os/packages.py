@@ -1,4 +1,5 @@
-"""Installed packages: names, app ids, code paths, launcher activities, debuggable flags."""
+"""Installed packages: names, app ids, code paths, launcher activities, debuggable flags, the permissions
+each requests in its manifest."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Package:
     receives_boot_completed: bool = False
     stopped: bool = False  # the "stopped state" a force-stop leaves until the next explicit launch
     meta: dict[str, str] = field(default_factory=dict)
+    requested: frozenset[str] = frozenset()  # <uses-permission> names of its merged manifest
 
     @property
     def uid(self) -> int:

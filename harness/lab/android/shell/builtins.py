@@ -6,12 +6,14 @@ Texts and exit codes are toybox's and mksh's (toys/posix/ps.c, toys/lsb/pidof.c)
 from __future__ import annotations
 
 import re
-import stat as st
 import time
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.processes import user_name
 from harness.lab.android.shell.bugreportz import bugreportz
+from harness.lab.android.shell.files import cat, cd, ls, mkdir, read_files, rm, touch
+from harness.lab.android.shell.props import LAB_SEED_PROP, getprop, setprop
+from harness.lab.android.shell.runas import id_, run_as, whoami
 from harness.lab.android.shell.runtime import SH, Invocation, run_script
 from harness.lab.clock import sleep_device
 
@@ -48,16 +50,6 @@ def export(inv: Invocation) -> int:
 def unset(inv: Invocation) -> int:
     for name in inv.argv[1:]:
         inv.env.pop(name, None)
-    return 0
-
-
-def cd(inv: Invocation) -> int:
-    target = inv.host.fs.resolve(inv.argv[1] if len(inv.argv) > 1 else "/", inv.cwd)
-    node = inv.host.fs.get(target)
-    if node is None or not node.is_dir:
-        inv.err(f"{SH}: cd: {target}: No such file or directory\n")
-        return 2
-    inv.cwd = target
     return 0
 
 
@@ -107,73 +99,6 @@ async def sleep(inv: Invocation) -> int:
     return 0
 
 
-async def cat(inv: Invocation) -> int:
-    if len(inv.argv) == 1:
-        inv.stdout.write(await inv.stdin.read_all())
-        return 0
-    status = 0
-    for path in inv.argv[1:]:
-        data = inv.host.fs.read_for_shell(path, inv.cwd)
-        if data is None:
-            node = inv.host.fs.get(inv.host.fs.resolve(path, inv.cwd))
-            reason = "Is a directory" if node is not None else "No such file or directory"
-            inv.err(f"cat: {path}: {reason}\n")
-            status = 1
-            continue
-        inv.stdout.write(data)
-    return status
-
-
-def ls(inv: Invocation) -> int:
-    args = [a for a in inv.argv[1:] if not a.startswith("-")]
-    long = any(a.startswith("-") and "l" in a for a in inv.argv[1:])
-    status = 0
-    for path in args or ["."]:
-        full = inv.host.fs.resolve(path, inv.cwd)
-        node = inv.host.fs.get(full)
-        if node is None:
-            inv.err(f"ls: {path}: No such file or directory\n")
-            status = 1
-            continue
-        entries = list(inv.host.fs.listdir(full)) if node.is_dir else [(path, node)]
-        for name, child in entries:
-            if long:
-                kind = "d" if child.is_dir else "-"
-                perms = st.filemode(child.mode)[1:]
-                stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(child.mtime))
-                inv.out(f"{kind}{perms} 1 {user_name(child.uid)} {user_name(child.gid)} {len(child.data):>8} "
-                        f"{stamp} {name}\n")
-            else:
-                inv.out(name + "\n")
-    return status
-
-
-def mkdir(inv: Invocation) -> int:
-    for path in (a for a in inv.argv[1:] if not a.startswith("-")):
-        inv.host.fs.mkdirs(inv.host.fs.resolve(path, inv.cwd))
-    return 0
-
-
-def rm(inv: Invocation) -> int:
-    status = 0
-    force = any(a.startswith("-") and "f" in a for a in inv.argv[1:])
-    for path in (a for a in inv.argv[1:] if not a.startswith("-")):
-        full = inv.host.fs.resolve(path, inv.cwd)
-        if inv.host.fs.get(full) is None:
-            if not force:
-                inv.err(f"rm: {path}: No such file or directory\n")
-                status = 1
-            continue
-        inv.host.fs.remove(full)
-    return status
-
-
-def touch(inv: Invocation) -> int:
-    for path in (a for a in inv.argv[1:] if not a.startswith("-")):
-        inv.host.fs.write(inv.host.fs.resolve(path, inv.cwd), b"", append=True)
-    return 0
-
-
 _DATE_DEFAULT = "%a %b %e %H:%M:%S %Z %Y"
 
 
@@ -188,41 +113,6 @@ def date(inv: Invocation) -> int:
             return 1
     text = fmt.replace("%s", str(int(now))).replace("%N", f"{int((now % 1) * 1e9):09d}").replace("%Z", "UTC")
     inv.out(time.strftime(text, time.gmtime(now)) + "\n")
-    return 0
-
-
-def getprop(inv: Invocation) -> int:
-    props = _dev(inv).props
-    args = inv.argv[1:]
-    if not args:
-        for key in sorted(props):
-            inv.out(f"[{key}]: [{props[key]}]\n")
-        return 0
-    inv.out(props.get(args[0], args[1] if len(args) > 1 else "") + "\n")
-    return 0
-
-
-# The lab's own property: ``setprop lab.seed N`` reseeds the phone's policy randomness (``dev.rng``: OEM
-# kill delays, the modelled app's failures) at once, so a harness run can give each test its own
-# recorded seed without restarting the lab (``pytest --lab-seed``, ``harness repro --seed``).
-LAB_SEED_PROP = "lab.seed"
-
-
-def setprop(inv: Invocation) -> int:
-    if len(inv.argv) != 3:
-        inv.err("setprop: Need 2 arguments\n")
-        return 1
-    key, value = inv.argv[1], inv.argv[2]
-    refused = key.startswith("ro.") or key.startswith("sys.boot")
-    if key == LAB_SEED_PROP:
-        refused = refused or not value.lstrip("-").isdigit()
-    if refused:
-        inv.err(f"Failed to set property '{key}' to '{value}'.\nSee dmesg for error reason.\n")
-        return 1
-    dev = _dev(inv)
-    dev.props[key] = value
-    if key == LAB_SEED_PROP:
-        dev.rng.seed(int(value))
     return 0
 
 
@@ -262,18 +152,6 @@ def ps(inv: Invocation) -> int:
     return 0
 
 
-def id_(inv: Invocation) -> int:
-    inv.out("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),1011(adb),1015(sdcard_rw),"
-            "1028(sdcard_r),1078(ext_data_rw),1079(ext_obb_rw),3001(net_bt_admin),3002(net_bt),3003(inet),"
-            "3006(net_bw_stats),3009(readproc),3011(uhid),3012(readtracefs) context=u:r:shell:s0\n")
-    return 0
-
-
-def whoami(inv: Invocation) -> int:
-    inv.out("shell\n")
-    return 0
-
-
 def uname(inv: Invocation) -> int:
     text = "Linux" if len(inv.argv) == 1 else "Linux localhost 6.1.57-android14-11 #1 SMP PREEMPT aarch64 Toybox"
     inv.out(text + "\n")
@@ -305,30 +183,6 @@ def log_(inv: Invocation) -> int:
     return 0
 
 
-async def run_as(inv: Invocation) -> int:
-    dev = _dev(inv)
-    if len(inv.argv) < 2:
-        inv.err("usage: run-as <package-name> [--user <uid>] <command> [<args>]\n")
-        return 1
-    name = inv.argv[1]
-    pkg = dev.packages.get(name)
-    if pkg is None:
-        inv.err(f"run-as: unknown package: {name}\n")
-        return 1
-    if not pkg.debuggable:
-        inv.err(f"run-as: package not debuggable: {name}\n")
-        return 1
-    rest = inv.argv[2:]
-    sub = inv.sub(rest or ["sh"])
-    sub.cwd = f"/data/user/0/{name}"
-    sub.uid = pkg.uid
-    if not rest:
-        return await sh(sub)
-    from harness.lab.android.shell.runtime import run_argv
-
-    return await run_argv(sub)
-
-
 async def grep(inv: Invocation) -> int:
     args = inv.argv[1:]
     flags = {a for a in args if a.startswith("-") and len(a) > 1}
@@ -341,14 +195,13 @@ async def grep(inv: Invocation) -> int:
     invert = any("v" in f for f in flags)
     fixed = any("F" in f for f in flags)
     regex = re.compile(re.escape(pattern) if fixed else pattern, re.IGNORECASE if ignore else 0)
-    data = (await inv.stdin.read_all()) if len(plain) == 1 else b"".join(
-        inv.host.fs.read_for_shell(p, inv.cwd) or b"" for p in plain[1:])
+    data, status = (await inv.stdin.read_all(), 0) if len(plain) == 1 else read_files(inv, plain[1:])
     found = 0
     for line in data.decode(errors="replace").splitlines():
         if bool(regex.search(line)) != invert:
             found += 1
             inv.out(line + "\n")
-    return 0 if found else 1
+    return 2 if status else 0 if found else 1
 
 
 async def head_tail(inv: Invocation) -> int:
@@ -366,12 +219,11 @@ async def head_tail(inv: Invocation) -> int:
         else:
             files.append(args[i])
         i += 1
-    data = b"".join(inv.host.fs.read_for_shell(p, inv.cwd) or b"" for p in files) if files else (
-        await inv.stdin.read_all())
+    data, status = read_files(inv, files) if files else (await inv.stdin.read_all(), 0)
     lines = data.decode(errors="replace").splitlines(keepends=True)
     chosen = lines[:count] if inv.argv[0] == "head" else lines[-count:] if count else []
     inv.out("".join(chosen))
-    return 0
+    return status
 
 
 def wm(inv: Invocation) -> int:

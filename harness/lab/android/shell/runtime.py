@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from harness.lab.android.os.ids import cred_for
 from harness.lab.android.shell.parse import (
     AndOr,
     Pipeline,
@@ -24,6 +25,7 @@ from harness.lab.android.shell.parse import (
     Word,
     parse,
 )
+from harness.lab.android.vfs import FsError
 
 if TYPE_CHECKING:
     from harness.lab.android.vfs import FileSystem
@@ -287,16 +289,14 @@ def _apply_redirects(redirects: list[Redirect], inv: Invocation) -> bool:
                 inv.stdout = inv.stderr
             continue
         path = _expand(red.target, inv.env)
-        if red.op == "<":
-            data = inv.host.fs.read_for_shell(path, inv.cwd)
-            if data is None:
-                inv.err(f"{SH}: can't open '{path}': No such file or directory\n")
-                return False
-            inv.stdin = Input.of(data)
-            continue
-        writer = inv.host.fs.writer_for_shell(path, inv.cwd, append=red.op == ">>")
-        if writer is None:
-            inv.err(f"{SH}: can't create {path}: No such file or directory\n")
+        fs, full, cred = inv.host.fs, inv.host.fs.resolve(path, inv.cwd), cred_for(inv.uid)
+        try:
+            if red.op == "<":
+                inv.stdin = Input.of(fs.read_as(full, cred))
+                continue
+            writer = fs.open_write(full, cred, append=red.op == ">>")
+        except FsError as exc:  # mksh exec.c iosetup: "can't open|create PATH: strerror"
+            inv.err(f"{SH}: can't {'open' if red.op == '<' else 'create'} {path}: {exc.reason}\n")
             return False
         if red.fd == 2:
             inv.stderr = Output(writer)

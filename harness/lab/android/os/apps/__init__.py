@@ -39,6 +39,7 @@ from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingCo
 from harness.lab.android.os.apps._probe import Probe
 from harness.lab.android.os.apps._push import deliver_fcm
 from harness.lab.android.os.apps._workmanager import WM_NAMESPACE, WorkManager, WorkSpec
+from harness.lab.android.os.permissions import COURIER_PERMISSIONS
 
 if TYPE_CHECKING:
     from harness.config import AppConfig
@@ -65,7 +66,8 @@ def install(dev: AndroidDevice, app: AppConfig | None) -> None:
         return
     name = app.android_package
     pkg = dev.packages.install(name, debuggable=app.debuggable, launcher_activity=app.launcher_activity,
-                               receives_boot_completed=True, stopped=True, version_name="1.0.0")
+                               receives_boot_completed=True, stopped=True, version_name="1.0.0",
+                               requested=COURIER_PERMISSIONS)
     dev.fs.mkdirs(f"/data/user/0/{name}/files", uid=pkg.uid)
     geofencer = Geofencer(dev)
     geofencer.connect_activity()
