@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from harness.lab.ios.apps import InstallationProxy
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame, encode_syslog_record
+from harness.lab.ios.coredevice import CORE_DEVICE_PROXY, proxy_offered, serve_core_device_proxy
 from harness.lab.ios.diagnostics_relay import DIAGNOSTICS_RELAY, serve_diagnostics_relay
 from harness.lab.ios.dvt import serve_dvt
 from harness.lab.ios.house_arrest import serve_house_arrest
@@ -115,6 +116,7 @@ SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     DVT_SECURE: _factory(serve_dvt),
     SIMULATE_LOCATION: _factory(serve_simulate_location),
     DIAGNOSTICS_RELAY: _factory(serve_diagnostics_relay),
+    CORE_DEVICE_PROXY: _factory(serve_core_device_proxy),
 }
 # Developer services: the iOS major versions whose lockdownd offers them (with the image mounted).
 _DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17), SIMULATE_LOCATION: range(0, 17)}
@@ -122,6 +124,8 @@ _DEVELOPER = {DVT_LEGACY: range(0, 14), DVT_SECURE: range(14, 17), SIMULATE_LOCA
 
 def offered(device: VirtualIPhone, name: str) -> bool:
     """Whether ``StartService`` of ``name`` succeeds on this phone, given its iOS version and image."""
+    if name == CORE_DEVICE_PROXY:
+        return proxy_offered(device)
     versions = _DEVELOPER.get(name)
     if versions is not None:
         return device.developer_image_mounted and ios_version(device)[0] in versions
