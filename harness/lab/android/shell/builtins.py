@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.processes import user_name
+from harness.lab.android.shell import toybox
 from harness.lab.android.shell.bugreportz import bugreportz
 from harness.lab.android.shell.files import cat, cd, ls, mkdir, read_files, rm, touch
 from harness.lab.android.shell.props import LAB_SEED_PROP, getprop, setprop
@@ -285,4 +286,5 @@ def install(dev: AndroidDevice) -> None:
                       "head": head_tail, "tail": head_tail, "exec": exec_, "bugreportz": bugreportz}.items():
         reg.add(name, afn)
     reg.add("mksh", sh)
+    toybox.install(reg)  # the mksh built-ins, toybox's text tools and Android's service/content/screencap
     _ = SH
