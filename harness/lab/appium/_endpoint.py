@@ -6,6 +6,12 @@ id, "ELEMENT": id}`` (both keys, as Appium's drivers send); ``GET /status`` is A
 ``{"ready": true, "message": "The server is ready to accept new connections", "build": {"version"}}``.
 An implicit wait (``POST /timeouts {"implicit": ms}``) makes element searches retry until it runs out,
 as ``@appium/base-driver`` ``implicitWaitForCondition`` does.
+
+``GET /orientation`` answers what UiAutomator2's server and WebDriverAgent answer for an upright phone,
+``"PORTRAIT"`` (the lab's phones never rotate). ``GET /se/log/types`` is base-driver's ``getLogTypes``: the keys of
+the driver's ``supportedLogTypes`` — appium-android-driver's ``logcat``, ``bugreport``, ``server``;
+appium-xcuitest-driver's ``syslog``, ``crashlog``, ``performance``, ``safariConsole``, ``safariNetwork``,
+``server``.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from harness.lab.appium.ui.base import PhoneUI, run_tap
 from harness.lab.appium.ui.render import screenshot_png
 from harness.lab.appium.ui.tree import Node, document, page_source
 
-__all__ = ["APPIUM_VERSION", "Endpoint"]
+__all__ = ["APPIUM_VERSION", "LOG_TYPES", "Endpoint"]
 
 APPIUM_VERSION = "2.11.5"
+LOG_TYPES = {"android": ["logcat", "bugreport", "server"],
+             "ios": ["syslog", "crashlog", "performance", "safariConsole", "safariNetwork", "server"]}
 _RETRY_S = 0.1  # implicit-wait retry interval (Appium's is 500 ms; the lab's screen is cheap to read)
 
 
@@ -217,6 +225,13 @@ class Endpoint:
     async def _window_rect(self, p: dict[str, str], _b: Any) -> Any:
         ui = self.sessions.get(p["sessionId"]).ui
         return {"x": 0, "y": 0, "width": ui.width, "height": ui.height}
+
+    async def _orientation(self, p: dict[str, str], _b: Any) -> Any:
+        self.sessions.get(p["sessionId"])
+        return "PORTRAIT"
+
+    async def _log_types(self, p: dict[str, str], _b: Any) -> Any:
+        return list(LOG_TYPES[self.sessions.get(p["sessionId"]).ui.platform])
 
     async def _back(self, p: dict[str, str], _b: Any) -> Any:
         ui = self.sessions.get(p["sessionId"]).ui

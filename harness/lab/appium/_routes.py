@@ -33,6 +33,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/session/:sessionId/screenshot", "screenshot"),
     ("GET", "/session/:sessionId/window/rect", "window_rect"),
     ("POST", "/session/:sessionId/back", "back"),
+    ("GET", "/session/:sessionId/orientation", "orientation"),
+    ("GET", "/session/:sessionId/se/log/types", "log_types"),
 )
 
 

@@ -34,6 +34,7 @@ def appium_lab() -> Iterator[RunningLab]:
 
 def caps_for(lab: RunningLab, name: str, **extra: Any) -> dict[str, Any]:
     dev = lab.cfg.device(name)
+    caps: dict[str, Any]
     if dev.platform == "android":
         caps = {"platformName": "Android", "appium:automationName": "UiAutomator2", "appium:udid": dev.serial,
                 "appium:appPackage": PKG}

@@ -80,11 +80,17 @@ def test_the_first_matching_first_match_entry_wins() -> None:
 @pytest.mark.parametrize(("body", "error", "message"), [
     ({"desiredCapabilities": {"platformName": "Android"}}, "session not created", "W3C capabilities"),
     (_caps({"platformName": "Android", "automationName": "UiAutomator2"}), "invalid argument",
-     "'automationName' can't be blank"),  # unprefixed: Appium 2 drops it
+     "All non-standard capabilities should have a vendor prefix. The following capabilities did not have one: "
+     "automationName"),
     (_caps({"appium:automationName": "XCUITest"}), "invalid argument", "'platformName' can't be blank"),
-    (_caps({"appium:platformName": "iOS"}), "invalid argument", 'do not require "appium:" prefix'),
+    (_caps({"appium:platformName": "iOS"}), "invalid argument", "'automationName' can't be blank"),  # only warned
     (_caps({"platformName": "iOS", "appium:udid": "a"}, [{"appium:udid": "b"}]), "invalid argument",
-     "Property 'udid' should not exist on both primary"),
+     "property 'udid' should not exist on both primary ({\"platformName\":\"iOS\",\"udid\":\"a\"}) and secondary "
+     "({\"udid\":\"b\"}) object"),
+    (_caps({"platformName": "iOS", "appium:options": ["udid"]}), "session not created",
+     "The appium:options capability must be an object"),
+    (_caps({"platformName": "iOS", "appium:options": {"platformName": "iOS"}}), "session not created",
+     "appium:options must only contain vendor-specific capabilties. 'platformName' is unexpected"),
     (_caps({"platformName": "iOS"}, [{"appium:udid": "a"}, {"appium:udid": "b"}]), "invalid argument",
      "Could not find matching capabilities"),
     ({"capabilities": {"firstMatch": {}}}, "invalid argument", "must be a JSON array"),
@@ -93,6 +99,44 @@ def test_capabilities_appium_refuses(body: object, error: str, message: str) -> 
     with pytest.raises(WebDriverError) as err:
         match_capabilities(body)
     assert err.value.error == error and message in err.value.message
+
+
+@pytest.mark.parametrize(("always", "first", "named"), [
+    ({"platformName": "Android", "appium:automationName": "UiAutomator2", "udid": "127.0.0.1:6522"}, [{}], "udid"),
+    ({"platformName": "Android"}, [{"appium:automationName": "UiAutomator2", "udid": "x", "deviceName": "y"}],
+     "udid,deviceName"),  # firstMatch entries count too; the names joined as a JS array prints them
+    ({"platformName": "Android", "noReset": True}, [{"noReset": False}, {"udid": "x"}], "noReset,udid"),  # once each
+])
+def test_a_non_standard_capability_without_a_vendor_prefix_is_refused(always: dict[str, object],
+                                                                      first: list[dict[str, object]],
+                                                                      named: str) -> None:
+    # Appium 2's parseCaps (findNonPrefixedCaps): 400 invalid argument, never a silently ignored udid.
+    with pytest.raises(WebDriverError) as err:
+        match_capabilities(_caps(always, first))
+    assert (err.value.error, err.value.status) == ("invalid argument", 400)
+    assert err.value.message == ("All non-standard capabilities should have a vendor prefix. The following "
+                                 f"capabilities did not have one: {named}")
+
+
+def test_standard_capabilities_need_no_prefix_in_any_case() -> None:
+    # isStandardCap compares lower-cased names, so "PlatformName" passes the prefix check; it is still not the
+    # platformName Appium requires.
+    with pytest.raises(WebDriverError, match=r"^'platformName' can't be blank$"):
+        match_capabilities(_caps({"PlatformName": "Android", "browserName": "", "appium:automationName": "x"}))
+
+
+def test_a_prefixed_standard_capability_is_used_unless_the_plain_one_is_given() -> None:
+    caps = match_capabilities(_caps({"appium:platformName": "iOS", "appium:automationName": "XCUITest"}))
+    assert caps == {"platformName": "iOS", "automationName": "XCUITest"}
+    caps = match_capabilities(_caps({"platformName": "Android", "appium:platformName": "iOS",
+                                     "appium:automationName": "UiAutomator2"}))
+    assert caps["platformName"] == "Android"
+
+
+def test_options_members_are_promoted_with_the_prefix() -> None:
+    caps = match_capabilities(_caps({"platformName": "Android", "appium:options": {
+        "automationName": "UiAutomator2", "appium:udid": "127.0.0.1:6521"}}))
+    assert caps == {"platformName": "Android", "automationName": "UiAutomator2", "udid": "127.0.0.1:6521"}
 
 
 def test_error_bodies_carry_the_w3c_code_status_and_appium_wording() -> None:
@@ -117,6 +161,8 @@ def test_error_bodies_carry_the_w3c_code_status_and_appium_wording() -> None:
      ("attribute", {"sessionId": "s1", "elementId": "e1", "name": "content-desc"})),
     ("PUT", "/session/s1/source", None),
     ("DELETE", "/session/s1/actions", ("release_actions", {"sessionId": "s1"})),
+    ("GET", "/session/s1/orientation", ("orientation", {"sessionId": "s1"})),
+    ("GET", "/session/s1/se/log/types", ("log_types", {"sessionId": "s1"})),
 ])
 def test_routes(method: str, path: str, expected: object) -> None:
     assert match_route(method, path) == expected

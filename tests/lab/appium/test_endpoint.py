@@ -21,7 +21,7 @@ from selenium.common.exceptions import (
 from tests.lab.appium.conftest import PKG, caps_for, raw, remote
 from tests.labkit import RunningLab
 
-LAB_PHONES = ["pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "iphone-12", "iphone-15"]
+LAB_PHONES = ["pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "huawei-p60", "iphone-12", "iphone-15"]
 SIZES = {"pixel-8": (1080, 2400), "iphone-15": (1179, 2556), "iphone-12": (1170, 2532)}
 
 
@@ -89,6 +89,20 @@ def test_w3c_error_bodies(appium_lab: RunningLab, method: str, path: str, body: 
 def test_missing_automation_name_is_what_appium_2_says(appium_lab: RunningLab) -> None:
     status, body = new_session(appium_lab, {"platformName": "Android", "appium:udid": "127.0.0.1:1"})
     assert (status, body["value"]["message"]) == (400, "'automationName' can't be blank")
+
+
+def test_an_unprefixed_udid_is_refused_and_opens_no_session(appium_lab: RunningLab) -> None:
+    # Appium 2 answers 400 before any driver runs; Appium 1 (and the lab before) dropped it and took another phone.
+    server = appium_lab.thread.lab.appium
+    assert server is not None
+    before = set(server.endpoint.sessions.active)
+    caps = {"platformName": "Android", "appium:automationName": "UiAutomator2", "udid": "127.0.0.1:1"}
+    status, body = new_session(appium_lab, caps)
+    assert (status, body["value"]["error"]) == (400, "invalid argument")
+    assert body["value"]["message"] == ("All non-standard capabilities should have a vendor prefix. The following "
+                                        "capabilities did not have one: udid")
+    assert body["value"]["stacktrace"].startswith("InvalidArgumentError: All non-standard")
+    assert set(server.endpoint.sessions.active) == before
 
 
 def test_unknown_udid(appium_lab: RunningLab) -> None:
@@ -192,7 +206,8 @@ def test_shell_needs_relaxed_security(appium_lab: RunningLab) -> None:
 
 
 def test_an_idle_session_ends_after_its_new_command_timeout(appium_lab: RunningLab) -> None:
-    driver = remote(appium_lab, "iphone-12", **{"appium:newCommandTimeout": 1})
+    short: dict[str, Any] = {"appium:newCommandTimeout": 1}
+    driver = remote(appium_lab, "iphone-12", **short)
     server = appium_lab.thread.lab.appium
     assert server is not None
     deadline = time.monotonic() + 15
@@ -248,3 +263,38 @@ def test_recents_cards_and_the_python_clients_swipe(appium_lab: RunningLab, sess
     assert [c.get_attribute("content-desc") for c in left] == ["Settings"]
     session.find_element("accessibility id", "Settings").click()  # a tap on a card opens its app
     assert session.execute_script("mobile: getCurrentPackage") == "com.android.settings"
+
+
+@pytest.mark.parametrize("session", ["huawei-p60"], indirect=True)
+def test_orientation_log_types_current_activity_and_device_info_on_android(appium_lab: RunningLab,
+                                                                          session: Any) -> None:
+    assert session.orientation == "PORTRAIT"
+    assert session.log_types == ["logcat", "bugreport", "server"]  # appium-android-driver's supportedLogTypes
+    session.execute_script("mobile: pressKey", {"keycode": 3})
+    assert session.current_activity == ".unihome.UniHomeLauncher"  # the launcher is focused
+    session.activate_app(PKG)
+    assert session.current_activity == ".MainActivity"  # com.example.courier/.MainActivity, as dumpsys shows it
+    info = session.execute_script("mobile: deviceInfo")
+    props = {k: appium_lab.shell("huawei-p60", f"getprop {k}").stdout.strip()
+             for k in ("ro.product.manufacturer", "ro.product.model", "ro.product.brand", "ro.build.version.release",
+                       "ro.build.version.sdk")}
+    assert (info["manufacturer"], info["model"], info["brand"]) == (
+        props["ro.product.manufacturer"], props["ro.product.model"], props["ro.product.brand"]) == (
+        "HUAWEI", "LNA-AL00", "HUAWEI")
+    assert (info["platformVersion"], info["apiVersion"]) == (props["ro.build.version.release"],
+                                                             props["ro.build.version.sdk"])
+    assert isinstance(info["displayDensity"], int) and info["realDisplaySize"] == "1080x2400"
+    assert len(info["androidId"]) == 16 and int(info["androidId"], 16) >= 0
+    assert {"carrierName", "networks", "locale", "timeZone", "bluetooth"} <= info.keys()
+    assert session.execute_script("mobile: deviceInfo")["androidId"] == info["androidId"]  # stable
+
+
+@pytest.mark.parametrize("session", ["iphone-15"], indirect=True)
+def test_orientation_log_types_and_device_info_on_an_iphone(session: Any) -> None:
+    assert session.orientation == "PORTRAIT"
+    assert session.log_types == ["syslog", "crashlog", "performance", "safariConsole", "safariNetwork", "server"]
+    info = session.execute_script("mobile: deviceInfo")
+    assert info["model"] == "iPhone" and info["isSimulator"] is False and info["userInterfaceIdiom"] == 0
+    assert {"currentLocale", "timeZone", "name", "uuid", "userInterfaceStyle", "thermalState"} <= info.keys()
+    with pytest.raises(WebDriverException, match="Unsupported execute method 'mobile: getCurrentActivity'"):
+        session.execute_script("mobile: getCurrentActivity")  # UiAutomator2's, not XCUITest's

@@ -15,17 +15,30 @@ the OS model sees the same commands and logs the same lines:
 - ``shell {command, args, includeStderr}``: only when the server runs with relaxed security
   (``adb_shell`` is an insecure feature in Appium 2).
 - ``getCurrentPackage``: the package on top (the launcher when none).
+- ``getCurrentActivity``: appium-android-driver returns ``appActivity`` of appium-adb's
+  ``getFocusedPackageAndActivity``, the activity part of the focused component as ``dumpsys window`` prints it:
+  ``.MainActivity`` for ``com.example.courier/.MainActivity`` (ComponentName's short form), the launcher's home
+  activity when no app is on top (``android_texts.HOME_ACTIVITIES``).
+- ``deviceInfo``: the UiAutomator2 server's ``GET /appium/device/info``, with the keys and types of real replies
+  (Appium server logs of a moto x4 / Android 9 and a Galaxy / Android 13): ``androidId``, ``manufacturer``,
+  ``model``, ``brand``, ``apiVersion`` and ``platformVersion`` (strings), ``carrierName``, ``realDisplaySize``
+  (``WxH``), ``displayDensity`` (int), ``networks``, ``locale`` (Java's ``en_US``), ``timeZone``, ``bluetooth``.
+  The lab's values: the phone's ``getprop``; ``androidId`` a stable hash of the serial (Android 8+ gives each
+  signing key its own id, so any 16 hex digits are what the server's own app would read); one connected Wi-Fi
+  network; Bluetooth off.
 At session start, with ``appPackage`` and ``autoLaunch`` not false, the app is started as UiAutomator2
 does: ``am start -W -n <pkg>/<activity>`` with ``-S`` (stop it first) unless ``dontStopAppOnReset``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from typing import TYPE_CHECKING, Any
 
 from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
 from harness.lab.appium._errors import WebDriverError
+from harness.lab.appium.ui import android_texts as t
 from harness.lab.appium.ui.base import device_delay
 
 if TYPE_CHECKING:
@@ -36,6 +49,16 @@ __all__ = ["INSECURE_SHELL", "AndroidCommands"]
 INSECURE_SHELL = ("Potentially insecure feature 'adb_shell' has not been enabled. If you want to enable this "
                   "feature and accept the security ramifications, please do so by following the documented "
                   "instructions at http://appium.io/docs/en/2.0/guides/security/")
+# One connected Wi-Fi network, shaped as the server's NetworkInfo entries in real replies (moto x4 capture).
+_WIFI: dict[str, Any] = {
+    "type": 1, "typeName": "WIFI", "subtype": 0, "subtypeName": "", "isConnected": True, "detailedState": "CONNECTED",
+    "state": "CONNECTED", "extraInfo": None, "isAvailable": True, "isFailover": False, "isRoaming": False,
+    "capabilities": {"transportTypes": "TRANSPORT_WIFI", "networkCapabilities": "NET_CAPABILITY_NOT_METERED,"
+                     "NET_CAPABILITY_INTERNET,NET_CAPABILITY_NOT_RESTRICTED,NET_CAPABILITY_TRUSTED,NET_CAPABILITY_NOT_VPN,"
+                     "NET_CAPABILITY_VALIDATED,NET_CAPABILITY_NOT_ROAMING,NET_CAPABILITY_FOREGROUND,"
+                     "NET_CAPABILITY_NOT_CONGESTED,NET_CAPABILITY_NOT_SUSPENDED", "linkUpstreamBandwidthKbps": 1048576,
+                     "linkDownBandwidthKbps": 1048576, "signalStrength": -56, "SSID": None},
+}
 _ENV = {"PATH": "/product/bin:/apex/com.android.runtime/bin:/system/bin:/system/xbin:/vendor/bin", "USER": "shell",
         "HOME": "/", "?": "0"}
 
@@ -59,7 +82,8 @@ class AndroidCommands:
         return {"terminateApp": self.terminate_app, "activateApp": self.activate_app,
                 "queryAppState": self.query_app_state, "backgroundApp": self.background_app,
                 "deepLink": self.deep_link, "pressKey": self.press_key, "shell": self.run_shell,
-                "getCurrentPackage": self.current_package}
+                "getCurrentPackage": self.current_package, "getCurrentActivity": self.current_activity,
+                "deviceInfo": self.device_info}
 
     async def run(self, command: str, args: dict[str, Any], *, relaxed: bool) -> Any:
         handler = self._table().get(command)
@@ -141,6 +165,26 @@ class AndroidCommands:
 
     async def current_package(self, _args: dict[str, Any]) -> str:
         return self.ui.am.top or self.ui.launcher
+
+    async def current_activity(self, _args: dict[str, Any]) -> str:
+        top = self.ui.am.top
+        if top is None:
+            return t.HOME_ACTIVITIES.get(self.ui.launcher, ".Launcher")
+        found = sorted(self.ui.am.activities(top))
+        activity = found[0] if found else f"{top}.MainActivity"
+        return activity[len(top):] if activity.startswith(top + ".") else activity
+
+    async def device_info(self, _args: dict[str, Any]) -> dict[str, Any]:
+        props = self.dev.props
+        android_id = hashlib.sha256(f"android_id:{self.ui.udid}".encode()).hexdigest()[:16]
+        return {"androidId": android_id, "manufacturer": props.get("ro.product.manufacturer", ""),
+                "model": props.get("ro.product.model", ""), "brand": props.get("ro.product.brand", ""),
+                "apiVersion": str(self.dev.sdk), "platformVersion": props.get("ro.build.version.release", ""),
+                "carrierName": props.get("gsm.operator.alpha", ""),
+                "realDisplaySize": f"{self.ui.width}x{self.ui.height}",
+                "displayDensity": int(props.get("ro.sf.lcd_density", "420")), "networks": [_WIFI],
+                "locale": props.get("persist.sys.locale", "en-US").replace("-", "_"),
+                "timeZone": props.get("persist.sys.timezone", "UTC"), "bluetooth": {"state": "OFF"}}
 
     # -- session start --------------------------------------------------------------------------------
     async def start_session(self, caps: dict[str, Any]) -> None:

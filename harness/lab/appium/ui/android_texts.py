@@ -12,15 +12,21 @@
   ``Ask every time`` (``ask_radio_button``), ``Don’t allow`` (``deny_radio_button``), the app's name in
   ``entity_header_title`` and a ``Back`` button (developer.android.com/training/location/permissions).
 - Launchers (recents live in the launcher on these skins): Pixel ``com.google.android.apps.nexuslauncher``,
-  MIUI/HyperOS ``com.miui.home``, ColorOS ``com.android.launcher``, One UI ``com.sec.android.app.launcher``.
+  MIUI/HyperOS ``com.miui.home``, ColorOS ``com.android.launcher``, One UI ``com.sec.android.app.launcher``,
+  EMUI/HarmonyOS ``com.huawei.android.launcher``. Their home activities as ``dumpsys window`` prints the focused
+  component (short form): ``com.google.android.apps.nexuslauncher/.NexusLauncherActivity``,
+  ``com.miui.home/.launcher.Launcher``, ``com.android.launcher/.Launcher`` (OplusLauncher),
+  ``com.huawei.android.launcher/.unihome.UniHomeLauncher`` (public scripts and notes quoting ``mCurrentFocus``
+  and ``topResumedActivity``), One UI's ``.activities.LauncherActivity`` (its HOME alias; whether the focused
+  record names the alias or its target is [unverified]), and AOSP Launcher3's Quickstep activity.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "BACK", "BACKGROUND", "BUTTON_DENY", "BUTTON_FOREGROUND", "BUTTON_ONE_TIME", "CONTROLLER", "DEFAULT_LAUNCHER",
-    "FINE", "LAUNCHERS", "LOCATION_ACCESS", "LOCATION_PERMISSION", "NO_RECENTS", "RADIO_ALWAYS", "RADIO_ASK",
-    "RADIO_DENY", "RADIO_FOREGROUND", "SYSTEM_LABELS", "location_message", "rid",
+    "FINE", "HOME_ACTIVITIES", "LAUNCHERS", "LOCATION_ACCESS", "LOCATION_PERMISSION", "NO_RECENTS", "RADIO_ALWAYS",
+    "RADIO_ASK", "RADIO_DENY", "RADIO_FOREGROUND", "SYSTEM_LABELS", "location_message", "rid",
 ]
 
 CONTROLLER = "com.android.permissioncontroller"
@@ -28,8 +34,14 @@ FINE = "android.permission.ACCESS_FINE_LOCATION"  # Manifest.permission
 BACKGROUND = "android.permission.ACCESS_BACKGROUND_LOCATION"
 LAUNCHERS = {"google": "com.google.android.apps.nexuslauncher", "xiaomi": "com.miui.home",
              "oppo": "com.android.launcher", "realme": "com.android.launcher",
-             "oneplus": "com.android.launcher", "samsung": "com.sec.android.app.launcher"}
+             "oneplus": "com.android.launcher", "samsung": "com.sec.android.app.launcher",
+             "huawei": "com.huawei.android.launcher"}
 DEFAULT_LAUNCHER = "com.android.launcher3"
+HOME_ACTIVITIES = {"com.google.android.apps.nexuslauncher": ".NexusLauncherActivity",
+                   "com.miui.home": ".launcher.Launcher", "com.android.launcher": ".Launcher",
+                   "com.sec.android.app.launcher": ".activities.LauncherActivity",
+                   "com.huawei.android.launcher": ".unihome.UniHomeLauncher",
+                   "com.android.launcher3": ".uioverrides.QuickstepLauncher"}
 SYSTEM_LABELS = {"com.android.settings": "Settings", "com.android.chrome": "Chrome"}
 
 BUTTON_FOREGROUND = ("permission_allow_foreground_only_button", "While using the app")

@@ -24,11 +24,16 @@ As appium-xcuitest-driver implements them over WebDriverAgent (``XCUIApplication
   phone is locked. WDA can only unlock a phone without a
   passcode [unverified: a lab iPhone is assumed to have none]; the model's unlock is the user's first unlock
   after a boot (``IOSSystem.unlock``).
+- ``deviceInfo``: WebDriverAgent's ``/wda/device/info`` (``FBCustomCommands handleGetDeviceInfo``):
+  ``currentLocale``, ``timeZone``, ``name`` (the owner's name for the phone), ``model`` (``UIDevice.model``:
+  "iPhone"), ``uuid`` (WDA's ``identifierForVendor``: a stable UUID per phone here), ``userInterfaceIdiom`` (0, a
+  phone), ``userInterfaceStyle``, ``isSimulator`` (false) and ``thermalState`` (0, nominal).
 A refused launch reaches the client as ``unknown error`` with the phone's NSError text.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from harness.lab.appium._errors import WebDriverError
@@ -62,7 +67,7 @@ class IOSCommands:
                 "setSimulatedLocation": self.set_simulated_location,
                 "getSimulatedLocation": self.get_simulated_location,
                 "resetSimulatedLocation": self.reset_simulated_location,
-                "lock": self.lock, "unlock": self.unlock, "isLocked": self.is_locked}
+                "lock": self.lock, "unlock": self.unlock, "isLocked": self.is_locked, "deviceInfo": self.device_info}
 
     async def run(self, command: str, args: dict[str, Any]) -> Any:
         handler = self._table().get(command)
@@ -187,3 +192,9 @@ class IOSCommands:
         arguments = caps.get("processArguments", {}) if isinstance(caps.get("processArguments"), dict) else {}
         self._launch(bundle, [str(a) for a in arguments.get("args", [])],
                      {str(k): str(v) for k, v in arguments.get("env", {}).items()}, kill=True)
+
+    async def device_info(self, _args: dict[str, Any]) -> dict[str, Any]:
+        ident = self.ui.phone.ident
+        return {"currentLocale": "en_US", "timeZone": ident.time_zone, "name": ident.device_name, "model": "iPhone",
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"wda-vendor:{ident.udid}")).upper(),
+                "userInterfaceIdiom": 0, "userInterfaceStyle": "light", "isSimulator": False, "thermalState": 0}
