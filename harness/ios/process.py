@@ -5,8 +5,9 @@ There is no one way that works on every iPhone (``reference/ios.md`` §3.5), so 
 
 - ``dvt``: DVT instruments ``processcontrol`` over lockdown; iOS ≤ 16 with the developer disk image
   mounted (pymobiledevice3 ``DvtProvider`` → ``ProcessControl``).
-- ``tunnel``: the same DTX service over RemoteXPC, through a running ``pymobiledevice3 remote tunneld``
-  (iOS 17+; the personalized developer image must be mounted).
+- ``tunnel``: the same DTX service (``com.apple.instruments.dtservicehub``) over the phone's iOS 17+ tunnel,
+  found through a running ``pymobiledevice3 remote tunneld`` (the personalized developer image must be
+  mounted); a missing tunneld, tunnel or image is one ``DeviceUnreachable``/``CommandFailed`` line with the fix.
 - ``appium``: XCUITest's ``mobile: launchApp`` / ``mobile: terminateApp`` through the Appium server of the
   device (``harness.ui``).
 
@@ -15,12 +16,16 @@ The driver calls the chosen path the same way whatever phone is behind it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from pymobiledevice3.exceptions import PyMobileDevice3Exception, TunneldConnectionError
 from pymobiledevice3.lockdown_service_provider import LockdownServiceProvider
+from pymobiledevice3.remote.remote_service_discovery import RemoteServiceDiscoveryService
 from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
 from pymobiledevice3.services.dvt.instruments.process_control import ProcessControl as DvtProcessControl
+from pymobiledevice3.tunneld.api import TUNNELD_DEFAULT_ADDRESS, get_tunneld_device_by_udid
 
 from harness.errors import CommandFailed, DeviceUnreachable
 from harness.ios.transport import IOSTransport
@@ -28,7 +33,12 @@ from harness.ios.transport import IOSTransport
 __all__ = ["PROCESS_CONTROLS", "DvtControl", "ProcessControl", "TunnelControl", "process_control_for"]
 
 SIGKILL = 9
-TUNNELD_FIX = "start `sudo pymobiledevice3 remote tunneld` on this host and mount the developer image"
+TUNNELD_FIX = ("start `sudo pymobiledevice3 remote tunneld` on this host (it needs root for its TUN device), "
+               "or set process_control = \"appium\"")
+NO_TUNNEL_FIX = ("tunneld makes tunnels to iPhones on iOS 17.4+ over USB (CoreDeviceProxy) or paired over Wi-Fi; "
+                 "check the cable and the Trust dialog, and tunneld's log")
+STALE_TUNNEL_FIX = "restart tunneld (it rebuilds the tunnel); if it persists, replug the phone"
+MOUNT_FIX = "mount the personalized developer image: `pymobiledevice3 mounter auto-mount`"
 
 
 class ProcessControl(Protocol):
@@ -57,30 +67,38 @@ class _DtxControl:
     def __init__(self, transport: IOSTransport) -> None:
         self.transport = transport
 
-    async def provider_source(self, lockdown: LockdownServiceProvider) -> LockdownServiceProvider:
+    async def provider_source(self, lockdown: LockdownServiceProvider, command: str = "") -> LockdownServiceProvider:
+        """What ``DvtProvider`` opens the instruments server through; errors name ``command``."""
         return lockdown
 
-    async def _with_control(self, lockdown: LockdownServiceProvider, op: str, *args: Any) -> Any:
-        source = await self.provider_source(lockdown)
-        async with DvtProvider(source) as dvt, DvtProcessControl(dvt) as control:
-            return await getattr(control, op)(*args)
+    @contextlib.asynccontextmanager
+    async def provider(self, lockdown: LockdownServiceProvider, command: str,
+                       ) -> AsyncIterator[LockdownServiceProvider]:
+        """``provider_source`` for one action, closed after it when it is a connection of its own (an RSD)."""
+        source = await self.provider_source(lockdown, command)
+        try:
+            yield source
+        finally:
+            if isinstance(source, RemoteServiceDiscoveryService):
+                with contextlib.suppress(Exception):
+                    await source.close()
 
-    def _call(self, what: str, op: str, *args: Any) -> Any:
+    def _call(self, what: str, op: str, *args: Any, **kwargs: Any) -> Any:
+        command = f"{self.label} {what}"
+
         async def action(lockdown: LockdownServiceProvider) -> Any:
-            return await self._with_control(lockdown, op, *args)
+            async with (self.provider(lockdown, command) as source, DvtProvider(source) as dvt,
+                        DvtProcessControl(dvt) as control):
+                return await getattr(control, op)(*args, **kwargs)
 
-        return self.transport.call(f"{self.label} {what}", action)
+        return self.transport.call(command, action)
 
     def launch(self, bundle_id: str, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None,
                kill_existing: bool = True) -> int:
-        async def action(lockdown: LockdownServiceProvider) -> int:
-            source = await self.provider_source(lockdown)
-            async with DvtProvider(source) as dvt, DvtProcessControl(dvt) as control:
-                return int(await control.launch(bundle_id, arguments=list(arguments), kill_existing=kill_existing,
-                                                environment=dict(environment or {})))
-
+        what = f"launch {bundle_id} {' '.join(arguments)}".rstrip()
         try:
-            return self.transport.call(f"{self.label} launch {bundle_id} {' '.join(arguments)}".rstrip(), action)
+            return int(self._call(what, "launch", bundle_id, arguments=list(arguments), kill_existing=kill_existing,
+                                  environment=dict(environment or {})))
         except CommandFailed as exc:
             if "AssertionError" in exc.problem:  # ProcessControl.launch asserts a non-zero pid
                 raise CommandFailed(self.transport.name, f"launch {bundle_id}", "the phone returned no pid",
@@ -103,18 +121,42 @@ class DvtControl(_DtxControl):
 
 
 class TunnelControl(_DtxControl):
+    """DTX over the phone's iOS 17+ tunnel, found through a running tunneld (``pmd3:tunneld/api.py``).
+
+    tunneld owns the tunnel (a kernel TUN, hence ``sudo``); this process dials the phone's tunnel address
+    through it. Each action opens the RSD it needs and closes it after, so no connection outlives a verb."""
+
     label = "tunnel"
 
-    async def provider_source(self, lockdown: LockdownServiceProvider) -> LockdownServiceProvider:
-        from pymobiledevice3.tunneld.api import get_tunneld_device_by_udid
+    def __init__(self, transport: IOSTransport, tunneld: tuple[str, int] = TUNNELD_DEFAULT_ADDRESS) -> None:
+        super().__init__(transport)
+        self.tunneld = tunneld
 
+    async def provider_source(self, lockdown: LockdownServiceProvider, command: str = "tunnel",
+                              ) -> LockdownServiceProvider:
+        where = f"{self.tunneld[0]}:{self.tunneld[1]}"
         try:
-            rsd = await get_tunneld_device_by_udid(self.transport.udid)
-        except Exception as exc:
-            raise DeviceUnreachable(self.transport.name, "tunneld", f"no tunneld answers: {exc}", TUNNELD_FIX) from exc
+            rsd = await get_tunneld_device_by_udid(self.transport.udid, self.tunneld)
+        except TunneldConnectionError as exc:
+            raise DeviceUnreachable(self.transport.name, command, f"no tunneld answers on {where}",
+                                    TUNNELD_FIX) from exc
+        except (OSError, TimeoutError, PyMobileDevice3Exception) as exc:  # tunneld listed it; RSD did not answer
+            problem = f"the tunnel from tunneld on {where} does not answer: {_one_line(exc)}"
+            raise DeviceUnreachable(self.transport.name, command, problem, STALE_TUNNEL_FIX) from exc
         if rsd is None:
-            raise DeviceUnreachable(self.transport.name, "tunneld", "tunneld has no tunnel to this phone", TUNNELD_FIX)
+            raise DeviceUnreachable(self.transport.name, command, f"tunneld on {where} has no tunnel to this phone",
+                                    NO_TUNNEL_FIX)
+        if DvtProvider.RSD_SERVICE_NAME not in (rsd.peer_info or {}).get("Services", {}):
+            with contextlib.suppress(Exception):
+                await rsd.close()
+            raise CommandFailed(self.transport.name, command,
+                                f"the phone's RSD lists no {DvtProvider.RSD_SERVICE_NAME}", MOUNT_FIX)
         return rsd
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 PROCESS_CONTROLS = ("dvt", "tunnel", "appium")

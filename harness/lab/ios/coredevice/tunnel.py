@@ -94,9 +94,11 @@ class TunnelPlan:
                 "serverAddress": self.server, "serverRSDPort": self.rsd_port}
 
 
-def tunnel_services(device: VirtualIPhone) -> list[str]:
-    """The RSD services this phone runs now: the instruments hub only with the developer image mounted."""
-    return [DTSERVICEHUB] if device.developer_image_mounted else []
+def tunnel_services(device: VirtualIPhone, plan: TunnelPlan) -> dict[str, int]:
+    """The RSD services this phone runs now, by port: the instruments hub only while the developer image is
+    mounted (mounting it adds the developer services to what ``remoted`` lists, without a new tunnel)."""
+    return {name: port for name, port in plan.service_ports.items()
+            if name != DTSERVICEHUB or device.developer_image_mounted}
 
 
 def _properties(device: VirtualIPhone) -> dict[str, Any]:
@@ -108,10 +110,10 @@ def _properties(device: VirtualIPhone) -> dict[str, Any]:
     return props
 
 
-def _rsd_services(plan: TunnelPlan) -> dict[str, dict[str, Any]]:
+def _rsd_services(ports: dict[str, int]) -> dict[str, dict[str, Any]]:
     # Each entry: the port as a decimal string and the entitlement a client needs (remoted's format).
     return {name: {"Entitlement": f"com.apple.private.dt.instruments.{name.rsplit('.', 1)[-1]}", "Port": str(port)}
-            for name, port in plan.service_ports.items()}
+            for name, port in ports.items()}
 
 
 async def _read_handshake(link: Link) -> tuple[dict[str, Any], bytes] | None:
@@ -134,7 +136,7 @@ async def serve_core_device_proxy(device: VirtualIPhone, link: Link) -> None:
         request, rest = got
         if request.get("type") != "clientHandshakeRequest":
             raise ValueError(f"unexpected CDTunnel message {request.get('type')!r}")
-        plan = TunnelPlan.new(device.udid, int(request.get("mtu", 1280)), tunnel_services(device))
+        plan = TunnelPlan.new(device.udid, int(request.get("mtu", 1280)), [DTSERVICEHUB])
         link.write(encode_cdtunnel(plan.handshake_response()))
         await _carry(device, link, plan, rest)
     except ValueError as exc:
@@ -145,17 +147,20 @@ async def serve_core_device_proxy(device: VirtualIPhone, link: Link) -> None:
 
 async def _carry(device: VirtualIPhone, link: Link, plan: TunnelPlan, rest: bytes) -> None:
     stack = TcpStack(address_bytes(plan.server), plan.mtu - 60, link.write)
-    info = peer_info(_properties(device), _rsd_services(plan), uuid.uuid5(uuid.NAMESPACE_OID, device.udid))
+    phone_uuid = uuid.uuid5(uuid.NAMESPACE_OID, device.udid)
 
-    async def rsd(conn: Link) -> None:
+    async def rsd(conn: Link) -> None:  # what RSD lists is read per connection: the image may come and go
+        info = peer_info(_properties(device), _rsd_services(tunnel_services(device, plan)), phone_uuid)
         await serve_rsd(info, conn, device.name)
 
     async def dvt(conn: Link) -> None:
-        await serve_dvt(device, conn)
+        if DTSERVICEHUB in tunnel_services(device, plan):
+            await serve_dvt(device, conn)
+        else:  # the image went away after the host looked the port up: the hub is gone
+            conn.close()
 
     stack.listen(plan.rsd_port, rsd)
-    if DTSERVICEHUB in plan.service_ports:
-        stack.listen(plan.service_ports[DTSERVICEHUB], dvt)
+    stack.listen(plan.service_ports[DTSERVICEHUB], dvt)
     log.info("[%s] CoreDeviceProxy tunnel %s <-> %s, RSD port %d", device.name, plan.client, plan.server,
              plan.rsd_port)
     splitter = PacketSplitter(plan.mtu + 40)
