@@ -10,16 +10,22 @@ against pymobiledevice3's (the real peer), and the lab's TCP against hand-built 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
+import os
 import re
+import select
 import struct
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pymobiledevice3.exceptions import InvalidServiceError
 from pymobiledevice3.lockdown import create_using_usbmux
 from pymobiledevice3.remote.tunnel_service import CDTunnelPacket, CoreDeviceTunnelProxy
@@ -268,3 +274,63 @@ def test_cli_dvt_launch_over_the_userspace_tunnel(mounted: IOSLab) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     assert re.search(r"Process launched with pid \d+", out.stdout), out.stdout[-500:]
 
+
+
+def _can_make_a_tun() -> bool:
+    if os.geteuid() != 0 or not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+        return False
+    try:
+        from pytun_pmd3 import TunTapDevice  # type: ignore[import-untyped]
+
+        TunTapDevice().close()  # creating one needs CAP_NET_ADMIN, not only the device node
+    except Exception:
+        return False
+    return True
+
+
+def _first_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    return proc.stdout.readline().strip() if ready else ""
+
+
+@pytest.mark.skipif(not _can_make_a_tun(), reason="lockdown start-tunnel needs a kernel TUN (root, CAP_NET_ADMIN)")
+def test_lockdown_start_tunnel_with_a_kernel_tun_then_dvt_over_rsd(mounted: IOSLab) -> None:
+    """The Linux kernel's TCP (SACK, timestamps, its own windows) on the host end instead of PyTCP."""
+    tunnel = subprocess.Popen([PMD3, "lockdown", "start-tunnel", "--script-mode", "--udid", mounted.phone.udid],
+                              env=mounted.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = _first_line(tunnel, 60)
+        host, port = line.split()
+        assert host.startswith("fd") and int(port) > 0, line
+        out = mounted.run(PMD3, "developer", "dvt", "launch", "--rsd", host, port, APP, timeout_s=90)
+        assert re.search(r"Process launched with pid \d+", out.stdout), out.stderr[-2000:]
+    finally:
+        tunnel.terminate()
+        tunnel.communicate(timeout=30)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.binary(max_size=120), max_size=8))
+def test_hostile_packets_never_break_the_phone_stack(chunks: list[bytes]) -> None:
+    """Whatever a host writes into the tunnel, the phone's side parses or drops it; only a stream that is not
+    IPv6 at all ends the tunnel (ValueError), as a malformed stream would on the device."""
+    async def run() -> None:
+        wire = _Wire()
+        stack = TcpStack(PHONE, 1400, wire.emit)
+        stack.listen(7000, _echo)
+        splitter = PacketSplitter()
+        for chunk in chunks:
+            tcp = struct.pack("!HH", 40000, 7000) + chunk  # random TCP headers and bodies to a listening port
+            packet = struct.pack("!IHBB", 6 << 28, len(tcp), 6, 64) + HOST + PHONE + tcp
+            if (seg := parse_segment(packet)) is not None:
+                stack.receive(seg)
+            with contextlib.suppress(ValueError):
+                for whole in splitter.feed(chunk):
+                    if (parsed := parse_segment(whole)) is not None:
+                        stack.receive(parsed)
+            await asyncio.sleep(0)
+        stack.close()
+        await stack.wait_closed()
+
+    asyncio.run(run())
