@@ -334,3 +334,35 @@ def test_hostile_packets_never_break_the_phone_stack(chunks: list[bytes]) -> Non
         await stack.wait_closed()
 
     asyncio.run(run())
+
+
+def test_tcp_probes_a_zero_window_and_resumes_when_it_opens() -> None:
+    """RFC 9293 §3.8.6.1: with data queued and the host's window shut, the phone probes with one byte."""
+    async def run() -> None:
+        wire = _Wire()
+        probed = asyncio.Event()
+
+        def emit(packet: bytes) -> None:
+            wire.emit(packet)
+            if len(wire.sent[-1].payload) == 1:
+                probed.set()
+
+        stack = TcpStack(PHONE, 1000, emit)
+
+        async def talk(link: Link) -> None:
+            link.write(b"abc")
+            await link.read()
+
+        stack.listen(7000, talk)
+        stack.receive(_seg(SYN, 1, mss=1000, wscale=2))
+        isn = wire.sent[-1].seq
+        stack.receive(Segment(HOST, PHONE, 40000, 7000, 2, isn + 1, ACK, 0, b""))  # window shut
+        await asyncio.wait_for(probed.wait(), 10)
+        probe = wire.sent[-1]
+        assert probe.seq == isn + 1 and probe.payload == b"a"
+        stack.receive(Segment(HOST, PHONE, 40000, 7000, 2, isn + 2, ACK, 100, b""))  # took it; window open
+        rest = wire.sent[-1]
+        assert rest.seq == isn + 2 and rest.payload == b"bc"
+        stack.close()
+
+    asyncio.run(run())

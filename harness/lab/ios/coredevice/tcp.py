@@ -179,21 +179,28 @@ class TcpConnection:
             self._send(FIN | ACK, self._snd_nxt)
             self._snd_nxt = (self._snd_nxt + 1) % _MOD
             self._fin_sent = True
-        if _after(self._snd_nxt, self._snd_una) > 0 and self._timer is None:
+        if self._timer is None and self._needs_timer():
             self._rearm()
 
     def _retransmit(self) -> None:
         """Send the oldest unacknowledged segment again (or our FIN, or a window probe)."""
         if self._out:
-            self._send(ACK | PSH, self._snd_una, bytes(self._out[:max(1, min(self._mss, self._peer_window))]))
+            chunk = bytes(self._out[:max(1, min(self._mss, self._peer_window))])
+            self._send(ACK | PSH, self._snd_una, chunk)
+            if _after(self._snd_nxt, self._snd_una) < len(chunk):  # a zero-window probe is new data in flight
+                self._snd_nxt = (self._snd_una + len(chunk)) % _MOD
         elif self._fin_sent:
             self._send(FIN | ACK, self._snd_una)
+
+    def _needs_timer(self) -> bool:
+        """Bytes (or our FIN) await an ACK, or data waits behind a shut window (the persist timer)."""
+        return _after(self._snd_nxt, self._snd_una) > 0 or bool(self._out and not self._peer_window)
 
     def _rearm(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if _after(self._snd_nxt, self._snd_una) > 0 or (self._out and not self._peer_window):
+        if self._needs_timer():
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(RTO_S * (1 << min(self._retries, 4)), self._on_timeout)
 
