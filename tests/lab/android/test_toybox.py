@@ -22,10 +22,9 @@ SH = "/system/bin/sh"
 @pytest.fixture(scope="module")
 def phone() -> AndroidDevice:
     dev = model_device("pixel-8")
-    dev.fs.write("/data/local/tmp/t.txt", b"alpha beta\ngamma\n")
-    dev.fs.mkdirs("/data/local/tmp/d/e")
-    dev.fs.write("/data/local/tmp/d/one.log", b"1\n")
-    dev.fs.write("/data/local/tmp/d/e/two.log", b"22\n")
+    setup = sh(dev, "cd /data/local/tmp && printf 'alpha beta\\ngamma\\n' > t.txt && mkdir -p d/e && echo 1 > d/one.log"
+                    " && echo 22 > d/e/two.log")
+    assert setup.code == 0, setup.stderr
     dev.settings["global"]["adb_enabled"] = "1"
     dev.settings["global"]["airplane_mode_on"] = "0"
     return dev
@@ -86,9 +85,15 @@ COMMANDS = [
     ("printf 'k 1\\nk 2\\n' | awk '{t[$1] += $2} END {for (k in t) print k, t[k]}'", "k 3\n", "", 0),
     ("echo 'a,b' | awk -F, '{ if ($1 == \"a\") print \"yes\"; else print \"no\" }'", "yes\n", "", 0),
     # stat, find, md5sum
-    ("stat -c '%n %s %F %a' /data/local/tmp/t.txt", "/data/local/tmp/t.txt 17 regular file 644\n", "", 0),
+    ("stat -c '%n %s %F %a' /data/local/tmp/t.txt", "/data/local/tmp/t.txt 17 regular file 666\n", "", 0),
     ("stat -c '%F' /data/local/tmp/d", "directory\n", "", 0),
     ("stat /nope", "", "stat: '/nope': No such file or directory\n", 1),
+    ("stat /data/data/com.example.courier/x", "", "stat: '/data/data/com.example.courier/x': Permission denied\n", 1),
+    ("find /data -maxdepth 1", "/data\n", "find: '/data': Permission denied\n", 1),
+    ("echo /data/local/tmp/d/*.log", "/data/local/tmp/d/one.log\n", "", 0),
+    ("echo /data/*", "/data/*\n", "", 0),
+    ("[ -w /system/bin ] || [ -r /data/local/tmp/t.txt ] && echo r", "r\n", "", 0),
+    ("sed -i s/a/b/ /system/build.prop", "", "sed: /system/build.prop: No such file or directory\n", 1),
     ("find /data/local/tmp/d -name '*.log'", "/data/local/tmp/d/e/two.log\n/data/local/tmp/d/one.log\n", "", 0),
     ("find /data/local/tmp/d -maxdepth 1 -type f", "/data/local/tmp/d/one.log\n", "", 0),
     ("find /data/local/tmp/d -type d", "/data/local/tmp/d\n/data/local/tmp/d/e\n", "", 0),
@@ -116,6 +121,7 @@ COMMANDS = [
     ("content insert --uri content://settings/system --bind name:s:x_key --bind value:i:7; settings get system x_key",
      "7\n", "", 0),
     ("uiautomator dump", "UI hierchary dumped to: /sdcard/window_dump.xml\n", "", 0),
+    ("screencap -p /system/x.png", "", "Error opening file: /system/x.png (Read-only file system)\n", 1),
 ]
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
 from harness.lab.android.shell.runtime import Invocation, Registry
+from harness.lab.android.shell.toybox import write_file
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
@@ -166,11 +167,9 @@ def screencap(inv: Invocation) -> int:
     if not files:
         inv.stdout.write(data)
         return 0
-    path = inv.host.fs.resolve(files[0], inv.cwd)
-    try:
-        inv.host.fs.write(path, data, uid=inv.uid)
-    except (FileNotFoundError, IsADirectoryError):
-        inv.err(f"Error opening file: {files[0]} (No such file or directory)\n")
+    refused = write_file(inv, files[0], data)
+    if refused is not None:  # screencap.cpp: "Error opening file: %s (%s)"
+        inv.err(f"Error opening file: {files[0]} ({refused})\n")
         return 1
     return 0
 
@@ -197,9 +196,7 @@ def uiautomator(inv: Invocation) -> int:
         return 0 if not args else 1
     files = [a for a in args[1:] if not a.startswith("-")]
     path = files[0] if files else "/sdcard/window_dump.xml"
-    try:
-        inv.host.fs.write(inv.host.fs.resolve(path, inv.cwd), _hierarchy(_dev(inv)).encode(), uid=inv.uid)
-    except (FileNotFoundError, IsADirectoryError):
+    if write_file(inv, path, _hierarchy(_dev(inv)).encode()) is not None:
         inv.err(f"ERROR: could not write to {path}\n")
         return 1
     # DumpCommand.java prints the path it was given (the misspelling is AOSP's)

@@ -12,11 +12,14 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.ids import Cred, cred_for
 from harness.lab.android.shell.arith import ArithError, evaluate
 from harness.lab.android.shell.parse import Arith, CmdSub, Lit, Param, Part, Script, Word
+from harness.lab.android.vfs import FsError, Node
 
 if TYPE_CHECKING:
     from harness.lab.android.shell.runtime import Invocation
+    from harness.lab.android.vfs import FileSystem
 
 __all__ = ["Capture", "ExpandError", "Expander", "glob_escape"]
 
@@ -159,27 +162,41 @@ class Expander:
 
     # ---- globbing over the virtual file system
     def glob(self, pattern: str) -> list[str]:
-        fs = self.inv.host.fs
-        absolute = pattern.startswith("/")
+        fs, cred = self.inv.host.fs, cred_for(self.inv.uid)
         parts = [p for p in pattern.split("/") if p]
-        found = ["/" if absolute else ""]
+        found = ["/" if pattern.startswith("/") else ""]
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             nxt: list[str] = []
             for prefix in found:
-                base = fs.resolve(prefix or ".", self.inv.cwd)
                 if not _GLOB_CHARS.search(part):
                     candidate = posixpath.join(prefix, _unescape(part)) if prefix else _unescape(part)
-                    if fs.get(fs.resolve(candidate, self.inv.cwd)) is not None:
+                    if _exists(fs, fs.resolve(candidate, self.inv.cwd), cred):
                         nxt.append(candidate)
                     continue
-                for name, node in fs.listdir(base):
+                for name, node in _entries(fs, fs.resolve(prefix or ".", self.inv.cwd), cred):
                     if name.startswith(".") and not part.startswith("."):
                         continue
                     if fnmatch.fnmatchcase(name, part) and (last or node.is_dir):
                         nxt.append(posixpath.join(prefix, name) if prefix else name)
             found = nxt
         return sorted(found)
+
+
+def _exists(fs: FileSystem, path: str, cred: Cred) -> bool:
+    try:
+        fs.lookup(path, cred)
+    except FsError:
+        return False
+    return True
+
+
+def _entries(fs: FileSystem, path: str, cred: Cred) -> list[tuple[str, Node]]:
+    """A directory the caller may read; none for one it may not (glob skips it silently, as glob(3) does)."""
+    try:
+        return fs.list_as(path, cred)
+    except FsError:
+        return []
 
 
 class _Fields:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import stat as st
 from collections.abc import Callable
 
+from harness.lab.android.os.ids import Cred, cred_for
 from harness.lab.android.shell.arith import ArithError, evaluate
 from harness.lab.android.shell.runtime import SH, Invocation, Registry, run_script
+from harness.lab.android.vfs import FsError, Node
 
 __all__ = ["SIGNALS", "install"]
 
@@ -46,7 +48,6 @@ class _TestError(Exception):
 _UNARY_FILE: dict[str, Callable[[int], bool]] = {
     "-e": lambda m: True, "-f": st.S_ISREG, "-d": st.S_ISDIR, "-b": st.S_ISBLK, "-c": st.S_ISCHR,
     "-p": st.S_ISFIFO, "-S": st.S_ISSOCK, "-L": st.S_ISLNK, "-h": st.S_ISLNK,
-    "-r": lambda m: True, "-w": lambda m: True, "-x": lambda m: bool(m & 0o111),
     "-u": lambda m: bool(m & st.S_ISUID), "-g": lambda m: bool(m & st.S_ISGID), "-k": lambda m: bool(m & st.S_ISVTX),
 }
 _INT_OPS: dict[str, Callable[[int, int], bool]] = {
@@ -123,13 +124,21 @@ class _Test:
             return operand == ""
         if op == "-t":
             return False  # adb shell without a pty: no terminal
-        fs = self.inv.host.fs
-        node = fs.get(fs.resolve(operand, self.inv.cwd))
+        node = self._node(operand)
         if node is None:
             return False
         if op == "-s":
             return len(node.data) > 0 or node.is_dir
+        if op in _ACCESS:  # funcs.c test_eval: access(2) with the caller's credentials
+            return _access(node, cred_for(self.inv.uid), _ACCESS[op])
         return _UNARY_FILE[op](node.mode)
+
+    def _node(self, path: str) -> Node | None:
+        fs = self.inv.host.fs
+        try:
+            return fs.lookup(fs.resolve(path, self.inv.cwd), cred_for(self.inv.uid))
+        except FsError:
+            return None
 
     def binary(self, left: str, op: str, right: str) -> bool:
         if op in _STR_OPS:
@@ -139,8 +148,7 @@ class _Test:
                 return _INT_OPS[op](evaluate(left, self.inv.env), evaluate(right, self.inv.env))
             except ArithError as exc:
                 raise _ArithFailure(str(exc)) from None
-        fs = self.inv.host.fs
-        a, b = fs.get(fs.resolve(left, self.inv.cwd)), fs.get(fs.resolve(right, self.inv.cwd))
+        a, b = self._node(left), self._node(right)
         if op == "-ef":
             return a is not None and a is b
         if a is None or b is None:
@@ -152,7 +160,14 @@ class _ArithFailure(Exception):
     pass
 
 
-_UNARY = frozenset({"-n", "-z", "-t", "-s", *_UNARY_FILE})
+_ACCESS = {"-r": 4, "-w": 2, "-x": 1}
+_UNARY = frozenset({"-n", "-z", "-t", "-s", *_UNARY_FILE, *_ACCESS})
+
+
+def _access(node: Node, cred: Cred, want: int) -> bool:
+    """The owner's, the group's or the others' bits, whichever class the caller is in (root passes)."""
+    shift = 6 if cred.uid == node.uid else 3 if cred.member(node.gid) else 0
+    return cred.uid == 0 or (node.mode >> shift) & want == want
 _BINARY = frozenset({*_STR_OPS, *_INT_OPS, "-ef", "-nt", "-ot"})
 
 

@@ -522,14 +522,14 @@ async def _apply_redirects(redirects: list[Redirect], inv: Invocation) -> bool:
 
 
 def _open_redirect(red: Redirect, path: str, inv: Invocation) -> bool:
-    # mksh R59c exec.c iosetup: "can't open|create PATH: strerror" (Tf_cant_ss_s)
-    fs, full, cred = inv.host.fs, inv.host.fs.resolve(path, inv.cwd), cred_for(inv.uid)
+    fs, cred = inv.host.fs, cred_for(inv.uid)
+    full = fs.resolve(path, inv.cwd)
     try:
         if red.op == "<":
             inv.stdin = Input.of(fs.read_as(full, cred))
             return True
         writer = fs.open_write(full, cred, append=red.op == ">>")
-    except FsError as exc:
+    except FsError as exc:  # mksh R59c exec.c iosetup: "can't open|create PATH: strerror" (Tf_cant_ss_s)
         inv.err(f"{SH}: can't {'open' if red.op == '<' else 'create'} {path}: {exc.reason}\n")
         return False
     if red.fd == 2:

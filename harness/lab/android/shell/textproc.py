@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from harness.lab.android.shell.runtime import Invocation, Registry
-from harness.lab.android.shell.toybox import read_inputs, usage_error
+from harness.lab.android.shell.toybox import read_inputs, usage_error, write_file
 
 __all__ = ["bre_to_python", "install", "sed"]
 
@@ -288,9 +288,10 @@ async def _in_place(inv: Invocation, commands: list[_Command], files: list[str],
         for cmd in commands:
             cmd.in_range = False
         text = "".join(_run(commands, data.decode(errors="replace").splitlines(keepends=True), quiet))
-        node = inv.host.fs.get(inv.host.fs.resolve(name, inv.cwd))
-        mode = node.mode & 0o7777 if node is not None else 0o644
-        inv.host.fs.write(inv.host.fs.resolve(name, inv.cwd), text.encode(), mode=mode, uid=inv.uid)
+        refused = write_file(inv, name, text.encode())
+        if refused is not None:
+            inv.err(f"sed: {name}: {refused}\n")
+            status = 1
     return status
 
 

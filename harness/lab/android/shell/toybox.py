@@ -16,11 +16,12 @@ import re
 import stat as st
 import time
 
+from harness.lab.android.os.ids import cred_for
 from harness.lab.android.os.processes import user_name
 from harness.lab.android.shell.runtime import Invocation, Registry, run_argv
-from harness.lab.android.vfs import Node
+from harness.lab.android.vfs import FsError, Node
 
-__all__ = ["install", "read_inputs", "usage_error"]
+__all__ = ["install", "read_inputs", "usage_error", "write_file"]
 
 
 def usage_error(inv: Invocation, message: str) -> None:
@@ -30,21 +31,31 @@ def usage_error(inv: Invocation, message: str) -> None:
 
 
 async def read_inputs(inv: Invocation, files: list[str]) -> tuple[list[tuple[str, bytes]], int]:
-    """(name, data) of each file (or stdin for none or ``-``); a missing file is reported as toybox does."""
+    """(name, data) of each file (or stdin for none or ``-``), read with the caller's permissions; a file that
+    cannot be read gets toybox's ``NAME: FILE: strerror`` line (lib/lib.c ``perror_msg_raw``)."""
     out: list[tuple[str, bytes]] = []
     status = 0
+    fs, cred = inv.host.fs, cred_for(inv.uid)
     for name in files or ["-"]:
         if name == "-":
             out.append((name, await inv.stdin.read_all()))
             continue
-        data = inv.host.fs.read_for_shell(name, inv.cwd)
-        if data is None:
-            node = inv.host.fs.get(inv.host.fs.resolve(name, inv.cwd))
-            inv.err(f"{inv.argv[0]}: {name}: {'Is a directory' if node else 'No such file or directory'}\n")
+        try:
+            out.append((name, fs.read_as(fs.resolve(name, inv.cwd), cred)))
+        except FsError as exc:
+            inv.err(f"{inv.argv[0].rpartition('/')[2]}: {name}: {exc.reason}\n")
             status = 1
-            continue
-        out.append((name, data))
     return out, status
+
+
+def write_file(inv: Invocation, path: str, data: bytes) -> str | None:
+    """Create or replace a file as the caller; the strerror text if the kernel would refuse."""
+    fs = inv.host.fs
+    try:
+        fs.open_write(fs.resolve(path, inv.cwd), cred_for(inv.uid), append=False)(data)
+    except FsError as exc:
+        return exc.reason
+    return None
 
 
 # -- printf -----------------------------------------------------------------------------------------------
@@ -324,9 +335,10 @@ def stat(inv: Invocation) -> int:
         return 1
     status = 0
     for path in paths:
-        node = inv.host.fs.get(inv.host.fs.resolve(path, inv.cwd))
-        if node is None:
-            inv.err(f"stat: '{path}': No such file or directory\n")
+        try:
+            node = inv.host.fs.lookup(inv.host.fs.resolve(path, inv.cwd), cred_for(inv.uid))
+        except FsError as exc:
+            inv.err(f"stat: '{path}': {exc.reason}\n")
             status = 1
             continue
         inv.out(_stat_format(fmt, path, node) + "\n")
@@ -374,14 +386,15 @@ def find(inv: Invocation) -> int:
     if errors:
         inv.err(errors[0] + "\n")
         return 1
-    fs = inv.host.fs
+    fs, cred = inv.host.fs, cred_for(inv.uid)
     maxdepth = int(opts["-maxdepth"]) if "-maxdepth" in opts else None
     end = "\0" if "-print0" in opts else "\n"
     status = 0
     for start in paths:
-        node = fs.get(fs.resolve(start, inv.cwd))
-        if node is None:
-            inv.err(f"find: '{start}': No such file or directory\n")
+        try:
+            node = fs.lookup(fs.resolve(start, inv.cwd), cred)
+        except FsError as exc:
+            inv.err(f"find: '{start}': {exc.reason}\n")
             status = 1
             continue
         stack: list[tuple[str, Node, int]] = [(start, node, 0)]
@@ -390,7 +403,12 @@ def find(inv: Invocation) -> int:
             if _find_match(posixpath.basename(path.rstrip("/")) or path, path, cur, depth, opts):
                 inv.out(path + end)
             if cur.is_dir and (maxdepth is None or depth < maxdepth):
-                children = list(fs.listdir(fs.resolve(path, inv.cwd)))
+                try:
+                    children = fs.list_as(fs.resolve(path, inv.cwd), cred)
+                except FsError as exc:  # find.c: perror_msg("'%s'") and carries on
+                    inv.err(f"find: '{path}': {exc.reason}\n")
+                    status = 1
+                    continue
                 for name, child in reversed(children):
                     stack.append((posixpath.join(path, name), child, depth + 1))
     return status
