@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.android.transport import ServerRecovery, server_answers
 from harness.config import Config
 from harness.errors import LabError
 
@@ -102,6 +101,9 @@ def repair_adb_server(cfg: Config, state: dict[str, Any]) -> str | None:
     Returns what was done, or None when the server answers. The lab's own reconnect-on-reboot keeps
     working on the new server, and ``harness lab down`` stops it as it would have stopped the first.
     """
+    # Here, not at the top: the plugin imports labctl at load, and the adb client (ppadb) is needed only for a repair.
+    from harness.android.transport import ServerRecovery, server_answers  # noqa: PLC0415 - see above
+
     host, port = cfg.lab.host, cfg.lab.adb_server_port
     if server_answers(host, port):
         return None

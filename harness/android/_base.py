@@ -14,46 +14,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from harness.android.transport import AdbTransport, ShellResult
-from harness.config import TaskConfig
+from harness.driver import DriverCore, VerbRecord
 from harness.errors import CommandFailed, HarnessError
 from harness.journal import Journal, Undo
-from harness.logs.stream import EventStream
 
 __all__ = ["DriverBase", "VerbRecord"]
 
 log = logging.getLogger("harness.android")
 
 
-@dataclass(frozen=True, slots=True)
-class VerbRecord:
-    wall_time: float
-    device: str
-    verb: str
-    command: str
-    exit_code: int | None
-    duration_s: float
-
-
-class DriverBase:
+class DriverBase(DriverCore):
     def __init__(self, transport: AdbTransport, package: str | None = None, journal: Journal | None = None) -> None:
+        super().__init__(transport.name, package, journal)
         self.transport = transport
-        self.name = transport.name
-        self.package = package
-        self.history: list[VerbRecord] = []
-        # Without a config (a bare transport) there is no state directory: the journal lives in memory.
-        self.journal = journal if journal is not None else Journal.in_memory(transport.name)
-        self.tasks: dict[str, TaskConfig] = {}  # the app's background tasks, from devices.toml [app]
-        self.stream: EventStream | None = None  # the running capture's stream: whether the phone is still there
-        self.guards: list[Callable[[str], None]] = []  # checks before each action (the lease's)
-
-    def guard(self, what: str) -> None:
-        """Before a device action: every check the fixture added (LeaseLost when the lease is gone)."""
-        for check in self.guards:
-            check(what)
 
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
         self.guard(command)
@@ -64,7 +39,7 @@ class DriverBase:
             code = result.exit_code
             return result
         finally:
-            self.history.append(VerbRecord(time.time(), self.name, verb, command, code, time.monotonic() - start))
+            self.record(verb, command, start, code)
 
     def _check(self, verb: str, command: str, timeout_s: float | None = None, ok: tuple[int, ...] = (0,)) -> str:
         result = self._run(verb, command, timeout_s)

@@ -20,9 +20,13 @@ from harness.logs.stream import EventStream
 
 __all__ = ["AndroidDriver", "DozeStates", "ProcessState"]
 
+# What a failed test keeps of the phone's state, beside its logcat: file name → command.
+FAILURE_DUMPS = {"jobscheduler": "dumpsys jobscheduler {pkg}", "deviceidle": "dumpsys deviceidle",
+                 "activity-processes": "dumpsys activity processes", "battery": "dumpsys battery"}
+
 
 class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceConfigVerbs):
-    clock_rate: float = 1.0
+    """The ``harness.driver.Driver`` shape over adb, plus the Android verbs of its mixins."""
 
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0) -> AndroidDriver:
@@ -67,3 +71,32 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceCon
                 background_restricted=restricted, process_running=proc.running, stopped_state=proc.stopped)
         except HarnessError as exc:
             return Snapshot(notes=(f"could not read the device state: {exc}",))
+
+    def health(self, battery_floor: int) -> str | None:
+        """Why the phone cannot take a test now (adb state, boot, battery), or None."""
+        try:
+            state = self.transport.state()
+            if state != "device":
+                return f"adb state is {state!r} (want 'device'): check the cable / `adb connect`"
+            if not self.boot_completed():
+                return "not booted (sys.boot_completed != 1)"
+            level = self.battery().level
+            if level is not None and level < battery_floor:
+                return f"battery at {level}% (floor {battery_floor}%): charge it"
+        except HarnessError as exc:
+            return str(exc)
+        return None
+
+    def failure_artifacts(self, folder: Path) -> list[Path]:
+        """The dumpsys sections that explain background work (``FAILURE_DUMPS``), one text file each."""
+        written = []
+        for name, command in FAILURE_DUMPS.items():
+            try:
+                self.guard(command)
+                out = self.transport.shell(command.format(pkg=self.package or ""), timeout_s=20)
+            except HarnessError as exc:
+                out = f"could not read: {exc}\n"
+            path = folder / f"{name}.txt"
+            path.write_text(out)
+            written.append(path)
+        return written

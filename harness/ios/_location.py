@@ -17,7 +17,6 @@ regions laid out on a known grid, so ``enter_region(i)`` puts the phone in regio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from pymobiledevice3.lockdown_service_provider import LockdownServiceProvider
@@ -26,9 +25,9 @@ from pymobiledevice3.services.dvt.instruments.location_simulation import Locatio
 from pymobiledevice3.services.simulate_location import DtSimulateLocation
 
 from harness.contracts.geofence import AWAY, GEOFENCE_ARGUMENT, region_center
-from harness.ios.process import DvtControl, ProcessControl, TunnelControl
-from harness.ios.transport import IOSTransport
-from harness.journal import Journal, Undo
+from harness.ios._base import IOSBase
+from harness.ios.process import DvtControl, TunnelControl
+from harness.journal import Undo
 
 __all__ = ["LOCATION_KEY", "LocationSimulator", "LocationVerbs"]
 
@@ -44,19 +43,7 @@ class LocationSimulator(Protocol):
     def reset_simulated_location(self) -> None: ...
 
 
-class LocationVerbs:
-    transport: IOSTransport
-    control: ProcessControl | None
-    name: str
-    history: list[str]
-    journal: Journal
-
-    def guard(self, what: str) -> None:
-        raise NotImplementedError  # IOSDriver's
-
-    def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
-        raise NotImplementedError  # IOSDriver's
-
+class LocationVerbs(IOSBase):
     def launch_with_geofences(self, regions: int) -> int:
         """Launch the debug build afresh with the probe's geofence argument: it monitors ``regions`` regions."""
         return self.launch([GEOFENCE_ARGUMENT, str(int(regions))])
@@ -65,6 +52,10 @@ class LocationVerbs:
         """Report ``latitude, longitude`` as the phone's location until ``stop_simulating_location``."""
         self.guard("simulatelocation")
         self.journal.record(LOCATION_KEY, Undo.location())
+        with self.recording("simulate_location", f"simulate_location {latitude:.6f},{longitude:.6f}"):
+            self._simulate(latitude, longitude)
+
+    def _simulate(self, latitude: float, longitude: float) -> None:
         control = self.control
         if isinstance(control, LocationSimulator):
             control.set_simulated_location(latitude, longitude)
@@ -75,7 +66,6 @@ class LocationVerbs:
                 await DtSimulateLocation(lockdown).set(latitude, longitude)
 
             self.transport.call(f"simulatelocation set {latitude:.6f},{longitude:.6f}", set_location)
-        self.history.append(f"simulate_location {latitude:.6f},{longitude:.6f}")
 
     def stop_simulating_location(self) -> None:
         """The phone reports its real location again."""
@@ -83,17 +73,17 @@ class LocationVerbs:
         self.journal.forget(LOCATION_KEY)
 
     def _stop_simulation(self) -> None:
-        control = self.control
-        if isinstance(control, LocationSimulator):
-            control.reset_simulated_location()
-        elif isinstance(control, DvtControl | TunnelControl):
-            self._dvt(control, "LocationSimulation stop", None, None)
-        else:
-            async def clear(lockdown: LockdownServiceProvider) -> None:
-                await DtSimulateLocation(lockdown).clear()
+        with self.recording("stop_simulating_location", "stop_simulating_location"):
+            control = self.control
+            if isinstance(control, LocationSimulator):
+                control.reset_simulated_location()
+            elif isinstance(control, DvtControl | TunnelControl):
+                self._dvt(control, "LocationSimulation stop", None, None)
+            else:
+                async def clear(lockdown: LockdownServiceProvider) -> None:
+                    await DtSimulateLocation(lockdown).clear()
 
-            self.transport.call("simulatelocation clear", clear)
-        self.history.append("stop_simulating_location")
+                self.transport.call("simulatelocation clear", clear)
 
     def enter_region(self, index: int) -> None:
         """Move into region ``index`` of the probe's geofence layout (its centre)."""

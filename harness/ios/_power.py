@@ -31,10 +31,9 @@ from pymobiledevice3.services.diagnostics import DiagnosticsService
 from pymobiledevice3.usbmux import MuxConnection, create_mux
 
 from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnreachable, HarnessError
+from harness.ios._base import IOSBase
 from harness.ios._bridge import bridge
-from harness.ios.transport import IOSTransport
-from harness.journal import Journal, Undo
-from harness.logs.stream import EventStream
+from harness.journal import Undo
 from harness.usbhub import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
@@ -44,20 +43,10 @@ _POLL_S = 0.2  # between lockdown attempts while the booted phone's lockdownd is
 HUB_KEY = "hub port"  # the journal's key for the phone's hub port power
 
 
-class PowerVerbs:
-    transport: IOSTransport
-    name: str
-    history: list[str]
-    clock_rate: float
-    journal: Journal
-
+class PowerVerbs(IOSBase):
     usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
     usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
     _hub: tuple[CambrionixClient, HubPort] | None = None
-    stream: EventStream | None = None
-
-    def guard(self, what: str) -> None:
-        raise NotImplementedError  # IOSDriver's
 
     def _away(self, why: str) -> None:
         """The phone leaves on purpose: its capture follows it instead of calling it lost."""
@@ -75,8 +64,8 @@ class PowerVerbs:
         deadline = time.monotonic() + timeout_s
 
         def restart() -> None:
-            self.transport.call("diagnostics_relay Restart", _restart)
-            self.history.append("reboot")
+            with self.recording("reboot", "diagnostics_relay Restart"):
+                self.transport.call("diagnostics_relay Restart", _restart)
 
         self._away("rebooting")
         try:
@@ -98,8 +87,8 @@ class PowerVerbs:
                                                    before if before in ("s", "c") else "s"))
 
         def switch_off() -> None:
-            client.set_mode(port, "o")
-            self.history.append(f"unplug ({port} off)")
+            with self.recording("unplug", f"unplug ({port} off)"):
+                client.set_mode(port, "o")
 
         self._around(switch_off, "unplug", listed=True, deadline=time.monotonic() + timeout_s, come_back=False)
         if for_s is not None:
@@ -116,10 +105,11 @@ class PowerVerbs:
         self.journal.forget(HUB_KEY)  # back as it was: nothing left to undo
 
     def _plug(self, client: CambrionixClient, port: HubPort, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         self._around(lambda: client.set_mode(port, "s"), "plug", listed=False, deadline=deadline, leave=False)
         self._wait_for_lockdown("plug", deadline)
-        self.history.append(f"plug ({port} sync)")
+        self.record("plug", f"plug ({port} sync)", started)
 
     def usb_port_mode(self) -> str:
         """The hub port's mode: ``s`` sync + charge, ``c`` charge only, ``o`` off."""

@@ -10,7 +10,8 @@ needs a debug build.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from pymobiledevice3.services.house_arrest import HouseArrestService
 from pymobiledevice3.services.installation_proxy import InstallationProxyService
 from pymobiledevice3.services.os_trace import OsTraceService
 
-from harness.config import Config, DeviceConfig, TaskConfig
+from harness.config import Config, DeviceConfig
 from harness.contracts.probe import RUN_TASK_ARGUMENT
 from harness.contracts.ring import parse_ring, ring_path
 from harness.errors import CommandFailed, HarnessError, PackageNotFound
@@ -30,7 +31,7 @@ from harness.ios._power import PowerVerbs
 from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
-from harness.journal import Journal, Undo, journal_for
+from harness.journal import Undo, journal_for
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
 
@@ -47,28 +48,9 @@ class IOSProcess:
 
 
 class IOSDriver(LocationVerbs, PowerVerbs):
-    clock_rate: float = 1.0
+    """The ``harness.driver.Driver`` shape over pymobiledevice3, plus the iOS verbs of its mixins."""
 
-    def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,
-                 debuggable: bool = True, journal: Journal | None = None) -> None:
-        self.transport = transport
-        self.name = transport.name
-        self.bundle_id = bundle_id
-        self.package = bundle_id  # the name Expect and reports use on both platforms
-        self.control = control
-        self.debuggable = debuggable
-        self.tasks: dict[str, TaskConfig] = {}
-        self.history: list[str] = []
-        # Without a config there is no state directory: the restore journal lives in memory.
-        self.journal = journal if journal is not None else Journal.in_memory(transport.name)
-        self._executable: str | None = None  # CFBundleExecutable: the app's name in the process list
-        self.stream: EventStream | None = None  # the running capture's stream: reboot/unplug announce absences
-        self.guards: list[Callable[[str], None]] = []  # checks before each action (the lease's)
-
-    def guard(self, what: str) -> None:
-        """Before a device action: every check the fixture added (LeaseLost when the lease is gone)."""
-        for check in self.guards:
-            check(what)
+    _executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 
     @classmethod
     def for_device(cls, cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0,
@@ -129,32 +111,19 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         return self.transport.call("os_trace_relay PidList", pids)
 
     # -- process control -----------------------------------------------------------------------
-    def _control(self) -> ProcessControl:
-        self.guard("process control")
-        if self.control is None:
-            raise CommandFailed(self.name, "process control", "no process_control set for this iPhone",
-                                'set process_control = "dvt" | "tunnel" | "appium" in its devices.toml entry')
-        return self.control
-
-    def launch(self, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None) -> int:
-        """Launch the app (killing a running instance first, as Xcode does); returns its pid."""
-        pid = self._control().launch(self._bundle(), arguments, environment, kill_existing=True)
-        self.history.append(f"launch {' '.join(arguments)}".rstrip())
-        return pid
-
     def kill(self) -> bool:
         """SIGKILL the app's process, as a crash or the system would: not a user force-quit."""
         pid = self.pid()
         if not pid:
             return False
-        self._control().kill(pid)
-        self.history.append(f"kill {pid}")
+        with self.recording("kill", f"kill {pid}"):
+            self._control().kill(pid)
         return True
 
     def home(self) -> None:
         """Send the app to the background (it stays alive until iOS suspends it)."""
-        self._control().home()
-        self.history.append("home")
+        with self.recording("home", "home"):
+            self._control().home()
 
     def pid(self) -> int:
         """The app's pid, 0 when not running: from the process-control path, else from os_trace's PidList by
@@ -238,8 +207,29 @@ class IOSDriver(LocationVerbs, PowerVerbs):
             raise CommandFailed(self.name, f"undo {undo.describe()}", f"a {undo.kind} entry is not for an iPhone",
                                 "the journal names another device's change; check <state_dir>/journal/")
 
-    def _bundle(self) -> str:
-        if not self.bundle_id:
-            raise HarnessError(f"{self.name}: [app] has no ios_bundle_id in devices.toml")
-        return self.bundle_id
+    def health(self, battery_floor: int) -> str | None:
+        """Why the iPhone cannot take a test now (lockdown does not answer, battery below the floor), or None."""
+        try:
+            battery = self.battery()
+        except HarnessError as exc:
+            return str(exc)
+        level = battery.get("BatteryCurrentCapacity")
+        if isinstance(level, int) and level < battery_floor and not battery.get("BatteryIsCharging"):
+            return f"battery at {level}% (floor {battery_floor}%): charge it"
+        return None
+
+    def failure_artifacts(self, folder: Path) -> list[Path]:
+        """What the phone lets a tool read (process list, battery, the probe's ring buffer), one JSON file each."""
+        reads: dict[str, Callable[[], object]] = {"processes": self.processes, "battery": self.battery,
+                                                   "probe-ring-buffer": self.ring_buffer}
+        written = []
+        for name, read in reads.items():
+            try:
+                text = json.dumps(read(), indent=1, default=str)
+            except HarnessError as exc:
+                text = f"could not read: {exc}"
+            path = folder / f"{name}.json"
+            path.write_text(text + "\n")
+            written.append(path)
+        return written
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from harness.android import AndroidDriver
 from harness.config import Config, DeviceConfig
 from harness.errors import HarnessError
-from harness.ios import IOSDriver
 from harness.journal import Replay, journal_for
 
 __all__ = ["replay_device", "restore_device"]
@@ -30,6 +28,8 @@ def replay_device(cfg: Config, dev: DeviceConfig, timeout_s: float = 20.0) -> Re
     log.info("[%s] the journal holds %d change(s) to undo", dev.name, len(pending))
     try:
         if dev.platform == "android":
+            from harness.android import AndroidDriver  # noqa: PLC0415 - ppadb loads only when a journal holds changes
+
             android = AndroidDriver.for_device(cfg, dev, timeout_s)
             result = android.journal.replay(android.undo)
         else:
@@ -50,10 +50,12 @@ def _replay_ios(cfg: Config, dev: DeviceConfig, timeout_s: float, *, needs_appiu
     ui = None
     appium = None
     if needs_appium and dev.process_control == "appium":  # the location was simulated through XCUITest
-        from harness.ui import AppiumProcessControl, UiDriver
+        from harness.ui import AppiumProcessControl, UiDriver  # noqa: PLC0415 - Appium only for an Appium iPhone
 
         ui = UiDriver(cfg, dev)
         appium = AppiumProcessControl(ui)
+    from harness.ios import IOSDriver  # noqa: PLC0415 - pymobiledevice3 loads only when a journal holds changes
+
     try:
         ios = IOSDriver.for_device(cfg, dev, timeout_s, appium=appium)
         return ios.journal.replay(ios.undo)

@@ -12,36 +12,37 @@ Everything heavy (the lab, the pool, the log capture) is created only when a tes
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from harness.android import AndroidDriver
-from harness.android.logcat import LogcatCapture
 from harness.config import AppConfig, DeviceConfig, TaskConfig
 from harness.config._roles import unmapped_reason
+from harness.driver import Capture, Driver
 from harness.errors import DeviceError, DeviceQuarantined, HarnessError
-from harness.ios import IOSDriver
-from harness.ios.syslog import SyslogCapture
 from harness.journal.replay import restore_device
 from harness.logs.expect import Expect
 from harness.logs.stream import EventStream, Mark
 from harness.plugin._lab import ensure_lab
 from harness.plugin._run import RUN_KEY, Run
 from harness.pool import HealthCheck, Lease
-from harness.ui import AppiumProcessControl, UiDriver
+
+if TYPE_CHECKING:  # the drivers load their clients (ppadb, pymobiledevice3, Appium) only when a test drives a phone
+    from harness.android import AndroidDriver
+    from harness.ios import IOSDriver
+    from harness.ios.process import ProcessControl
+    from harness.ui import UiDriver
 
 __all__ = ["App", "DeviceSession", "android", "app", "device", "ios", "timeline", "ui"]
 
 log = logging.getLogger("harness.plugin")
 ACQUIRE_TIMEOUT_S = 900.0
 BATTERY_FLOOR = 5
-SNAPSHOTS = {"jobscheduler": "dumpsys jobscheduler {pkg}", "deviceidle": "dumpsys deviceidle",
-             "activity-processes": "dumpsys activity processes", "battery": "dumpsys battery"}
+D = TypeVar("D", bound=Driver)
 
 
 @dataclass
@@ -51,11 +52,10 @@ class DeviceSession:
     config: DeviceConfig
     artifacts: Path
     run: Run
-    android: AndroidDriver | None = None
-    ios: IOSDriver | None = None
+    driver: Driver | None = None  # the platform's driver, once the test asked for it (``android`` / ``ios``)
     stream: EventStream | None = None
     opened: Mark | None = None  # the stream when the test's capture started: the report's timeline begins there
-    captures: list[LogcatCapture | SyslogCapture] = field(default_factory=list)
+    captures: list[Capture] = field(default_factory=list)
     lease: Lease | None = None
 
     def guard(self, what: str) -> None:
@@ -72,23 +72,22 @@ def _artifacts_dir(run: Run, node: pytest.Item) -> Path:
     return run.writer.artifact_dir(node.nodeid)
 
 
+def open_driver(run: Run, dev: DeviceConfig, timeout_s: float = 20.0,
+                appium: Callable[[], ProcessControl | None] = lambda: None) -> Driver:
+    """The platform's driver for ``dev``; its client library is imported here, the first time a phone of that
+    platform is driven (``appium``: the XCUITest process control of an iPhone whose devices.toml says so)."""
+    if dev.platform == "ios":
+        from harness.ios import IOSDriver  # noqa: PLC0415 - pymobiledevice3 loads only in a run that drives an iPhone
+
+        return IOSDriver.for_device(run.config, dev, timeout_s, appium=appium())
+    from harness.android import AndroidDriver  # noqa: PLC0415 - ppadb loads only in a run that drives a phone
+
+    return AndroidDriver.for_device(run.config, dev, timeout_s)
+
+
 def device_health(run: Run) -> HealthCheck:
     def check(dev: DeviceConfig) -> str | None:
-        if dev.platform == "ios":
-            return _ios_health(run, dev)
-        drv = AndroidDriver.for_device(run.config, dev, timeout_s=10)
-        try:
-            state = drv.transport.state()
-            if state != "device":
-                return f"adb state is {state!r} (want 'device'): check the cable / `adb connect`"
-            if not drv.boot_completed():
-                return "not booted (sys.boot_completed != 1)"
-            level = drv.battery().level
-            if level is not None and level < BATTERY_FLOOR:
-                return f"battery at {level}% (floor {BATTERY_FLOOR}%): charge it"
-        except HarnessError as exc:
-            return str(exc)
-        return None
+        return open_driver(run, dev, timeout_s=10).health(BATTERY_FLOOR)
 
     return check
 
@@ -113,18 +112,6 @@ def restoring_health(run: Run, holder: str) -> HealthCheck:
     return check
 
 
-def _ios_health(run: Run, dev: DeviceConfig) -> str | None:
-    drv = IOSDriver.for_device(run.config, dev, timeout_s=10)
-    try:
-        battery = drv.battery()
-        level = battery.get("BatteryCurrentCapacity")
-        if isinstance(level, int) and level < BATTERY_FLOOR and not battery.get("BatteryIsCharging"):
-            return f"battery at {level}% (floor {BATTERY_FLOOR}%): charge it"
-    except HarnessError as exc:
-        return str(exc)
-    return None
-
-
 @pytest.fixture
 def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
     """The device this test runs on, leased exclusively for the test."""
@@ -146,6 +133,28 @@ def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
 
 
 SESSION_KEY = pytest.StashKey[DeviceSession]()
+LOG_FILE = {"android": "logcat.txt", "ios": "syslog.txt"}
+
+
+def _driven(device: DeviceSession, node: pytest.Item, drv: D) -> Iterator[D]:
+    """Both platforms' fixture: the driver checks the lease before each action, the app must be installed, the
+    phone's log is captured for the whole test; at teardown a failed test keeps the failure artifacts, the
+    test's changes are undone (the journal), and the capture stops."""
+    drv.guards.append(device.guard)
+    device.guard("capture")
+    require_app(drv, device.config, device.run.config.app)
+    capture, stream = drv.capture(device.artifacts / LOG_FILE[device.config.platform])
+    device.driver, device.stream, device.opened = drv, stream, stream.mark()
+    device.captures.append(capture)
+    try:
+        yield drv
+    finally:
+        if getattr(node, "bgh_failed", False):
+            drv.failure_artifacts(device.artifacts)
+        problems = drv.restore()
+        if problems:
+            log.warning("[%s] state not fully restored: %s", device.name, "; ".join(problems))
+        capture.stop()
 
 
 @pytest.fixture
@@ -153,33 +162,9 @@ def android(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[A
     """The Android driver for the leased phone, with logcat captured for the whole test."""
     if device.config.platform != "android":
         pytest.skip(f"{device.name} is not an Android phone")
-    drv = AndroidDriver.for_device(device.run.config, device.config)
-    drv.guards.append(device.guard)
-    device.guard("logcat")
-    require_app(drv, device.config, device.run.config.app)
-    capture, stream = drv.capture(device.artifacts / "logcat.txt")
-    device.android, device.stream, device.opened = drv, stream, stream.mark()
-    device.captures.append(capture)
-    try:
-        yield drv
-    finally:
-        _teardown_android(drv, device, request.node)
-        capture.stop()
+    from harness.android import AndroidDriver  # noqa: PLC0415 - ppadb loads only in a run that drives a phone
 
-
-def _teardown_android(drv: AndroidDriver, session: DeviceSession, node: pytest.Item) -> None:
-    failed = getattr(node, "bgh_failed", False)
-    if failed:
-        for name, command in SNAPSHOTS.items():
-            try:
-                drv.guard(command)
-                out = drv.transport.shell(command.format(pkg=drv.package or ""), timeout_s=20)
-            except HarnessError as exc:
-                out = f"could not read: {exc}\n"
-            (session.artifacts / f"{name}.txt").write_text(out)
-    problems = drv.restore()
-    if problems:
-        log.warning("[%s] state not fully restored: %s", session.name, "; ".join(problems))
+    yield from _driven(device, request.node, AndroidDriver.for_device(device.run.config, device.config))
 
 
 @pytest.fixture
@@ -187,28 +172,23 @@ def ios(device: DeviceSession, request: pytest.FixtureRequest) -> Iterator[IOSDr
     """The iOS driver for the leased iPhone, with its log captured for the whole test."""
     if device.config.platform != "ios":
         pytest.skip(f"{device.name} is not an iPhone")
-    appium = None
-    if device.config.process_control == "appium":  # launch and kill through the device's XCUITest session
-        appium = AppiumProcessControl(request.getfixturevalue("ui"))
-    drv = IOSDriver.for_device(device.run.config, device.config, appium=appium)
-    drv.guards.append(device.guard)
-    device.guard("syslog")
-    require_app(drv, device.config, device.run.config.app)
-    capture, stream = drv.capture(device.artifacts / "syslog.txt")
-    device.ios, device.stream, device.opened = drv, stream, stream.mark()
-    device.captures.append(capture)
-    try:
-        yield drv
-    finally:
-        if getattr(request.node, "bgh_failed", False):
-            _ios_snapshots(drv, device)
-        problems = drv.restore()  # e.g. a simulated location
-        if problems:
-            log.warning("[%s] state not fully restored: %s", device.name, "; ".join(problems))
-        capture.stop()
+    from harness.ios import IOSDriver  # noqa: PLC0415 - pymobiledevice3 loads only in a run that drives an iPhone
+
+    drv = IOSDriver.for_device(device.run.config, device.config, appium=_appium(device, request))
+    yield from _driven(device, request.node, drv)
 
 
-def require_app(drv: AndroidDriver | IOSDriver, dev: DeviceConfig, app: AppConfig) -> None:
+def _appium(device: DeviceSession, request: pytest.FixtureRequest) -> ProcessControl | None:
+    """Launch and kill through the device's XCUITest session, when its devices.toml entry says so."""
+    if device.config.process_control != "appium":
+        return None
+    from harness.ui import AppiumProcessControl  # noqa: PLC0415 - Appium's client loads only for an Appium iPhone
+
+    ui_driver: UiDriver = request.getfixturevalue("ui")
+    return AppiumProcessControl(ui_driver)
+
+
+def require_app(drv: Driver, dev: DeviceConfig, app: AppConfig) -> None:
     """A phone without the app under test gives no verdict on it: the cell is an error saying "app not installed",
     never a FAIL with the launcher's raw output ("No activities found")."""
     ident = app.android_package if dev.platform == "android" else app.ios_bundle_id
@@ -221,6 +201,8 @@ def require_app(drv: AndroidDriver | IOSDriver, dev: DeviceConfig, app: AppConfi
 def ui(device: DeviceSession) -> Iterator[UiDriver]:
     """Appium on the leased phone (UiAutomator2 / XCUITest): the switcher swipe, permission dialogs, deep
     links, the diagnostics screen. The session opens on first use and closes at teardown."""
+    from harness.ui import UiDriver  # noqa: PLC0415 - Appium's client loads only when a test asks for the screen
+
     driver = UiDriver(device.run.config, device.config)
     try:
         yield driver
@@ -228,22 +210,13 @@ def ui(device: DeviceSession) -> Iterator[UiDriver]:
         driver.close()
 
 
-def _ios_snapshots(drv: IOSDriver, session: DeviceSession) -> None:
-    """What the phone lets a tool read, kept beside the log of a failed test."""
-    for name, read in (("processes", drv.processes), ("battery", drv.battery), ("probe-ring-buffer", drv.ring_buffer)):
-        try:
-            text = json.dumps(read(), indent=1, default=str)
-        except HarnessError as exc:
-            text = f"could not read: {exc}"
-        (session.artifacts / f"{name}.json").write_text(text + "\n")
-
-
 @pytest.fixture
 def timeline(device: DeviceSession, request: pytest.FixtureRequest) -> Expect:
     """Expectations on the device's timeline from this point on (``timeline.task_fired(...)``)."""
-    driver: AndroidDriver | IOSDriver = request.getfixturevalue(device.config.platform)
-    assert device.stream is not None
-    expect = driver.expect(device.stream)
+    request.getfixturevalue(device.config.platform)  # the platform's driver, capturing
+    driver, stream = device.driver, device.stream
+    assert driver is not None and stream is not None
+    expect = driver.expect(stream)
     expect.tasks = driver.tasks  # a task name the app lacks fails at once; kinds shape the diagnosis
     return expect
 

@@ -36,7 +36,7 @@ def test_a_phone_plugged_back_by_the_test_leaves_nothing_to_undo(ios_lab: Runnin
     driver.unplug(for_s=60)
     assert driver.journal.pending() == []
     assert driver.restore() == []
-    assert [h.split(" ")[0] for h in driver.history] == ["unplug", "plug"]  # restore did not plug it again
+    assert [h.verb for h in driver.history] == ["unplug", "plug"]  # restore did not plug it again
 
 
 def test_a_fresh_process_stops_a_simulated_location(ios_lab: RunningLab) -> None:

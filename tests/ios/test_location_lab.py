@@ -58,7 +58,7 @@ def test_dvt_location_simulation_moves_the_phone_and_restore_stops_it(
     driver, _ = iphone12
     driver.simulate_location(52.5, 5.25)
     assert _position(lab, "iphone-12") == (52.5, 5.25)
-    assert driver.history[-1] == "simulate_location 52.500000,5.250000"
+    assert driver.history[-1].command == "simulate_location 52.500000,5.250000"
     assert driver.restore() == []
     assert _position(lab, "iphone-12") is None
     assert driver.restore() == []  # nothing left to undo

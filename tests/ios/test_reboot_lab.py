@@ -35,7 +35,7 @@ def test_reboot_restarts_the_phone_and_the_capture_follows_it(ios_lab: RunningLa
         old_pid = driver.launch()
         assert old_pid > 0
         driver.reboot(timeout_s=60)
-        assert driver.history[-1] == "reboot"
+        assert driver.history[-1].verb == "reboot"
         assert _lock_state(ios_lab, "iphone-12") == (True, False)
         assert driver.os_version == "16.7.10"  # lockdownd answers on a fresh session
         assert driver.pid() == 0, "the app's process survived the reboot"

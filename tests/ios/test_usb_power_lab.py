@@ -55,7 +55,7 @@ def test_unplug_switches_the_port_off_and_plug_brings_the_phone_back(ios_lab: Ru
     assert _listed(ios_lab, dev.udid)
     assert driver.battery()["ExternalConnected"] is True
     assert driver.os_version == dev.os_version
-    assert [h.split(" ")[0] for h in driver.history[-2:]] == ["unplug", "plug"]
+    assert [h.verb for h in driver.history[-2:]] == ["unplug", "plug"]
 
 
 def test_unplug_for_a_span_returns_on_usb_after_that_much_phone_time(ios_lab: RunningLab) -> None:
@@ -84,7 +84,7 @@ def test_the_hub_port_can_be_named_in_devices_toml(ios_lab: RunningLab) -> None:
     named = dataclasses.replace(dev, usb_hub_port=f"{found.hub}:{found.port}")
     driver = IOSDriver.for_device(ios_lab.cfg, named)
     driver.unplug(for_s=60)
-    assert driver.history[-1] == f"plug ({found} sync)"
+    assert driver.history[-1].command == f"plug ({found} sync)"
 
 
 def test_appium_cannot_reach_an_unplugged_iphone_and_lock_is_undone_at_close(ios_lab: RunningLab) -> None:

@@ -38,8 +38,8 @@ def disconnect_when_the_wait_starts(device):
 
     def pull():
         pulled["at"] = time.monotonic()  # the drop is at most this early: the wait is timed from here
-        if device.ios is not None:
-            client, port = device.ios._hub_port("test")
+        if device.config.platform == "ios":
+            client, port = device.driver._hub_port("test")
             client.set_mode(port, "o")
             return
         host, port = device.config.adb_host_port

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.contracts.geofence import DOCUMENTED_LIMITS, Region
 from harness.lab.ios.os import texts
 from harness.lab.ios.os.processes import emit
-from harness.contracts.geofence import DOCUMENTED_LIMITS, Region
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
