@@ -66,6 +66,7 @@ class LabConfig:
     boot_delay_s: float = 30.0
     push_port: int = 2197  # the lab's push gateway: APNs provider API (h2c), FCM v1 REST and its OAuth token URL
     hub_port: int = 43425  # the lab's USB hub API (Cambrionix's CambrionixApiService listens on 43424)
+    log_noise_per_s: float = 100.0  # other apps' and the system's log lines per wall second on each lab phone
 
 
 @dataclass(frozen=True, slots=True)

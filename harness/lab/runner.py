@@ -23,6 +23,7 @@ from harness.errors import LabError
 from harness.lab import adb_host
 from harness.lab.android.adbd import AdbdServer
 from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_base
+from harness.lab.android.noise import start_noise
 from harness.lab.android.os import model as android_model
 from harness.lab.clock import Clock, RealtimeClock
 
@@ -73,6 +74,7 @@ class Lab:
         self._own_adb_server = False
         self.usbmuxd: UsbmuxdServer | None = None
         self.hub: HubServer | None = None
+        self._noise: list[Callable[[], None]] = []  # each lab phone's background log: how to stop it
 
     @property
     def adb_port(self) -> int:
@@ -86,6 +88,8 @@ class Lab:
             device = build_android(self.cfg, dev_cfg)
             assert isinstance(device.clock, RealtimeClock)
             device.clock.start(self.loop)
+            self._noise.append(start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
+                                           self.loop).ticker.stop)  # other apps' lines (docs/lab-log-volume.md)
             server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
             await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
                                "is the lab already running? try `harness lab status`")
@@ -98,6 +102,7 @@ class Lab:
 
     async def _start_ios(self) -> None:
         from harness.lab.ios import UsbmuxdServer, build_iphone
+        from harness.lab.ios.noise import start_syslog_noise
 
         assert self.loop is not None
         phones = []
@@ -106,7 +111,10 @@ class Lab:
                 clock = RealtimeClock(self.cfg.clock_rate(dev_cfg))
                 clock.start(self.loop)
                 seed = dev_cfg.seed if dev_cfg.seed is not None else self.cfg.lab.seed
-                phones.append(build_iphone(dev_cfg, self.cfg.app, clock, seed=seed))
+                phone = build_iphone(dev_cfg, self.cfg.app, clock, seed=seed)
+                self._noise.append(start_syslog_noise(phone, self.cfg.lab.log_noise_per_s, self.cfg.app.ios_bundle_id,
+                                                      self.loop).ticker.stop)
+                phones.append(phone)
         if not phones:
             return
         server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)
@@ -177,6 +185,8 @@ class Lab:
             raise LabError(f"{what}: cannot listen on {address}: {exc.strerror} ({fix})") from exc
 
     async def stop(self) -> None:
+        while self._noise:
+            self._noise.pop()()
         if self.push is not None:
             await self.push.stop()
             self.push = None

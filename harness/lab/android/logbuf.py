@@ -136,10 +136,11 @@ class LogBuffers:
         self._listeners: list[Listener] = []
 
     def write(self, buffer: str, prio: str, tag: str, msg: str, *, pid: int, tid: int | None = None,
-              uid: int = 1000) -> LogEntry:
+              uid: int = 1000, at: tuple[float, float] | None = None) -> LogEntry:
+        """Append one entry stamped now, or at ``at`` = (device time, uptime): a boot log written after the fact."""
         self._seq += 1
-        entry = LogEntry(self._seq, buffer, self._now(), self._uptime(), pid, pid if tid is None else tid,
-                         uid, prio, tag, msg)
+        sec, uptime = at if at is not None else (self._now(), self._uptime())
+        entry = LogEntry(self._seq, buffer, sec, uptime, pid, pid if tid is None else tid, uid, prio, tag, msg)
         ring = self._rings[buffer]
         ring.append(entry)
         self._used[buffer] += entry.size

@@ -16,6 +16,7 @@ sleeps: writers call ``write`` on the lab's event loop, listeners are called syn
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -54,10 +55,15 @@ def resolve_zone(name: str, utc_offset_s: float = 0.0) -> tzinfo:
         return timezone(timedelta(seconds=utc_offset_s))
 
 
+@functools.lru_cache(maxsize=256)
+def _stamp(second: int, zone: tzinfo) -> str:
+    when = datetime.fromtimestamp(second, zone)
+    return f"{when:%b} {when.day:2d} {when:%H:%M:%S}"
+
+
 def format_relay_line(entry: SyslogEntry, device_name: str, zone: tzinfo) -> str:
     """One relay line, without the record terminator (see ``codec.encode_syslog_record``)."""
-    when = datetime.fromtimestamp(entry.time_s, zone)
-    stamp = f"{when:%b} {when.day:2d} {when:%H:%M:%S}"
+    stamp = _stamp(int(entry.time_s // 1), zone)  # a busy log prints many lines in one second
     proc = f"{entry.process}({entry.image})" if entry.image else entry.process
     return f"{stamp} {device_name} {proc}[{entry.pid}] <{entry.level}>: {entry.message}"
 
@@ -79,12 +85,12 @@ class SyslogBuffer:
         return self._ring.maxlen or 0
 
     def write(self, process: str, message: str, *, pid: int = 0, level: str = "Notice", image: str | None = None,
-              subsystem: str | None = None, category: str | None = None) -> str:
-        """Log ``message`` from ``process[pid]`` at device time now; returns the relay line.
-        Multi-line messages become one entry per line, as the relay prints them."""
+              subsystem: str | None = None, category: str | None = None, at: float | None = None) -> str:
+        """Log ``message`` from ``process[pid]`` at device time now (or ``at``: a backlog written after the fact);
+        returns the relay line. Multi-line messages become one entry per line, as the relay prints them."""
         if level not in LEVELS:
             raise ValueError(f"syslog level {level!r} is not one of {', '.join(LEVELS)}")
-        now = self._now()
+        now = self._now() if at is None else at
         lines = []
         for part in message.splitlines() or [""]:
             self._seq += 1
