@@ -267,13 +267,13 @@ def test_core_device_proxy_only_from_ios_17_4(ios_lab: IOSLab, monkeypatch: pyte
         ios_lab.call(setattr, second, "ident", ident)
 
 
-def test_cli_dvt_launch_over_the_userspace_tunnel(mounted: IOSLab) -> None:
-    """``pymobiledevice3 developer dvt launch --userspace``: the command a person runs against an iOS 17+ phone."""
-    out = mounted.run(PMD3, "developer", "dvt", "launch", "--userspace", "--udid", mounted.phone.udid, APP,
-                      timeout_s=90)
+def test_cli_dvt_launch_retries_over_the_userspace_tunnel(mounted: IOSLab) -> None:
+    """``pymobiledevice3 developer dvt launch``, as a person types it: lockdown answers InvalidService for the
+    iOS 17+ phone and the CLI retries over its no-root userspace tunnel (``pmd3:__main__.py``)."""
+    out = mounted.run(PMD3, "developer", "dvt", "launch", "--udid", mounted.phone.udid, APP, timeout_s=90)
     assert out.returncode == 0, out.stderr[-2000:]
     assert re.search(r"Process launched with pid \d+", out.stdout), out.stdout[-500:]
-
+    assert "no-root userspace tunnel" in out.stderr
 
 
 def _can_make_a_tun() -> bool:
