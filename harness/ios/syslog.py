@@ -2,8 +2,9 @@
 
 The stream comes from ``com.apple.os_trace_relay`` (what ``pymobiledevice3 syslog live`` reads: full
 timestamps, subsystem and category), or from ``com.apple.syslog_relay`` when the phone does not offer
-os_trace. Lines are written as ``pymobiledevice3 syslog live`` prints them (``format_line``), so a capture
-reads the same as a terminal session, and ``harness logs`` parses it.
+os_trace. Lines are written as ``pymobiledevice3 syslog live`` prints them (``format_line``'s text, decoded by
+``_ostrace`` at 50,000+ lines a second), so a capture reads the same as a terminal session, and ``harness logs``
+parses it.
 
 When the stream ends while the driver has the phone away on purpose (a reboot, unplugged through its hub:
 ``stream.away``) the capture reconnects until it is back. Otherwise it asks usbmuxd at once: a phone no longer
@@ -20,20 +21,18 @@ import plistlib
 import struct
 from collections.abc import AsyncIterator
 
-from pymobiledevice3.cli.syslog import format_line
-from pymobiledevice3.exceptions import InvalidServiceError
+from pymobiledevice3.exceptions import ConnectionTerminatedError, InvalidServiceError
 from pymobiledevice3.services.os_trace import (
     OS_TRACE_RELAY_MESSAGE_FILTER_ALL,
     OS_TRACE_RELAY_STREAM_FLAGS_DEFAULT,
     OsTraceService,
-    SyslogEntry,
-    parse_syslog_entry,
 )
 from pymobiledevice3.services.syslog import SyslogService
 from pymobiledevice3.usbmux import list_devices
 
 from harness.errors import HarnessError
 from harness.ios._bridge import bridge
+from harness.ios._ostrace import OsTraceDecoder
 from harness.ios.transport import IOSTransport
 from harness.logs.stream import EventStream
 
@@ -43,7 +42,8 @@ log = logging.getLogger("harness.ios.syslog")
 
 _IDLE_FLUSH_S = 0.2  # no line for this long: release what the parser holds for continuation lines
 _RETRY_S = 0.5  # wait between reconnection attempts while the phone is away
-_BATCH = 256
+_BATCH = 256  # reads (each a list of lines) fed to the stream at once
+_READ_BYTES = 256 * 1024
 _NOT_RUN = "its other cells in this run are not run"
 _PROBE_S = 2.0  # a silent stream (a quiet phone, or a stopped usbmuxd): ask usbmuxd whether the phone is there
 _ASK_MUX_S = 5.0  # usbmuxd answers a device list at once; a silent one is itself a loss
@@ -111,7 +111,7 @@ class SyslogCapture:
         return "disconnected", f"{where} no longer lists it: check its cable, hub port and Trust dialog; {_NOT_RUN}"
 
     async def _batches(self) -> AsyncIterator[list[str]]:
-        queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
+        queue: asyncio.Queue[list[str] | BaseException] = asyncio.Queue()
         reader = asyncio.ensure_future(self._read_into(queue))
         loop = asyncio.get_running_loop()
         heard = loop.time()
@@ -132,7 +132,7 @@ class SyslogCapture:
                 while len(items) < _BATCH and not queue.empty():
                     items.append(queue.get_nowait())
                 error = next((i for i in items if isinstance(i, BaseException)), None)
-                lines = [i for i in items if isinstance(i, str)]
+                lines = [line for i in items if not isinstance(i, BaseException) for line in i]
                 if lines:
                     yield lines
                 if error is not None:
@@ -140,21 +140,19 @@ class SyslogCapture:
         finally:
             reader.cancel()
 
-    async def _read_into(self, queue: asyncio.Queue[str | BaseException]) -> None:
+    async def _read_into(self, queue: asyncio.Queue[list[str] | BaseException]) -> None:
         try:
             lockdown = await self.transport.lockdown()
             try:
                 service = OsTraceService(lockdown)
                 await _start_activity(service)
                 self._opened("os_trace_relay")
-                while True:
-                    entry = await _next_entry(service)
-                    await queue.put(format_line(entry, include_label=True, image_offset=False, color=False))
+                await _records(service, queue)
             except InvalidServiceError:
                 relay = SyslogService(lockdown)
                 self._opened("syslog_relay")
                 async for line in relay.watch():
-                    await queue.put(line if isinstance(line, str) else line.decode("utf-8", "replace"))
+                    await queue.put([line if isinstance(line, str) else line.decode("utf-8", "replace")])
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
@@ -167,7 +165,7 @@ class SyslogCapture:
 
 # ``OsTraceService.syslog`` only returns from the StartActivity handshake with the first log entry, so on a
 # quiet phone the capture could not tell "open" from "waiting". These two are that generator's halves
-# (``pmd3:services/os_trace.py:OsTraceService.syslog``): the handshake, then one entry per call.
+# (``pmd3:services/os_trace.py:OsTraceService.syslog``): the handshake, then the records.
 async def _start_activity(service: OsTraceService) -> None:
     await service.connect()
     await service.service.send_plist({"Request": "StartActivity", "MessageFilter": OS_TRACE_RELAY_MESSAGE_FILTER_ALL,
@@ -179,9 +177,14 @@ async def _start_activity(service: OsTraceService) -> None:
         raise HarnessError(f"the phone refused the log stream: {response}")
 
 
-async def _next_entry(service: OsTraceService) -> SyslogEntry:
-    magic = await service.service.recvall(1)
-    if magic != b"\x02":
-        raise HarnessError(f"malformed os_trace stream (chunk marker {magic.hex()})")
-    (length,) = struct.unpack("<I", await service.service.recvall(4))
-    return parse_syslog_entry(await service.service.recvall(length))
+async def _records(service: OsTraceService, queue: asyncio.Queue[list[str] | BaseException]) -> None:
+    """The records after the handshake, as lines, a read's worth at a time (``_ostrace.OsTraceDecoder``: one
+    struct call a record, where pymobiledevice3's ``parse_syslog_entry`` builds dataclasses and enums)."""
+    decoder = OsTraceDecoder()
+    while True:
+        data = await service.service.recv_any(_READ_BYTES)
+        if not data:
+            raise ConnectionTerminatedError("the phone closed the os_trace stream")
+        lines = decoder.feed(data)
+        if lines:
+            await queue.put(lines)
