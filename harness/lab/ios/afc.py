@@ -9,7 +9,11 @@ Replies echo ``packet_num`` (pmd3 matches replies to requests by it) and are ``S
 
 ``AfcSession`` answers requests over an ``AfcFileSystem``; it never touches a socket. A path above the
 root or outside what was vended is PERM_DENIED, a missing one OBJECT_NOT_FOUND (ENOENT), a request too
-short for its operation's header OP_HEADER_INVALID, an opcode AFC does not serve UNKNOWN_PACKET_TYPE.
+short for its operation's header OP_HEADER_INVALID, an opcode AFC does not serve UNKNOWN_PACKET_TYPE,
+READ_DIR of a file READ_ERROR (what pymobiledevice3's device suite expects, ``tests/services/test_afc.py:
+test_listdir_file``). A file system that also is an ``AfcWriter`` (``com.apple.afc``'s media directory)
+takes writes: FILE_OPEN in a writing mode, WRITE, FILE_SET_SIZE, TRUNCATE, MAKE_DIR (with its parents,
+OBJECT_EXISTS through a file), REMOVE_PATH (DIR_NOT_EMPTY for a non-empty directory) and RENAME_PATH.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ __all__ = [
     "AfcPacket",
     "AfcProtocolError",
     "AfcSession",
+    "AfcWriter",
     "encode_kv",
     "encode_packet",
 ]
@@ -96,15 +101,23 @@ class AfcError(IntEnum):
     END_OF_DATA = 14
     OP_NOT_SUPPORTED = 15
     OBJECT_EXISTS = 16
+    OBJECT_BUSY = 17
+    DIR_NOT_EMPTY = 33
 
 
 # Operations that change the file system. The lab's containers are read through the OS model, which
-# offers no writes (contracts.IOSSystem.container), so these answer OP_NOT_SUPPORTED: a limit of the lab,
-# said as such, rather than a sandbox refusal (PERM_DENIED) a real phone would not give.
+# offers no writes (contracts.IOSSystem.container), so without an ``AfcWriter`` these answer
+# OP_NOT_SUPPORTED: a limit of the lab, said as such, rather than a sandbox refusal (PERM_DENIED) a real
+# phone would not give. The whole-file, link and time operations no client of the lab sends
+# (pymobiledevice3 writes through FILE_OPEN + WRITE) stay OP_NOT_SUPPORTED even with a writer.
 _WRITES = frozenset({AfcOpcode.WRITE_FILE, AfcOpcode.WRITE_PART, AfcOpcode.TRUNCATE, AfcOpcode.REMOVE_PATH,
                      AfcOpcode.MAKE_DIR, AfcOpcode.WRITE_FILE_ATOM, AfcOpcode.WRITE, AfcOpcode.FILE_SET_SIZE,
                      AfcOpcode.RENAME_PATH, AfcOpcode.MAKE_LINK, AfcOpcode.SET_FILE_TIME})
 _READ_ONLY = 1  # AfcFopenMode.RDONLY
+# pmd3:services/afc.py:AfcFopenMode: 2 r+, 3 w, 4 w+, 5 a, 6 a+ (all create the file)
+_READABLE_MODES = frozenset({1, 2, 4, 6})
+_TRUNCATING_MODES = frozenset({3, 4})
+_APPENDING_MODES = frozenset({5, 6})
 
 
 class AfcProtocolError(Exception):
@@ -175,6 +188,21 @@ class AfcFileSystem(Protocol):
     def device_info(self) -> dict[str, str]: ...
 
 
+class AfcWriter(Protocol):
+    """A file system AFC may change; paths are normalised and already allowed. Each returns SUCCESS or the
+    AFC error the phone answers (the parent missing or a file: OBJECT_NOT_FOUND)."""
+
+    def store(self, path: str, data: bytes) -> AfcError:
+        """Create or replace the file at ``path``."""
+        ...
+
+    def make_dirs(self, path: str) -> AfcError: ...
+
+    def remove(self, path: str) -> AfcError: ...
+
+    def rename(self, source: str, target: str) -> AfcError: ...
+
+
 def normalise(path: str) -> str | None:
     """``/Documents/./a/../b`` → ``Documents/b``; None if it climbs above the root."""
     parts: list[str] = []
@@ -197,15 +225,19 @@ def _cstring(payload: bytes, offset: int = 0) -> str:
 
 @dataclass(slots=True)
 class _Handle:
-    data: bytes
+    data: bytearray
     offset: int = 0
+    path: str = ""
+    mode: int = _READ_ONLY
 
 
 class AfcSession:
-    """One AFC connection's state (open handles) and its replies. ``handle(packet) -> reply bytes``."""
+    """One AFC connection's state (open handles) and its replies. ``handle(packet) -> reply bytes``.
+    With a ``writer`` (usually ``fs`` itself) the write operations change the file system."""
 
-    def __init__(self, fs: AfcFileSystem) -> None:
+    def __init__(self, fs: AfcFileSystem, writer: AfcWriter | None = None) -> None:
         self.fs = fs
+        self.writer = writer
         self.handles: dict[int, _Handle] = {}
         self._next_handle = 1
         self._ops: dict[int, Callable[[bytes], tuple[int, bytes]]] = {
@@ -215,9 +247,15 @@ class AfcSession:
             AfcOpcode.FILE_LOCK: self._lock, AfcOpcode.SET_FS_BS: self._ok, AfcOpcode.SET_SOCKET_BS: self._ok,
             AfcOpcode.SET_CON_OPTIONS: self._ok,
         }
+        if writer is not None:
+            self._ops.update({
+                AfcOpcode.WRITE: self._write, AfcOpcode.FILE_SET_SIZE: self._set_size,
+                AfcOpcode.TRUNCATE: self._truncate, AfcOpcode.MAKE_DIR: self._make_dir,
+                AfcOpcode.REMOVE_PATH: self._remove, AfcOpcode.RENAME_PATH: self._rename,
+            })
 
     def handle(self, packet: AfcPacket) -> bytes:
-        if packet.operation in _WRITES:
+        if packet.operation in _WRITES and packet.operation not in self._ops:
             return self._status(packet, AfcError.OP_NOT_SUPPORTED)
         op = self._ops.get(packet.operation)
         if op is None:  # a reply opcode sent as a request, or a number AFC does not know
@@ -254,7 +292,7 @@ class AfcSession:
         if node is None:
             return self._error(AfcError.OBJECT_NOT_FOUND)
         if not node.is_dir:
-            return self._error(AfcError.INVALID_ARG)
+            return self._error(AfcError.READ_ERROR)
         names = [".", "..", *self.fs.listdir(path)]  # pmd3 listdir drops the first two entries
         return AfcOpcode.DATA, b"".join(name.encode() + b"\0" for name in names)
 
@@ -280,25 +318,99 @@ class AfcSession:
         path, err = self._path(_cstring(payload, 8))
         if path is None:
             return self._error(err)
-        if mode != _READ_ONLY:
+        if mode != _READ_ONLY and self.writer is None:
             return self._error(AfcError.OP_NOT_SUPPORTED)  # a write mode: see _WRITES
+        if not 1 <= mode <= 6:
+            return self._error(AfcError.INVALID_ARG)
         node = self.fs.lookup(path)
-        if node is None:
-            return self._error(AfcError.OBJECT_NOT_FOUND)
-        if node.is_dir:
+        if node is not None and node.is_dir:
             return self._error(AfcError.OBJECT_IS_DIR)
+        if node is None and (mode == _READ_ONLY or self.writer is None):
+            return self._error(AfcError.OBJECT_NOT_FOUND)
+        data = bytearray() if node is None or mode in _TRUNCATING_MODES else bytearray(self.fs.read(path))
+        if mode != _READ_ONLY and (node is None or mode in _TRUNCATING_MODES):
+            stored = self._store(path, data)
+            if stored != AfcError.SUCCESS:
+                return self._error(stored)
         handle, self._next_handle = self._next_handle, self._next_handle + 1
-        self.handles[handle] = _Handle(self.fs.read(path))
+        self.handles[handle] = _Handle(data, 0, path, mode)
         return AfcOpcode.FILE_OPEN_RES, _U64.pack(handle)
+
+    def _store(self, path: str, data: bytearray) -> AfcError:
+        return self.writer.store(path, bytes(data)) if self.writer is not None else AfcError.OP_NOT_SUPPORTED
 
     def _read(self, payload: bytes) -> tuple[int, bytes]:
         handle, size = struct.unpack_from("<QQ", payload)
         fd = self.handles.get(handle)
         if fd is None:
             return self._error(AfcError.INVALID_ARG)
-        chunk = fd.data[fd.offset : fd.offset + min(size, MAX_READ)]
+        if fd.mode not in _READABLE_MODES:
+            return self._error(AfcError.PERM_DENIED)  # read(2) on an O_WRONLY descriptor: EBADF
+        chunk = bytes(fd.data[fd.offset : fd.offset + min(size, MAX_READ)])
         fd.offset += len(chunk)
         return AfcOpcode.DATA, chunk
+
+    def _write(self, payload: bytes) -> tuple[int, bytes]:
+        (handle,) = _U64.unpack_from(payload)
+        fd = self.handles.get(handle)
+        if fd is None:
+            return self._error(AfcError.INVALID_ARG)
+        if fd.mode == _READ_ONLY:
+            return self._error(AfcError.PERM_DENIED)
+        chunk = payload[_U64.size :]
+        if fd.mode in _APPENDING_MODES:
+            fd.offset = len(fd.data)
+        end = fd.offset + len(chunk)
+        if fd.offset > len(fd.data):
+            fd.data.extend(bytes(fd.offset - len(fd.data)))
+        fd.data[fd.offset : end] = chunk
+        fd.offset = end
+        return self._error(self._store(fd.path, fd.data))
+
+    def _set_size(self, payload: bytes) -> tuple[int, bytes]:
+        handle, size = struct.unpack_from("<QQ", payload)
+        fd = self.handles.get(handle)
+        if fd is None:
+            return self._error(AfcError.INVALID_ARG)
+        if fd.mode == _READ_ONLY:
+            return self._error(AfcError.PERM_DENIED)
+        fd.data = fd.data[:size] + bytearray(max(0, size - len(fd.data)))
+        return self._error(self._store(fd.path, fd.data))
+
+    def _truncate(self, payload: bytes) -> tuple[int, bytes]:
+        (size,) = _U64.unpack_from(payload)
+        path, err = self._path(_cstring(payload, 8))
+        if path is None:
+            return self._error(err)
+        node = self.fs.lookup(path)
+        if node is None or node.is_dir:
+            return self._error(AfcError.OBJECT_NOT_FOUND if node is None else AfcError.OBJECT_IS_DIR)
+        data = bytearray(self.fs.read(path)[:size])
+        return self._error(self._store(path, data + bytearray(max(0, size - len(data)))))
+
+    def _make_dir(self, payload: bytes) -> tuple[int, bytes]:
+        path, err = self._path(_cstring(payload))
+        if path is None or self.writer is None:
+            return self._error(err)
+        return self._error(self.writer.make_dirs(path))
+
+    def _remove(self, payload: bytes) -> tuple[int, bytes]:
+        path, err = self._path(_cstring(payload))
+        if path is None or self.writer is None:
+            return self._error(err)
+        return self._error(self.writer.remove(path) if path else AfcError.PERM_DENIED)
+
+    def _rename(self, payload: bytes) -> tuple[int, bytes]:
+        split = payload.find(b"\0")
+        if split < 0:
+            return self._error(AfcError.OP_HEADER_INVALID)
+        source, err = self._path(_cstring(payload))
+        target, target_err = self._path(_cstring(payload, split + 1))
+        if source is None or target is None or self.writer is None:
+            return self._error(err if source is None else target_err)
+        if not source or not target:
+            return self._error(AfcError.PERM_DENIED)  # the root cannot move, nor be replaced
+        return self._error(self.writer.rename(source, target))
 
     def _seek(self, payload: bytes) -> tuple[int, bytes]:
         handle, whence, offset = struct.unpack_from("<QQq", payload)

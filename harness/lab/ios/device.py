@@ -25,6 +25,7 @@ from harness.lab.ios.syslog import SyslogBuffer, resolve_zone
 
 if TYPE_CHECKING:
     from harness.config import AppConfig, DeviceConfig
+    from harness.lab.ios.media import MediaFileSystem
 
 __all__ = ["LOCKDOWN_PORT", "IPhoneIdentity", "VirtualIPhone", "build_iphone"]
 
@@ -33,6 +34,19 @@ log = logging.getLogger("harness.lab.ios")
 LOCKDOWN_PORT = 62078
 _SERVICE_PORTS = (49152, 65535)  # lockdownd hands out ephemeral ports for started services
 _MAX_PENDING_PORTS = 64
+LAUNCHD_PID = 1
+# launchd restarts a KeepAlive job as soon as it exits, unless the job lived less than its ThrottleInterval
+# (launchd.plist(5): a job is "not spawned more than once every 10 seconds"); then it waits out the rest.
+RESPAWN_S = 1.0
+THROTTLE_S = 10.0
+# Darwin <sys/signal.h> signals whose default action ends the process (SIGSTOP, SIGCONT, SIGCHLD… do not).
+_TERMINATING = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31})
+WIRELESS_LOCKDOWN = "com.apple.mobile.wireless_lockdown"
+# The switches of the wireless_lockdown domain a host may set (iTunes/Finder "Show this iPhone when on Wi-Fi",
+# ``pmd3 lockdown wifi-connections on``; Xcode's "Connect via network"). Unset keys are absent: pymobiledevice3
+# reads a MissingValue for EnableWifiConnections as "off" (``pmd3:lockdown_service_provider.py:
+# get_enable_wifi_connections``).
+WIRELESS_SWITCHES = frozenset({"EnableWifiConnections", "EnableWifiDebugging"})
 _BASE_PROCESSES = {1: "launchd", 34: "backboardd", 58: "SpringBoard", 92: "runningboardd", 139: "dasd",
                    171: "locationd", 203: "apsd", 254: "lockdownd"}
 
@@ -68,12 +82,16 @@ class VirtualIPhone:
         self.disk_free = 91_000_000_000
         # pid → process name, what os_trace_relay's PidList reports (the OS model keeps it current)
         self.processes: dict[int, str] = dict(_BASE_PROCESSES)
+        self.last_pid = max(_BASE_PROCESSES)  # the kernel's pid counter (next_pid)
+        self.daemon_started: dict[int, float] = {}  # a respawned daemon's pid → when launchd started it
+        self.wireless: dict[str, bool] = {}  # the wireless_lockdown switches a host set
         self.trust_new_hosts = True  # answer lockdownd Pair as if the user tapped Trust
         self.system_buid = catalog.serial_number(ident.udid)  # replaced by the usbmuxd serving it
         self.trusted_hosts: set[str] = set()
         self._pairing: PairingMaterial | None = None
         self.system: IOSSystem | None = None  # the OS model (harness.lab.ios.os), attached by build_iphone
         self.developer_image_mounted = int(ident.os_version.split(".")[0]) <= 16  # DeveloperDiskImage (≤ 16)
+        self._media: MediaFileSystem | None = None
         self._ports: dict[int, PortHandler] = {}
         self._port_seq = itertools.cycle(range(*_SERVICE_PORTS))
 
@@ -94,6 +112,15 @@ class VirtualIPhone:
         _ = self.pairing  # the lab host's own pairing is trusted from the moment it exists
         return isinstance(host_id, str) and host_id in self.trusted_hosts
 
+    @property
+    def media(self) -> MediaFileSystem:
+        """``/var/mobile/Media`` as ``com.apple.afc`` serves it; made on first use, kept for the phone's life."""
+        from harness.lab.ios.media import MediaFileSystem
+
+        if self._media is None:
+            self._media = MediaFileSystem(self)
+        return self._media
+
     # -- lockdown values ------------------------------------------------------------------------
     def utc_offset_s(self) -> float:
         offset = datetime.fromtimestamp(self.clock.now(), self.zone).utcoffset()
@@ -101,6 +128,8 @@ class VirtualIPhone:
 
     def values(self, domain: str | None = None) -> dict[str, Any] | None:
         """lockdownd's values for ``domain`` (None = the global domain); None if the domain is unknown."""
+        if domain == WIRELESS_LOCKDOWN:
+            return self.wireless_values()
         if not domain:
             return catalog.global_values(
                 udid=self.udid, product_type=self.ident.product_type, os_version=self.ident.os_version,
@@ -109,6 +138,16 @@ class VirtualIPhone:
         return catalog.domain_values(domain, battery_level=self.battery_level, charging=self.charging,
                                      disk_total=self.disk_total, disk_free=self.disk_free)
 
+    def wireless_values(self) -> dict[str, Any]:
+        """``com.apple.mobile.wireless_lockdown``: the phone's mobdev2 Bonjour name (its Wi-Fi MAC, then its
+        link-local IPv6 address made from that MAC, EUI-64) and what it supports, plus the switches set."""
+        mac = catalog.wifi_address(self.udid)
+        octets = [int(part, 16) for part in mac.split(":")]
+        eui = [octets[0] ^ 0x02, *octets[1:3], 0xFF, 0xFE, *octets[3:]]
+        groups = ":".join(f"{(eui[i] << 8 | eui[i + 1]):x}" for i in range(0, 8, 2))
+        return {"BonjourFullServiceName": f"{mac}@fe80::{groups}._apple-mobdev2._tcp.local.",
+                "SupportsWifi": True, "SupportsWifiSyncing": True, **self.wireless}
+
     # -- syslog ---------------------------------------------------------------------------------
     def log(self, process: str, message: str, *, pid: int = 0, level: str = "Notice", image: str | None = None,
             subsystem: str | None = None, category: str | None = None) -> str:
@@ -116,6 +155,37 @@ class VirtualIPhone:
         Both syslog_relay and os_trace_relay clients see it."""
         return self.syslog.write(process, message, pid=pid, level=level, image=image, subsystem=subsystem,
                                  category=category)
+
+    # -- processes --------------------------------------------------------------------------------
+    def next_pid(self, step: int = 1) -> int:
+        """The kernel's next pid: one growing sequence for apps and daemons, never a pid still in use."""
+        self.last_pid += step
+        while self.last_pid in self.processes:
+            self.last_pid += 1
+        return self.last_pid
+
+    def kill_daemon(self, pid: int, signal: int) -> bool:
+        """``signal`` to system daemon ``pid``; False if there is no such process. The daemons (SpringBoard,
+        backboardd, dasd, …) are launchd jobs with KeepAlive: a terminating signal ends one and launchd
+        starts it again under a new pid, as pymobiledevice3's device suite expects three seconds after it
+        kills SpringBoard (``tests/services/instruments/test_dvt_provider.py:test_kill``). launchd itself
+        cannot be killed; a signal that does not terminate leaves the daemon as it is."""
+        name = self.processes.get(pid)
+        if name is None:
+            return False
+        if pid == LAUNCHD_PID or signal not in _TERMINATING:
+            return True
+        del self.processes[pid]
+        started = self.daemon_started.pop(pid, None)
+        lived = self.clock.now() - started if started is not None else THROTTLE_S
+        self.clock.call_later(max(RESPAWN_S, THROTTLE_S - lived), lambda: self._respawn(name))
+        log.debug("[%s] %s[%d] killed by signal %d; launchd restarts it", self.name, name, pid, signal)
+        return True
+
+    def _respawn(self, name: str) -> None:
+        pid = self.next_pid()
+        self.processes[pid] = name
+        self.daemon_started[pid] = self.clock.now()
 
     # -- apps -----------------------------------------------------------------------------------
     def install(self, app: InstalledApp) -> None:

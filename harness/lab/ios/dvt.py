@@ -14,9 +14,11 @@ What pymobiledevice3's ``DvtProvider`` and ``ProcessControl`` do, and what the p
    reads ``Unable to invoke -[<target> sel] - it does not respond to the selector``; pymobiledevice3
    raises ``UnrecognizedSelectorError`` on that suffix (``pmd3:dtx/channel.py:_unwrap_reply``).
 
-Services: ``processcontrol`` (launch, kill, signal, pid lookup; the OS model ``VirtualIPhone.system``
-does the work), ``deviceinfo`` (``runningProcesses``, ``isRunningPid:``, ``execnameForPid:``) and
-``LocationSimulation`` (``simulateLocationWithLatitude:longitude:``, ``stopLocationSimulation``).
+Services: ``processcontrol`` (launch, kill, signal, pid lookup, ``isPidDebuggable:``; the OS model
+``VirtualIPhone.system`` does the work for apps, launchd respawns a killed daemon:
+``VirtualIPhone.kill_daemon``), ``LocationSimulation`` (``simulateLocationWithLatitude:longitude:``,
+``stopLocationSimulation``) and the channels that describe the phone, ``deviceinfo`` (processes, directories,
+hardware), ``device.applictionListing`` and ``screenshot`` (``dvt_info.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from harness.lab.ios.dtx import (
     encode_aux,
     encode_message,
 )
+from harness.lab.ios.dvt_channels import DvtChannel, Reply, Unrecognized, dtx_error
+from harness.lab.ios.dvt_info import DEVICE_INFO, DEVICE_INFO_CHANNELS
+from harness.lab.ios.dvt_sysmon import SYSMONTAP, SysmontapService
 from harness.lab.ios.link import Link
 from harness.lab.ios.nskeyed import NSError
 
@@ -50,25 +55,13 @@ __all__ = ["DEVICE_INFO", "LOCATION_SIMULATION", "PROCESS_CONTROL", "DvtSession"
 log = logging.getLogger("harness.lab.ios.dvt")
 
 PROCESS_CONTROL = "com.apple.instruments.server.services.processcontrol"
-DEVICE_INFO = "com.apple.instruments.server.services.deviceinfo"
 LOCATION_SIMULATION = "com.apple.instruments.server.services.LocationSimulation"
 SIGKILL, SIGSTOP, SIGCONT = 9, 17, 19  # Darwin <sys/signal.h>
+DEV_SIGNERS = ("Apple Development", "iPhone Developer")  # certificates of development-signed builds
 # The versions are what the lab publishes; pymobiledevice3 reads only the keys (supported_identifiers).
 CAPABILITIES = {"com.apple.private.DTXBlockCompression": 0, "com.apple.private.DTXConnection": 1,
-                PROCESS_CONTROL: 107, DEVICE_INFO: 113, LOCATION_SIMULATION: 1}
-# Real paths of the lab's base daemons (runningProcesses' realAppName).
-_DAEMON_PATHS = {"launchd": "/sbin/launchd", "SpringBoard": "/System/Library/CoreServices/SpringBoard.app/SpringBoard",
-                 "apsd": "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd"}
-
-Reply = Any  # a value to archive, None for an empty reply, or an NSError
-
-
-class Unrecognized(Exception):
-    """The service has no such selector."""
-
-
-def dtx_error(description: str, code: int = 1, domain: str = "DTXMessage") -> NSError:
-    return NSError(code, domain, {"NSLocalizedDescription": description})
+                PROCESS_CONTROL: 107, LOCATION_SIMULATION: 1, SYSMONTAP: 1,
+                **{name: version for name, (_cls, version) in DEVICE_INFO_CHANNELS.items()}}
 
 
 def _arg(value: AuxValue) -> Any:
@@ -80,30 +73,7 @@ def _arg(value: AuxValue) -> Any:
     return value
 
 
-class _Service:
-    objc_class = "NSObject"
-
-    def __init__(self, device: VirtualIPhone, address: int) -> None:
-        self.device = device
-        self.target = f"<{self.objc_class}: {address:#x}>"
-        self.methods: dict[str, Callable[..., Reply]] = {}
-
-    def invoke(self, selector: str, args: list[Any]) -> Reply:
-        method = self.methods.get(selector)
-        if method is None:
-            raise Unrecognized(selector)
-        expected = selector.count(":")
-        if len(args) != expected:
-            return dtx_error(f"Unable to invoke -[{self.target} {selector}] - {len(args)} arguments provided, "
-                             f"{expected} expected")
-        try:
-            return method(*args)
-        except Exception as exc:  # the invocation raised: the phone answers with an NSError, as DTX does
-            log.exception("[%s] %s %s failed", self.device.name, self.objc_class, selector)
-            return dtx_error(f"In invocation of method {selector}: {exc!r}")
-
-
-class ProcessControlService(_Service):
+class ProcessControlService(DvtChannel):
     """``DTProcessControlService``: the methods ``pmd3:services/dvt/instruments/process_control.py`` calls."""
 
     objc_class = "DTProcessControlService"
@@ -120,6 +90,7 @@ class ProcessControlService(_Service):
             "startObservingPid:": lambda _pid: None,
             "stopObservingPid:": lambda _pid: None,
             "requestDisableMemoryLimitsForPid:": lambda pid: int(pid) in self.device.processes,
+            "isPidDebuggable:": self.debuggable,
         }
 
     def launch(self, _path: Any, bundle_id: Any, environment: Any, arguments: Any, options: Any) -> Reply:
@@ -145,9 +116,28 @@ class ProcessControlService(_Service):
         code = 1 if bundle_id in self.device.apps else 4
         return f"The operation couldn’t be completed. (FBSOpenApplicationErrorDomain error {code}.)"
 
+    def _app_executable(self, pid: int) -> str | None:
+        """Where ``pid``'s executable lives if it is an installed app's process; None for a daemon."""
+        name = self.device.processes.get(pid)
+        return self.device.executable_path(name) if name is not None else None
+
+    def debuggable(self, pid: Any) -> Reply:
+        """Only a development-signed app's process carries ``get-task-allow`` (what debugserver needs to
+        attach); system daemons and App Store builds do not."""
+        pid = int(pid)
+        if self._app_executable(pid) is None:
+            return False
+        name = self.device.processes[pid]
+        app = next((a for a in self.device.apps.values() if a.executable == name), None)
+        return app is not None and str(app.attributes().get("SignerIdentity", "")).startswith(DEV_SIGNERS)
+
     def signal(self, sig: Any, pid: Any) -> Reply:
+        pid, sig = int(pid), int(sig)
         system = self.device.system
-        delivered = system.kill(int(pid), int(sig)) if system is not None else int(pid) in self.device.processes
+        if pid in self.device.processes and self._app_executable(pid) is None:
+            delivered = self.device.kill_daemon(pid, sig)  # launchd brings it back under a new pid
+        else:
+            delivered = system.kill(pid, sig) if system is not None else pid in self.device.processes
         if delivered:
             return None
         return dtx_error("The operation couldn’t be completed. No such process", code=3, domain="NSPOSIXErrorDomain")
@@ -157,37 +147,7 @@ class ProcessControlService(_Service):
         return system.pid_for_bundle(str(bundle_id)) if system is not None else 0
 
 
-class DeviceInfoService(_Service):
-    """``DTDeviceInfoService``: the process list (``pmd3 developer dvt proclist``/``pkill``)."""
-
-    objc_class = "DTDeviceInfoService"
-
-    def __init__(self, device: VirtualIPhone, address: int) -> None:
-        super().__init__(device, address)
-        self.methods = {
-            "runningProcesses": self.running_processes,
-            "isRunningPid:": lambda pid: int(pid) in self.device.processes,
-            "execnameForPid:": lambda pid: self._path(self.device.processes.get(int(pid), "")) or None,
-        }
-
-    def _path(self, name: str) -> str:
-        if not name:
-            return ""
-        return self.device.executable_path(name) or _DAEMON_PATHS.get(name, f"/usr/libexec/{name}")
-
-    def running_processes(self) -> Reply:
-        bundles = {app.executable: app.bundle_id for app in self.device.apps.values()}
-        out: list[dict[str, Any]] = []
-        for pid, name in sorted(self.device.processes.items()):
-            entry: dict[str, Any] = {"isApplication": name in bundles, "name": name, "pid": pid,
-                                     "realAppName": self._path(name)}
-            if name in bundles:
-                entry["bundleIdentifier"] = bundles[name]
-            out.append(entry)
-        return out
-
-
-class LocationSimulationService(_Service):
+class LocationSimulationService(DvtChannel):
     """The ``LocationSimulation`` channel (``pmd3:services/dvt/instruments/location_simulation.py``): Xcode's
     "Simulate Location"; the phone reports the given coordinate until ``stopLocationSimulation``. The class
     name the phone reports in errors is the lab's [unverified]."""
@@ -210,8 +170,10 @@ class LocationSimulationService(_Service):
         return None
 
 
-_SERVICES: dict[str, type[_Service]] = {PROCESS_CONTROL: ProcessControlService, DEVICE_INFO: DeviceInfoService,
-                                         LOCATION_SIMULATION: LocationSimulationService}
+_SERVICES: dict[str, type[DvtChannel]] = {
+    PROCESS_CONTROL: ProcessControlService, LOCATION_SIMULATION: LocationSimulationService,
+    SYSMONTAP: SysmontapService,
+    **{name: cls for name, (cls, _version) in DEVICE_INFO_CHANNELS.items()}}
 
 
 class DvtSession:
@@ -219,8 +181,9 @@ class DvtSession:
 
     def __init__(self, device: VirtualIPhone) -> None:
         self.device = device
-        self.channels: dict[int, _Service] = {}
+        self.channels: dict[int, DvtChannel] = {}
         self.client_capabilities: dict[str, Any] | None = None
+        self.outbox: Callable[[DtxMessage], None] | None = None  # where unasked messages go (serve_dvt)
         self._next_id = 1
         self._next_address = 0x281F4C000
 
@@ -276,8 +239,9 @@ class DvtSession:
         if selector == "_requestChannelWithCode:identifier:" and len(args) == 2:
             return self._reply(msg, self._open_channel(args[0], args[1]))
         if selector == "_channelCanceled:" and len(args) == 1:
-            if isinstance(args[0], int):
-                self.channels.pop(args[0], None)
+            channel = self.channels.pop(args[0], None) if isinstance(args[0], int) else None
+            if channel is not None:
+                channel.close()
             return self._reply(msg, None)
         return self._reply(msg, _unrecognized(f"<DTXConnection: {self._address():#x}>", selector))
 
@@ -289,9 +253,25 @@ class DvtSession:
         cls = _SERVICES.get(identifier)
         if cls is None:
             return dtx_error(f"Unable to find a service for identifier {identifier}")
-        self.channels[code] = cls(self.device, self._address())
+        channel = cls(self.device, self._address())
+        channel.emit = lambda value: self._push(code, value)
+        self.channels[code] = channel
         log.debug("[%s] DTX channel %d → %s", self.device.name, code, identifier)
         return None
+
+    def _push(self, code: int, value: Any) -> None:
+        """A message the phone sends unasked on the client's channel ``code``: conversation index 0 and
+        the channel code negated, as the side that did not open the channel writes it (pymobiledevice3
+        negates it back: ``pmd3:dtx/_reader.py``)."""
+        if self.outbox is None or code not in self.channels:
+            return
+        ident, self._next_id = self._next_id, self._next_id + 1
+        self.outbox(DtxMessage(MessageType.OBJECT, ident, 0, -code, payload=nskeyed.archive(value)))
+
+    def close(self) -> None:
+        for channel in self.channels.values():
+            channel.close()
+        self.channels.clear()
 
     def _capabilities(self) -> DtxMessage:
         ident, self._next_id = self._next_id, self._next_id + 1
@@ -306,6 +286,7 @@ def _unrecognized(target: str, selector: str) -> NSError:
 async def serve_dvt(device: VirtualIPhone, link: Link) -> None:
     """Serve one DTX connection until the client hangs up; bad framing ends this connection only."""
     session, decoder = DvtSession(device), DtxDecoder()
+    session.outbox = lambda msg: link.write(encode_message(msg)) if not link.closing else None
     try:
         while data := await link.read():
             for msg in decoder.feed(data):
@@ -315,4 +296,5 @@ async def serve_dvt(device: VirtualIPhone, link: Link) -> None:
     except DtxProtocolError as exc:
         log.warning("[%s] DVT: dropping connection: %s", device.name, exc)
     finally:
+        session.close()
         link.close()

@@ -28,10 +28,11 @@ import plistlib
 import struct
 from typing import TYPE_CHECKING, Any
 
-from harness.lab.ios.afc import AfcDecoder, AfcNode, AfcProtocolError, AfcSession
+from harness.lab.ios.afc import AfcNode, AfcProtocolError, AfcSession
 from harness.lab.ios.codec import encode_plist_frame
 from harness.lab.ios.contracts import ContainerFile
 from harness.lab.ios.link import Link
+from harness.lab.ios.media import device_info, run_afc
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -139,8 +140,7 @@ class ContainerFileSystem:
         return not self.vended.documents_only or path == "Documents" or path.startswith("Documents/")
 
     def device_info(self) -> dict[str, str]:
-        return {"Model": self.device.ident.product_type, "FSTotalBytes": str(self.device.disk_total),
-                "FSFreeBytes": str(self.device.disk_free), "FSBlockSize": "4096"}
+        return device_info(self.device)
 
 
 def _parent(path: str) -> str:
@@ -179,23 +179,9 @@ async def serve_house_arrest(device: VirtualIPhone, link: Link) -> None:
         link.write(encode_plist_frame(reply))
         await link.drain()
         if vended is not None:
-            await _serve_afc(ContainerFileSystem(device, vended), link, bytes(buf))
+            fs = ContainerFileSystem(device, vended)
+            await run_afc(AfcSession(fs), link, bytes(buf), fs.refresh)
     except (ValueError, AfcProtocolError) as exc:
         log.warning("[%s] house_arrest: dropping connection: %s", device.name, exc)
     finally:
         link.close()
-
-
-async def _serve_afc(fs: ContainerFileSystem, link: Link, pending: bytes) -> None:
-    session, decoder = AfcSession(fs), AfcDecoder()
-    data = pending
-    while True:
-        packets = decoder.feed(data)
-        if packets:
-            fs.refresh()
-        for packet in packets:
-            link.write(session.handle(packet))
-        await link.drain()
-        data = await link.read()
-        if not data:
-            return

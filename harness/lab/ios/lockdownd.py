@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame
+from harness.lab.ios.device import WIRELESS_LOCKDOWN, WIRELESS_SWITCHES
 from harness.lab.ios.link import Link, PortHandler
 from harness.lab.ios.services import offered
 
@@ -99,8 +100,11 @@ class LockdownSession:
         return {**echo, "Value": values[key]}
 
     def _set_value(self, req: dict[str, Any]) -> Reply:
-        key, value = req.get("Key"), req.get("Value")
-        if req.get("Domain") or not isinstance(key, str) or key not in SETTABLE or not _text(value):
+        domain, key, value = req.get("Domain"), req.get("Key"), req.get("Value")
+        if domain == WIRELESS_LOCKDOWN and key in WIRELESS_SWITCHES and isinstance(value, bool):
+            self.device.wireless[str(key)] = value
+            return {}
+        if domain or not isinstance(key, str) or key not in SETTABLE or not _text(value):
             return {"Error": "SetProhibited"}
         self.device.device_name = value
         return {}

@@ -7,6 +7,7 @@
 - ``com.apple.mobile.installation_proxy``: length-prefixed plist commands, each answered by one or
   more length-prefixed plist replies (``apps.InstallationProxy``).
 - ``com.apple.mobile.house_arrest``: an app's data container over AFC (``house_arrest.py``, ``afc.py``).
+- ``com.apple.afc``: the media directory over AFC, writable (``media.py``).
 - ``com.apple.mobile.mobile_image_mounter``: whether the developer disk image is mounted
   (``image_mounter.py``).
 - DVT instruments over DTX (``dvt.py``): ``com.apple.instruments.remoteserver`` below iOS 14 and
@@ -36,6 +37,7 @@ from harness.lab.ios.dvt import serve_dvt
 from harness.lab.ios.house_arrest import serve_house_arrest
 from harness.lab.ios.image_mounter import ios_version, serve_image_mounter
 from harness.lab.ios.link import Link, PortHandler
+from harness.lab.ios.media import AFC_SERVICE, serve_afc
 from harness.lab.ios.ostrace import serve_os_trace_relay
 from harness.lab.ios.simulate_location import SIMULATE_LOCATION, serve_simulate_location
 from harness.lab.ios.syslog import SyslogEntry
@@ -111,6 +113,7 @@ SERVICES: dict[str, Callable[[VirtualIPhone], PortHandler]] = {
     OS_TRACE_RELAY: _factory(serve_os_trace_relay),
     INSTALLATION_PROXY: _factory(serve_installation_proxy),
     HOUSE_ARREST: _factory(serve_house_arrest),
+    AFC_SERVICE: _factory(serve_afc),
     IMAGE_MOUNTER: _factory(serve_image_mounter),
     DVT_LEGACY: _factory(serve_dvt),
     DVT_SECURE: _factory(serve_dvt),

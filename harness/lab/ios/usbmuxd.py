@@ -19,11 +19,12 @@ import contextlib
 import logging
 import socket
 from collections.abc import Iterable
+from typing import Any
 
-from harness.lab.ios.codec import MuxDecoder, MuxResult, ProtocolError, encode_mux_plist, encode_mux_result
+from harness.lab.ios.codec import MuxDecoder, MuxResult, ProtocolError, encode_mux_result
 from harness.lab.ios.device import VirtualIPhone
 from harness.lab.ios.link import StreamLink
-from harness.lab.ios.mux import MuxHost, OpenTunnel, Reply, StartListen
+from harness.lab.ios.mux import MuxClient, MuxHost, OpenTunnel, Reply
 
 __all__ = ["UsbmuxdServer"]
 
@@ -35,8 +36,12 @@ class _Connection:
         self.server = server
         self.reader = reader
         self.writer = writer
-        self.listening = False
+        self.client: MuxClient = server.mux.open_client()
         self.tunnel_device: int | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self.client.listening
 
     def send(self, data: bytes) -> None:
         if data and not self.writer.is_closing():
@@ -53,16 +58,14 @@ class _Connection:
                 decoder.feed(data)
                 while (packet := decoder.next_packet()) is not None:
                     if self.listening:  # client.c: a command in LISTEN state gets BADCOMMAND, then close
-                        self.send(encode_mux_result(packet.tag, MuxResult.BADCOMMAND, packet.version))
+                        self.send(encode_mux_result(packet.tag, MuxResult.BADCOMMAND, self.client.proto_version))
                         return
-                    action = self.server.mux.handle(packet)
+                    action = self.server.mux.handle(packet, self.client)
                     if isinstance(action, OpenTunnel):
                         await self._tunnel(action, decoder.rest())
                         return
                     self.send(action.data)
-                    if isinstance(action, StartListen):
-                        self.listening = True
-                    elif isinstance(action, Reply) and action.paired_device_id is not None:
+                    if isinstance(action, Reply) and action.paired_device_id is not None:
                         self.server.broadcast({"MessageType": "Paired", "DeviceID": action.paired_device_id})
                 await self.writer.drain()
         except ProtocolError as exc:  # client.c: too long or too short a packet drops the client
@@ -71,6 +74,7 @@ class _Connection:
             pass
         finally:
             self.close()
+            self.server.mux.close_client(self.client)
 
     async def _tunnel(self, action: OpenTunnel, pending: bytes) -> None:
         self.send(action.data)
@@ -159,11 +163,11 @@ class UsbmuxdServer:
             if conn.tunnel_device == att.device_id:
                 conn.close()
 
-    def broadcast(self, event: dict[str, object]) -> None:
-        data = encode_mux_plist(0, event)
+    def broadcast(self, event: dict[str, Any]) -> None:
+        """Tell every Listen client, each in its own protocol version."""
         for conn in list(self._connections):
             if conn.listening:
-                conn.send(data)
+                conn.send(self.mux.event(event, conn.client.proto_version))
 
     def disconnect_all(self) -> None:
         """Drop every client connection (listeners and tunnels); the server keeps listening."""

@@ -65,6 +65,15 @@ class IOSLab:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=self.env, check=False)
 
 
+def running(lab: IOSLab) -> Iterator[IOSLab]:
+    """Start ``lab``, yield it, stop it: the body of a lab fixture (``yield from running(IOSLab(...))``)."""
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
 @pytest.fixture(scope="session")
 def ios_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IOSLab]:
     """The iphone-15 of devices.toml, plus a second phone with enough apps to page Browse replies."""

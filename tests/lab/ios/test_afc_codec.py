@@ -123,7 +123,7 @@ OPEN_A = U64.pack(1) + b"Documents/a.txt\0"
 
 @pytest.mark.parametrize(("op", "payload", "expected"), [
     (AfcOpcode.READ_DIR, b"nope\0", status(AfcError.OBJECT_NOT_FOUND)),
-    (AfcOpcode.READ_DIR, b"Documents/a.txt\0", status(AfcError.INVALID_ARG)),
+    (AfcOpcode.READ_DIR, b"Documents/a.txt\0", status(AfcError.READ_ERROR)),
     (AfcOpcode.READ_DIR, b"../x\0", status(AfcError.PERM_DENIED)),
     (AfcOpcode.GET_FILE_INFO, b"Documents/zz\0", status(AfcError.OBJECT_NOT_FOUND)),
     (AfcOpcode.FILE_OPEN, U64.pack(1) + b"Documents\0", status(AfcError.OBJECT_IS_DIR)),

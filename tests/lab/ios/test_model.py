@@ -91,8 +91,8 @@ def test_session_lifecycle(session: LockdownSession) -> None:
 def test_unknown_service_and_unknown_host(session: LockdownSession) -> None:
     assert session.handle({"Request": "StartSession", "HostID": "NOT-PAIRED"})["Error"] == "InvalidHostID"
     start(session)
-    reply = session.handle({"Request": "StartService", "Service": "com.apple.afc"})
-    assert reply == {"Request": "StartService", "Service": "com.apple.afc", "Error": "InvalidService"}
+    reply = session.handle({"Request": "StartService", "Service": "com.example.no.such.service"})
+    assert reply == {"Request": "StartService", "Service": "com.example.no.such.service", "Error": "InvalidService"}
 
 
 def test_pair_trusts_a_new_host_and_unpair_forgets_it(session: LockdownSession) -> None:

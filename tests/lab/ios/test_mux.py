@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import plistlib
 import socket
+import struct
 from typing import Any
 
 import pytest
@@ -138,14 +139,68 @@ def test_unparsable_plist_gets_no_reply(host: MuxHost) -> None:
     assert isinstance(action, Reply) and action.data == b""
 
 
-def test_binary_protocol_and_bad_versions(host: MuxHost) -> None:
-    listen = host.handle(MuxPacket(0, 3, 5))
-    assert isinstance(listen, Reply)
-    [packet] = MuxDecoder().packets(listen.data)
-    assert (packet.version, packet.message, packet.tag, packet.payload) == (0, 1, 5, b"\x01\x00\x00\x00")
+def test_binary_listen_is_answered_in_binary(host: MuxHost) -> None:
+    """usbmuxd@1.1.1:src/client.c: send_result sends a RESULT packet with a u32 to a version-0 client, and
+    notify_device_add a DEVICE_ADD with a packed usbmuxd_device_record (device_id u32, product_id u16,
+    serial_number char[256], padding u16, location u32)."""
+    client = host.open_client()
+    listen = host.handle(MuxPacket(0, 3, 5), client)
+    assert isinstance(listen, StartListen) and client.listening
+    result, added = MuxDecoder().packets(listen.data)
+    assert (result.version, result.message, result.tag, result.payload) == (0, 1, 5, b"\x00\x00\x00\x00")
+    assert (added.version, added.message, added.tag, len(added.payload)) == (0, 4, 0, 268)
+    device_id, product_id, serial, _pad, location = struct.unpack("<IH256sHI", added.payload)
+    assert (device_id, product_id, serial.rstrip(b"\0"), location) == (1, 0x12A8, UDID.encode(), 0x01110000)
+    detached = host.event({"MessageType": "Detached", "DeviceID": 1}, client.proto_version)
+    assert MuxDecoder().packets(detached) == [MuxPacket(0, 5, 0, b"\x01\x00\x00\x00")]
+
+
+def test_binary_connect_and_its_failures(host: MuxHost) -> None:
+    connect = host.handle(MuxPacket(0, 2, 6, struct.pack("<IHH", 1, socket.htons(62078), 0)))
+    assert isinstance(connect, OpenTunnel)
+    assert MuxDecoder().packets(connect.data) == [MuxPacket(0, 1, 6, b"\x00\x00\x00\x00")]
+    refused = host.handle(MuxPacket(0, 2, 7, struct.pack("<IHH", 1, socket.htons(5), 0)))
+    no_device = host.handle(MuxPacket(0, 2, 8, struct.pack("<IHH", 9, socket.htons(62078), 0)))
+    assert isinstance(refused, Reply) and isinstance(no_device, Reply)
+    assert MuxDecoder().packets(refused.data) == [MuxPacket(0, 1, 7, b"\x03\x00\x00\x00")]
+    assert MuxDecoder().packets(no_device.data) == [MuxPacket(0, 1, 8, b"\x02\x00\x00\x00")]
+
+
+def test_bad_versions_and_unknown_binary_messages(host: MuxHost) -> None:
     bad = host.handle(MuxPacket(7, 8, 6, b""))
     assert isinstance(bad, Reply)
-    assert MuxDecoder().packets(bad.data)[0].payload == b"\x06\x00\x00\x00"
+    assert MuxDecoder().packets(bad.data) == [MuxPacket(0, 1, 6, b"\x06\x00\x00\x00")]
+    unknown = host.handle(MuxPacket(0, 7, 2, b""))
+    assert isinstance(unknown, Reply)
+    assert MuxDecoder().packets(unknown.data) == [MuxPacket(0, 1, 2, b"\x01\x00\x00\x00")]
+
+
+def test_a_client_that_sent_a_plist_gets_plist_answers_from_then_on(host: MuxHost) -> None:
+    client = host.open_client()
+    only_reply(host.handle(request({"MessageType": "ReadBUID"}), client))
+    listen = host.handle(MuxPacket(0, 3, 4), client)  # a binary LISTEN, answered in the client's version
+    assert isinstance(listen, StartListen)
+    assert [body["MessageType"] for _tag, body in replies(listen.data)] == ["Result", "Attached"]
+
+
+def test_list_listeners_names_each_listener_as_usbmuxd_1_1_1_does(host: MuxHost) -> None:
+    """client.c:send_listener_list: one dict per listening client; the ``ID String`` carries the number of
+    the client that asks (not the listener's), then the listener's ProgName."""
+    idle, idevicesyslog, xcode = host.open_client(), host.open_client(), host.open_client()
+    host.handle(request({"MessageType": "Listen", "ProgName": "idevicesyslog", "kLibUSBMuxVersion": 3,
+                         "ClientVersionString": "libusbmuxd 2.0.2"}), idevicesyslog)
+    host.handle(request({"MessageType": "Listen", "ProgName": "Xcode", "BundleID": "com.apple.dt.Xcode"}), xcode)
+    only_reply(host.handle(request({"MessageType": "ReadBUID", "ProgName": "idle"}), idle))
+    asking = host.open_client()
+    body = only_reply(host.handle(request({"MessageType": "ListListeners"}), asking))
+    n = asking.number
+    assert body == {"ListenerList": [
+        {"Blacklisted": False, "ConnType": 0, "ID String": f"{n}-idevicesyslog", "ProgName": "idevicesyslog",
+         "kLibUSBMuxVersion": 3},
+        {"Blacklisted": False, "BundleID": "com.apple.dt.Xcode", "ConnType": 0, "ID String": f"{n}-Xcode",
+         "ProgName": "Xcode", "kLibUSBMuxVersion": 0}]}
+    host.close_client(xcode)
+    assert len(only_reply(host.handle(request({"MessageType": "ListListeners"}), asking))["ListenerList"]) == 1
 
 
 def test_detach_and_reattach_get_a_new_device_id(host: MuxHost) -> None:

@@ -6,6 +6,8 @@ assertion for it (a BGTask, a push or fetch window, background location); otherw
 it shortly after it leaves the screen. Apple documents "a few seconds" without a number; the model uses
 ``SUSPEND_AFTER_S``. Pids grow as on a real phone (the kernel hands out increasing pids); the step is random
 but seeded. ``phone.processes`` (os_trace_relay's PidList) is kept current.
+Apps and daemons share the kernel's pid sequence (``VirtualIPhone.next_pid``); a killed daemon is launchd's
+business (``VirtualIPhone.kill_daemon``).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class ProcessTable:
         self.phone = phone
         self.rng = rng
         self.apps: dict[str, AppProcess] = {}
-        self._last_pid = _FIRST_PID + rng.randrange(200)
+        phone.last_pid = max(phone.last_pid, _FIRST_PID + rng.randrange(200))
         self.death_listeners: list[DeathListener] = []
 
     # -- queries ----------------------------------------------------------------------------------
@@ -68,10 +70,10 @@ class ProcessTable:
     # -- launch -----------------------------------------------------------------------------------
     def spawn(self, bundle_id: str, executable: str, *, foreground: bool, stopped: bool = False) -> AppProcess:
         """launchd starts the app: a new pid, RunningBoard's launch lines, the process table updated."""
-        self._last_pid += 1 + self.rng.randrange(40)
+        pid = self.phone.next_pid(1 + self.rng.randrange(40))
         if foreground:
             self._demote_foreground()
-        proc = AppProcess(bundle_id, self._last_pid, executable,
+        proc = AppProcess(bundle_id, pid, executable,
                           "suspended" if stopped else ("foreground" if foreground else "background"), stopped=stopped)
         self.apps[bundle_id] = proc
         self.phone.processes[proc.pid] = executable
