@@ -1,9 +1,9 @@
-"""Parser throughput, log-line-to-expectation latency, and driver verb overhead — as numbers and ratios.
+"""Parser throughput and log-line-to-expectation latency.
 
 - threadtime lines parsed per second (and turned into events);
-- wall time from a log line written on the lab phone to the waiting ``task_fired`` returning;
-- one driver verb (``os_version``) against a raw pure-python-adb shell call and an ``adb shell``
-  subprocess, as ratios in one run.
+- wall time from a log line written on the lab phone to the waiting ``task_fired`` returning.
+
+The driver verb's cost against raw pure-python-adb and an ``adb shell`` subprocess is in ``wire.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._util import median_ms
 from harness.android import AndroidDriver
 from harness.lab.android.logbuf import LogBuffers, LogFormat, format_entry
 from harness.logs import android_events, parse_logcat
@@ -45,13 +44,6 @@ def parse_throughput(count: int = 200_000) -> None:
 def lab_numbers(lab: RunningLab) -> None:
     drv = AndroidDriver.for_device(lab.cfg, lab.cfg.device("pixel-8"))
     raw = lab.ppadb("pixel-8")
-    cmd = ["adb", "-P", str(lab.adb_port), "-s", lab.serial("pixel-8"), "shell", "getprop ro.build.version.release"]
-    verb = median_ms(drv.os_version, 200)
-    ppadb = median_ms(lambda: raw.shell("getprop ro.build.version.release"), 200)
-    sub = median_ms(lambda: subprocess.run(cmd, capture_output=True, check=True), 40)
-    print(f"verb os_version {verb:.3f} ms, raw ppadb shell {ppadb:.3f} ms, adb subprocess {sub:.3f} ms")
-    print(f"ratios: verb/raw-ppadb {verb / ppadb:.2f}x, subprocess/verb {sub / verb:.1f}x")
-
     capture, stream = drv.capture()
     latencies = []
     try:

@@ -10,10 +10,12 @@ hex digits of length plus the text; the answer starts ``OKAY`` or ``FAIL`` + hex
 from __future__ import annotations
 
 import socket
+import struct
 import time
+from typing import Any
 
 __all__ = ["ServerGone", "ServerSilent", "WireError", "connect", "host_query", "open_service", "read_message",
-           "read_to_end", "request"]
+           "read_shell_v2", "read_to_end", "request"]
 
 
 class WireError(Exception):
@@ -50,13 +52,34 @@ def _recv_exact(sock: socket.socket, size: int, deadline: float) -> bytes:
     return data
 
 
+_ADDRESSES: dict[tuple[str, int], tuple[socket.AddressFamily, tuple[Any, ...]]] = {}  # what connected last time
+
+
 def connect(host: str, port: int, deadline: float) -> socket.socket:
+    """A connection to the adb server; the address that answered is kept, so later calls skip the name lookup."""
+    known = _ADDRESSES.get((host, port))
     try:
-        return socket.create_connection((host, port), timeout=_left(deadline))
+        if known is None:
+            sock = socket.create_connection((host, port), timeout=_left(deadline))
+            _ADDRESSES[(host, port)] = (sock.family, sock.getpeername())
+            return sock
+        return _connect_to(known, deadline)
     except ConnectionRefusedError as exc:
+        _ADDRESSES.pop((host, port), None)
         raise ServerGone(f"nothing listens at {host}:{port}") from exc
     except TimeoutError as exc:
         raise ServerSilent(f"{host}:{port} did not accept a connection") from exc
+
+
+def _connect_to(address: tuple[socket.AddressFamily, tuple[Any, ...]], deadline: float) -> socket.socket:
+    sock = socket.socket(address[0], socket.SOCK_STREAM)
+    try:
+        sock.settimeout(_left(deadline))
+        sock.connect(address[1])
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def request(sock: socket.socket, service: str, deadline: float) -> None:
@@ -94,6 +117,37 @@ def read_to_end(sock: socket.socket, deadline: float) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+_V2_HEADER = struct.Struct("<BI")  # shell protocol: id, length (adb/shell_protocol.h)
+_V2_OUTPUT = (1, 2)  # kIdStdout, kIdStderr
+_V2_EXIT = 3
+
+
+def read_shell_v2(sock: socket.socket, deadline: float) -> tuple[bytes, int | None]:
+    """A ``shell,v2:`` service to its end: stdout and stderr as they arrived, and the exit status (None when the
+    stream ended without one: the connection was cut)."""
+    buf = bytearray()
+    out = bytearray()
+    code: int | None = None
+    while True:
+        sock.settimeout(_left(deadline))
+        chunk = sock.recv(65536)
+        if not chunk:
+            return bytes(out), code
+        buf += chunk
+        at = 0
+        while len(buf) - at >= _V2_HEADER.size:
+            ident, size = _V2_HEADER.unpack_from(buf, at)
+            end = at + _V2_HEADER.size + size
+            if end > len(buf):
+                break
+            if ident in _V2_OUTPUT:
+                out += buf[at + _V2_HEADER.size : end]
+            elif ident == _V2_EXIT and size:
+                code = buf[at + _V2_HEADER.size]
+            at = end
+        del buf[:at]
 
 
 def _first_request(sock: socket.socket, service: str, deadline: float) -> None:

@@ -1,8 +1,10 @@
 """The adb transport the Android driver stands on: pure-python-adb through an adb server, with timeouts.
 
 Errors from ppadb and sockets are translated here into the harness's own, naming the device, the
-command and the fix. Exit codes: the raw ``shell:`` service has no exit status (stderr merged), so
-``run`` appends a marker echo of ``$?``, which works the same on every Android phone.
+command and the fix. Exit codes: ``run`` opens ``shell,v2,raw:`` (the shell protocol every phone since
+Android 7 offers as ``shell_v2``), whose last packet is the exit status, so a verb is one round trip that runs
+just its command; stdout and stderr are merged in arrival order, as the raw ``shell:`` service delivers them.
+A phone without ``shell_v2`` (asked once per transport) gets the raw service with a marker echo of ``$?``.
 
 Every call, device lookup included, runs against one deadline (``_adbwire``): a stopped adb server
 costs a caller its timeout, never more. When the server is gone (nothing listens), a transport that
@@ -15,10 +17,11 @@ call's bound, so the next call restarts it; a running but slow one is left alone
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from ppadb.client import Client
 from ppadb.device import Device
@@ -30,6 +33,7 @@ from harness.errors import CommandFailed, DeviceTimeout, DeviceUnreachable
 __all__ = ["AdbTransport", "ServerRecovery", "ShellResult", "server_answers", "server_devices"]
 
 T = TypeVar("T")
+_Reader = Callable[[socket.socket, float], tuple[bytes, int | None]]
 
 _MARK = "__bgh_rc="
 DEFAULT_TIMEOUT_S = 20.0
@@ -66,6 +70,10 @@ def server_answers(host: str, port: int, timeout_s: float = 2.0) -> bool:
     return True
 
 
+def _to_end(sock: socket.socket, deadline: float) -> tuple[bytes, int | None]:
+    return wire.read_to_end(sock, deadline), None
+
+
 class AdbTransport:
     def __init__(self, name: str, serial: str, host: str, port: int,
                  default_timeout_s: float = DEFAULT_TIMEOUT_S, recovery: ServerRecovery | None = None) -> None:
@@ -77,6 +85,7 @@ class AdbTransport:
         self.recovery = recovery  # how to bring the server back when it dies; None = not ours to restart
         self.recoveries: list[str] = []  # what recovery did, for the test's log and report
         self._client = Client(host, port)
+        self._shell_v2: bool | None = None  # whether the phone offers shell_v2 (asked at the first run)
 
     @property
     def server(self) -> str:
@@ -105,12 +114,14 @@ class AdbTransport:
     def shell(self, command: str, timeout_s: float | None = None) -> str:
         """Raw shell output (stdout + stderr) of ``command``; no exit status. Bounded by ``timeout_s`` in all."""
         timeout = timeout_s if timeout_s is not None else self.default_timeout_s
-        return self._with_recovery(command, lambda: self._shell_once(command, timeout))
+        out = self._with_recovery(command, lambda: self._service(f"shell:{command}", command, timeout, _to_end))
+        return out[0].decode("utf-8", "replace")
 
-    def _shell_once(self, command: str, timeout: float) -> str:
+    def _service(self, service: str, command: str, timeout: float, read: _Reader) -> tuple[bytes, int | None]:
+        """Open ``service`` on the phone and ``read`` it to its end, all within ``timeout``."""
         deadline = time.monotonic() + timeout
         try:
-            sock = wire.open_service(self.host, self.port, self.serial, f"shell:{command}", deadline)
+            sock = wire.open_service(self.host, self.port, self.serial, service, deadline)
         except wire.ServerSilent as exc:
             raise self._silent(command, timeout) from exc
         except wire.WireError as exc:
@@ -124,7 +135,7 @@ class AdbTransport:
             raise self._unreachable(command, exc) from exc
         with sock:
             try:
-                return wire.read_to_end(sock, deadline).decode("utf-8", "replace")
+                return read(sock, deadline)
             except TimeoutError as exc:
                 raise self._timeout(command, timeout) from exc
             except OSError as exc:
@@ -160,15 +171,47 @@ class AdbTransport:
                 and isinstance(cause, wire.WireError) and "not found" in cause.message)
 
     def run(self, command: str, timeout_s: float | None = None) -> ShellResult:
-        """``command`` with its exit status (read from a marker line the device echoes)."""
-        out = self.shell(f"{command}; echo {_MARK}$?", timeout_s)
+        """``command`` with its exit status, in one round trip (see the module's docstring)."""
+        timeout = timeout_s if timeout_s is not None else self.default_timeout_s
+        if not self._offers_shell_v2(timeout):
+            return self._run_marked(command, timeout)
+        out, code = self._with_recovery(
+            command, lambda: self._service(f"shell,v2,raw:{command}", command, timeout, wire.read_shell_v2))
+        text = out.decode("utf-8", "replace")
+        if code is None:
+            self._lost_status(command, text)
+        return ShellResult(command, text, code)
+
+    def _offers_shell_v2(self, timeout: float) -> bool:
+        if self._shell_v2 is None:
+            features = self._with_recovery("host-serial:features", lambda: self._features(timeout))
+            self._shell_v2 = "shell_v2" in features.split(",")
+        return self._shell_v2
+
+    def _features(self, timeout: float) -> str:
+        try:
+            return wire.host_query(self.host, self.port, f"host-serial:{self.serial}:features",
+                                   time.monotonic() + timeout)
+        except wire.WireError as exc:
+            raise DeviceUnreachable(self.name, "features", f"adb server {self.server}: {exc.message}",
+                                    "check the cable / `adb connect`, then `harness devices`") from exc
+        except (wire.ServerSilent, TimeoutError) as exc:
+            raise self._silent("features", timeout) from exc
+        except OSError as exc:
+            raise self._unreachable("features", exc) from exc
+
+    def _run_marked(self, command: str, timeout: float) -> ShellResult:
+        """A phone without shell_v2: the raw service, with ``$?`` echoed after a marker."""
+        out = self.shell(f"{command}; echo {_MARK}$?", timeout)
         head, sep, tail = out.rpartition(_MARK)
         if not sep:
-            self._check_interrupted(command)
-            raise CommandFailed(self.name, command, f"the shell ended without its exit status: {out[-200:]!r}",
-                                "the device may have dropped the connection mid-command")
-        code = int(tail.strip() or "255")
-        return ShellResult(command, head, code)
+            self._lost_status(command, out)
+        return ShellResult(command, head, int(tail.strip() or "255"))
+
+    def _lost_status(self, command: str, out: str) -> NoReturn:
+        self._check_interrupted(command)
+        raise CommandFailed(self.name, command, f"the shell ended without its exit status: {out[-200:]!r}",
+                            "the device may have dropped the connection mid-command")
 
     def _check_interrupted(self, command: str) -> None:
         """A shell cut off mid-command: if the adb server died under it, bring it back but do not re-run

@@ -170,7 +170,7 @@ def test_a_command_cut_off_by_the_server_dying_is_not_retried(private_lab: Runni
     worker = threading.Thread(target=run)
     worker.start()
     deadline = time.monotonic() + 20
-    while not private_lab.thread.call(lambda: any(conn.streams for conn in adbd._connections)):
+    while not private_lab.thread.call(lambda: any(conn.streams for conn in adbd.connections)):
         assert time.monotonic() < deadline, "the shell never reached the phone"
         time.sleep(0.02)  # the phone's stream table lives on the lab's loop: polled, there is no event to await
     kill_server(private_lab.adb_port)

@@ -5,6 +5,11 @@ No AUTH is needed over TCP from the server's side; the server's CNXN is answered
 banner carries the product properties ``adb devices -l`` shows and the features we implement.
 Every socket sets TCP_NODELAY: without it small OKAY/WRTE/CLSE writes cost ~40 ms each
 (shared/NOTES.md).
+
+Speed: outgoing messages are gathered and written once per batch of incoming ones (or once per loop turn
+for output a service produces later), and a service starts inside the batch that opened it: a command that
+needs no waiting (``echo``, ``getprop``, ``dumpsys``…) runs to its end there, so its OKAY, WRTE and CLSE
+leave in one write, with no task created (``_start``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import contextlib
 import itertools
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
 
 from harness.lab.android import devtools
 from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, ProtocolError, encode
@@ -38,12 +44,13 @@ FEATURES = ("shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "
             "abb_exec", "remount_shell", "sendrecv_v2", "sendrecv_v2_dry_run_send")
 
 
-class _Connection:
-    def __init__(self, server: AdbdServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+class _Connection(asyncio.Protocol):
+    """One adb server's connection: a protocol, so received bytes are handled in the loop's read callback."""
+
+    def __init__(self, server: AdbdServer) -> None:
         self.server = server
         self.dev = server.dev
-        self.reader = reader
-        self.writer = writer
+        self.transport: asyncio.Transport | None = None
         self.decoder = Decoder()
         self.streams: dict[int, Stream] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
@@ -54,22 +61,63 @@ class _Connection:
         # adbd names a TCP host transport "host-<fd>" (daemon/transport_local.cpp); list-forward shows it
         self.serial = f"host-{next(server.fds)}"
         self._opening: dict[int, asyncio.Future[Stream]] = {}  # device-side OPENs awaiting the host's answer
+        self._out: list[bytes] = []  # encoded messages not yet written
+        self._dirty: dict[Stream, None] = {}  # streams with output to emit at the next flush, in order
+        self._in_batch = False  # handling received messages: data_received flushes at the end
+        self._flush_due = False  # a flush is scheduled for the next loop turn
 
     def transmit(self, msg: Message) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(encode(msg, with_checksum=self._checksum))
+        self._out.append(encode(msg, with_checksum=self._checksum))
+        self._schedule_flush()
 
-    async def run(self) -> None:
+    def wake(self, stream: Stream) -> None:
+        self._dirty[stream] = None
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not (self._in_batch or self._flush_due):
+            self._flush_due = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_due = True  # what the streams transmit now goes out with this write
         try:
-            while data := await self.reader.read(256 * 1024):
-                for msg in self.decoder.feed(data):
-                    self._handle(msg)
+            while self._dirty:
+                dirty, self._dirty = self._dirty, {}
+                for stream in dirty:
+                    stream.emit()
+        finally:
+            self._flush_due = False
+        if self._out:
+            data = b"".join(self._out)
+            self._out.clear()
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.write(data)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._in_batch = True
+        try:
+            for msg in self.decoder.feed(data):
+                self._handle(msg)
         except ProtocolError as exc:
             log.warning("[%s] dropping connection: %s", self.dev.name, exc)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
             self.drop()
+            return
+        finally:
+            self._in_batch = False
+        self.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.drop()
+        self.server.connections.discard(self)
 
     def drop(self) -> None:
         self.server.reverse.drop_link(self)
@@ -83,8 +131,9 @@ class _Connection:
             task.cancel()
         self.streams.clear()
         self.tasks.clear()
-        with contextlib.suppress(Exception):
-            self.writer.close()
+        self._dirty.clear()
+        if self.transport is not None:
+            self.transport.close()
 
     def _handle(self, msg: Message) -> None:
         if msg.command == Command.CNXN:
@@ -100,6 +149,7 @@ class _Connection:
         for stream_id in list(self.tasks):
             self.tasks.pop(stream_id).cancel()
         self.streams.clear()
+        self._dirty.clear()
         self.max_payload = min(MAX_PAYLOAD, msg.arg1) if msg.arg1 else MAX_PAYLOAD
         self._checksum = msg.arg0 < A_VERSION
         self.online = True
@@ -110,7 +160,7 @@ class _Connection:
         service = msg.data.rstrip(b"\x00").decode(errors="replace")
         local_id = self._next_id
         self._next_id += 1
-        stream = Stream(local_id, remote_id, self.max_payload, self.transmit)
+        stream = Stream(local_id, remote_id, self.max_payload, self.transmit, self.wake)
         runner: Callable[[], Awaitable[None]] | None
         if not self.dev.booted:
             runner = None
@@ -126,7 +176,9 @@ class _Connection:
             return
         self.streams[local_id] = stream
         self.transmit(Message(Command.OKAY, local_id, remote_id))
-        self.tasks[local_id] = asyncio.ensure_future(self._serve(stream, runner))
+        task = _start(self._serve(stream, runner))
+        if task is not None:
+            self.tasks[local_id] = task
 
     async def _serve(self, stream: Stream, runner: Callable[[], object]) -> None:
         try:
@@ -150,7 +202,7 @@ class _Connection:
             raise ConnectionRefusedError("the adb connection is not online")
         local_id = self._next_id
         self._next_id += 1
-        stream = Stream(local_id, 0, self.max_payload, self.transmit)
+        stream = Stream(local_id, 0, self.max_payload, self.transmit, self.wake)
         future: asyncio.Future[Stream] = asyncio.get_running_loop().create_future()
         self._opening[local_id] = future
         self.streams[local_id] = stream
@@ -202,6 +254,42 @@ class _Connection:
                 task.cancel()
 
 
+def _start(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+    """Run ``coro`` now, up to its first real wait; a task continues it from there (None if it finished).
+
+    Python 3.12's eager tasks, for 3.11: most services end without waiting, and a task per stream would
+    cost a loop turn and its bookkeeping on every shell round trip."""
+    try:
+        pending = coro.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_continue(coro, pending))
+
+
+async def _continue(coro: Coroutine[Any, Any, None], pending: Any) -> None:
+    await _Resumed(coro, pending)
+
+
+class _Resumed:
+    """Awaiting this resumes ``coro``, which last yielded ``pending`` (a future) to whoever drives it."""
+
+    def __init__(self, coro: Coroutine[Any, Any, None], pending: Any) -> None:
+        self.coro, self.pending = coro, pending
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, pending = self.coro, self.pending
+        while True:
+            try:
+                try:
+                    sent = yield pending
+                except BaseException as exc:  # cancellation and the like go on into the coroutine
+                    pending = coro.throw(exc)
+                else:
+                    pending = coro.send(sent)
+            except StopIteration:
+                return
+
+
 class AdbdServer:
     """Serves one virtual phone on ``host:port``; ``port=0`` picks a free port."""
 
@@ -212,7 +300,7 @@ class AdbdServer:
         self.port = port
         self.on_back = on_back
         self._server: asyncio.Server | None = None
-        self._connections: set[_Connection] = set()
+        self.connections: set[_Connection] = set()
         self._reboot_task: asyncio.Task[None] | None = None
         self.fds = itertools.count(19)
         self.reverse = ReverseTable()
@@ -230,24 +318,14 @@ class AdbdServer:
         return f"{self.host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn = _Connection(self, reader, writer)
-        self._connections.add(conn)
-        try:
-            await conn.run()
-        finally:
-            self._connections.discard(conn)
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-            for conn in list(self._connections):
+            for conn in list(self.connections):
                 conn.drop()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
@@ -255,7 +333,7 @@ class AdbdServer:
 
     def disconnect_all(self) -> None:
         """Drop every adb connection as a pulled cable would; the server keeps listening."""
-        for conn in list(self._connections):
+        for conn in list(self.connections):
             conn.drop()
 
     def request_reboot(self, target: str) -> None:

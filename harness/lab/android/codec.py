@@ -8,8 +8,8 @@ Since protocol version 0x01000001 the checksum may be 0 and is not verified by t
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 __all__ = [
     "A_VERSION",
@@ -40,12 +40,14 @@ class Command(IntEnum):
     STLS = 0x534C5453
 
 
+_COMMANDS = {int(command): command for command in Command}
+
+
 class ProtocolError(Exception):
     """The peer sent bytes that are not an adb message."""
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):  # a tuple: built for every message, so cheaper than a frozen dataclass
     command: Command
     arg0: int
     arg1: int
@@ -60,10 +62,9 @@ def checksum(data: bytes) -> int:
 
 
 def encode(msg: Message, *, with_checksum: bool = False) -> bytes:
-    cmd = int(msg.command)
-    check = checksum(msg.data) if with_checksum else 0
-    head = HEADER.pack(cmd, msg.arg0 & 0xFFFFFFFF, msg.arg1 & 0xFFFFFFFF, len(msg.data), check, cmd ^ 0xFFFFFFFF)
-    return head + msg.data
+    command, arg0, arg1, data = msg
+    check = checksum(data) if with_checksum else 0
+    return HEADER.pack(command, arg0 & 0xFFFFFFFF, arg1 & 0xFFFFFFFF, len(data), check, command ^ 0xFFFFFFFF) + data
 
 
 class Decoder:
@@ -80,10 +81,9 @@ class Decoder:
             cmd, arg0, arg1, length, _check, magic = HEADER.unpack_from(self._buf)
             if cmd ^ 0xFFFFFFFF != magic:
                 raise ProtocolError(f"bad magic {magic:#010x} for command {cmd:#010x}")
-            try:
-                command = Command(cmd)
-            except ValueError:
-                raise ProtocolError(f"unknown command {cmd:#010x}") from None
+            command = _COMMANDS.get(cmd)
+            if command is None:
+                raise ProtocolError(f"unknown command {cmd:#010x}")
             if length > self.max_payload:
                 raise ProtocolError(f"payload of {length} bytes exceeds the maximum {self.max_payload}")
             end = HEADER.size + length

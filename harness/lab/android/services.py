@@ -8,8 +8,8 @@ stream carries stdout and stderr merged and no exit code, as pure-python-adb see
 
 from __future__ import annotations
 
-import asyncio
 import struct
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -80,18 +80,33 @@ async def _reboot(target: str) -> None:
 
 
 def _invocation(dev: AndroidDevice, stdout: Output, stderr: Output, stdin: Input) -> Invocation:
-    return Invocation(["sh"], dev, stdin, stdout, stderr, env={"?": "0", "$": "4127", "HOSTNAME": dev.props.get(
-        "ro.product.device", "localhost"), "PATH": "/product/bin:/apex/com.android.runtime/bin:/system/bin:"
-        "/system/xbin:/vendor/bin", "USER": "shell", "HOME": "/"}, cwd="/")
+    return Invocation(["sh"], dev, stdin, stdout, stderr, env=dict(_shell_env(dev)), cwd="/")
 
 
-async def _pump_stdin(stream: Stream, stdin: Input, v2: bool) -> None:
+_ENVS: weakref.WeakKeyDictionary[AndroidDevice, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _shell_env(dev: AndroidDevice) -> dict[str, str]:
+    """A new shell's variables (the same for every shell of one phone: built once, copied per shell)."""
+    env = _ENVS.get(dev)
+    if env is None:
+        env = _ENVS[dev] = {"?": "0", "$": "4127", "HOSTNAME": dev.props.get("ro.product.device", "localhost"),
+                            "PATH": "/product/bin:/apex/com.android.runtime/bin:/system/bin:/system/xbin:/vendor/bin",
+                            "USER": "shell", "HOME": "/"}
+    return env
+
+
+def _stdin_feeder(stdin: Input, v2: bool) -> Callable[[bytes], None]:
+    """What the peer sends, to the command's stdin: raw, or unpacked from v2 stdin / close-stdin packets."""
+    if not v2:
+        return lambda chunk: stdin.feed(chunk) if chunk else stdin.close()
     buf = bytearray()
-    while chunk := await stream.read_some():
-        if not v2:
-            stdin.feed(chunk)
-            continue
-        buf += chunk
+
+    def feed(chunk: bytes) -> None:
+        if not chunk:
+            stdin.close()
+            return
+        buf.extend(chunk)
         while len(buf) >= _PACKET.size:
             ident, length = _PACKET.unpack_from(buf)
             if len(buf) < _PACKET.size + length:
@@ -102,7 +117,8 @@ async def _pump_stdin(stream: Stream, stdin: Input, v2: bool) -> None:
                 stdin.feed(data)
             elif ident == ID_CLOSE_STDIN:
                 stdin.close()
-    stdin.close()
+
+    return feed
 
 
 def _script(command: str) -> Body:
@@ -115,11 +131,11 @@ def _interactive_body(dev: AndroidDevice, echo: bool) -> Body:
 
 async def _run(dev: AndroidDevice, stream: Stream, body: Body, stdout: Output, stderr: Output, v2: bool) -> int:
     stdin = Input()
-    feeder = asyncio.ensure_future(_pump_stdin(stream, stdin, v2))
+    stream.set_receiver(_stdin_feeder(stdin, v2))
     try:
         return await body(_invocation(dev, stdout, stderr, stdin))
     finally:
-        feeder.cancel()
+        stream.set_receiver(None)
 
 
 def _crlf(sink: Callable[[bytes], None], pty: bool) -> Callable[[bytes], None]:

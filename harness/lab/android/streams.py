@@ -1,8 +1,14 @@
 """One adb stream (OPEN … CLSE) on the device side: ordered output with adb's flow control.
 
 Classic adb flow control allows one WRTE in flight per stream: the next one waits for the
-peer's OKAY. Commands write synchronously into ``send``; a pump task turns the bytes into
-WRTE messages no larger than the negotiated max payload.
+peer's OKAY. Commands write synchronously into ``send``; the bytes leave as WRTE messages no
+larger than the negotiated max payload when the connection flushes (``emit``), so everything a
+command writes in one go travels in one WRTE, and the OKAY/WRTE/CLSE of a command that finishes at
+once share one TCP write. No task runs per stream: the connection calls ``emit`` when it flushes.
+
+Closing: CLSE follows the last WRTE without waiting for its OKAY (the adb server flushes a closed
+socket's queued data before closing it, ``local_socket_close``); real adbd reads its service's EOF only
+after that OKAY, which costs a round trip and changes no byte the host sees.
 """
 
 from __future__ import annotations
@@ -20,68 +26,88 @@ class StreamClosed(Exception):
 
 
 class Stream:
+    __slots__ = ("_closing", "_in_flight", "_inbox", "_outbox", "_receiver", "_transmit", "_waiters", "_wake",
+                 "closed", "local_id", "max_payload", "peer_closed", "remote_id")
+
     def __init__(self, local_id: int, remote_id: int, max_payload: int,
-                 transmit: Callable[[Message], None]) -> None:
+                 transmit: Callable[[Message], None], wake: Callable[[Stream], None]) -> None:
         self.local_id = local_id
         self.remote_id = remote_id
         self.max_payload = max_payload
         self._transmit = transmit
+        self._wake = wake  # asks the connection to call ``emit`` at its next flush
         self._outbox = bytearray()
-        self._out_event = asyncio.Event()
-        self._may_send = asyncio.Event()
-        self._may_send.set()
-        self._progress = asyncio.Event()
+        self._in_flight = False  # a WRTE awaits the peer's OKAY
+        self._closing = False
         self._inbox = bytearray()
-        self._in_event = asyncio.Event()
+        self._receiver: Callable[[bytes], None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
         self.peer_closed = False
         self.closed = False
-        self._pump: asyncio.Task[None] | None = None
 
     # -- output -------------------------------------------------------------------------------
     def send(self, data: bytes) -> None:
-        if self.closed or self.peer_closed or not data:
+        if self._closing or self.peer_closed or not data:
             return
         self._outbox += data
-        self._out_event.set()
-        if self._pump is None:
-            self._pump = asyncio.ensure_future(self._run_pump())
+        if not self._in_flight:
+            self._wake(self)
 
-    async def _run_pump(self) -> None:
-        while not (self.peer_closed or (self.closed and not self._outbox)):
-            if not self._outbox:
-                self._out_event.clear()
-                await self._out_event.wait()
-                continue
-            await self._may_send.wait()
-            if self.peer_closed:
-                return
-            chunk = bytes(self._outbox[: self.max_payload])
-            del self._outbox[: len(chunk)]
-            self._may_send.clear()
+    def emit(self) -> None:
+        """Transmit what flow control allows now: one WRTE, then CLSE once closing and nothing is left."""
+        if self.peer_closed or self.closed:
+            return
+        if self._outbox and not self._in_flight:
+            if len(self._outbox) <= self.max_payload:
+                chunk = bytes(self._outbox)
+                self._outbox.clear()
+            else:
+                chunk = bytes(self._outbox[: self.max_payload])
+                del self._outbox[: len(chunk)]
+            self._in_flight = True
             self._transmit(Message(Command.WRTE, self.local_id, self.remote_id, chunk))
+        if self._closing and not self._outbox:
+            self.closed = True
+            self._transmit(Message(Command.CLSE, self.local_id, self.remote_id))
+        self._notify()
 
     async def drain(self) -> None:
         """Wait until every byte written so far has been sent and acknowledged."""
-        while not self.peer_closed and (self._outbox or not self._may_send.is_set()):
-            self._progress.clear()
-            await self._progress.wait()
+        while not self.peer_closed and (self._outbox or self._in_flight):
+            await self._wait()
 
     def on_okay(self) -> None:
-        self._may_send.set()
-        self._progress.set()
+        self._in_flight = False
+        if self._outbox or self._closing:
+            self._wake(self)
+        self._notify()
 
     # -- input --------------------------------------------------------------------------------
     def on_write(self, data: bytes) -> None:
+        if self._receiver is not None:
+            self._receiver(data)
+            return
         self._inbox += data
-        self._in_event.set()
+        self._notify()
+
+    def set_receiver(self, receiver: Callable[[bytes], None] | None) -> None:
+        """Hand every byte the peer sends to ``receiver`` as it arrives (``b""`` at the peer's close), instead
+        of keeping it for ``read_some``/``read_exactly``."""
+        self._receiver = receiver
+        if receiver is None:
+            return
+        if self._inbox:
+            receiver(bytes(self._inbox))
+            self._inbox.clear()
+        if self.peer_closed:
+            receiver(b"")
 
     async def read_some(self) -> bytes:
         """Whatever the peer has sent, at least one byte; ``b""`` once the peer has closed."""
         while not self._inbox:
             if self.peer_closed:
                 return b""
-            self._in_event.clear()
-            await self._in_event.wait()
+            await self._wait()
         data = bytes(self._inbox)
         self._inbox.clear()
         return data
@@ -90,8 +116,7 @@ class Stream:
         while len(self._inbox) < count:
             if self.peer_closed:
                 raise StreamClosed
-            self._in_event.clear()
-            await self._in_event.wait()
+            await self._wait()
         data = bytes(self._inbox[:count])
         del self._inbox[:count]
         return data
@@ -99,17 +124,30 @@ class Stream:
     # -- closing ------------------------------------------------------------------------------
     def on_peer_close(self) -> None:
         self.peer_closed = True
-        self._in_event.set()
-        self._may_send.set()
-        self._out_event.set()
-        self._progress.set()
+        if self._receiver is not None:
+            self._receiver(b"")
+        self._notify()
 
     async def close(self) -> None:
-        """Flush what is queued, then send CLSE."""
-        if self.closed:
+        """CLSE after what is queued: returns once no more than the next flush's WRTE is left to send."""
+        if self._closing:
             return
-        await self.drain()
-        self.closed = True
-        self._out_event.set()
-        if not self.peer_closed:
-            self._transmit(Message(Command.CLSE, self.local_id, self.remote_id))
+        self._closing = True
+        self._wake(self)
+        while not self.peer_closed and not self.closed and (
+                len(self._outbox) > self.max_payload or (self._in_flight and self._outbox)):
+            await self._wait()
+
+    # -- waiting ------------------------------------------------------------------------------
+    async def _wait(self) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        await future
+
+    def _notify(self) -> None:
+        if not self._waiters:
+            return
+        for future in self._waiters:
+            if not future.done():
+                future.set_result(None)
+        self._waiters.clear()
