@@ -366,3 +366,25 @@ def test_tcp_probes_a_zero_window_and_resumes_when_it_opens() -> None:
         stack.close()
 
     asyncio.run(run())
+
+
+def test_a_handshake_that_is_not_a_client_request_ends_the_tunnel(ios_lab: IOSLab,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
+    monkeypatch.setenv("HOME", str(ios_lab.home))
+
+    async def run(body: dict[str, Any]) -> bytes:
+        lockdown = await create_using_usbmux(serial=ios_lab.phone.udid, autopair=True)
+        try:
+            service = await lockdown.start_lockdown_service(CoreDeviceTunnelProxy.SERVICE_NAME)
+            await service.sendall(CDTunnelPacket(body=json.dumps(body).encode()).build())
+            answer = await asyncio.wait_for(service.reader.read(65536), 10)
+            await service.close()
+            return bytes(answer)
+        finally:
+            await lockdown.close()
+
+    assert asyncio.run(run({"type": "serverHandshakeResponse"})) == b""  # closed, nothing said
+    assert asyncio.run(run({"type": "clientHandshakeRequest", "mtu": "big"})) == b""
+    answer = asyncio.run(run({"type": "clientHandshakeRequest", "mtu": 1500}))
+    assert json.loads(CDTunnelPacket.parse(answer).body)["clientParameters"]["mtu"] == 1500

@@ -31,6 +31,7 @@ from harness.lab.ios.coredevice.packets import PacketSplitter, address_bytes, pa
 from harness.lab.ios.coredevice.rsd import peer_info, serve_rsd
 from harness.lab.ios.coredevice.tcp import TcpStack
 from harness.lab.ios.dvt import serve_dvt
+from harness.lab.ios.image_mounter import ios_version
 from harness.lab.ios.link import Link
 
 if TYPE_CHECKING:
@@ -134,9 +135,10 @@ async def serve_core_device_proxy(device: VirtualIPhone, link: Link) -> None:
         if got is None:
             return
         request, rest = got
-        if request.get("type") != "clientHandshakeRequest":
-            raise ValueError(f"unexpected CDTunnel message {request.get('type')!r}")
-        plan = TunnelPlan.new(device.udid, int(request.get("mtu", 1280)), [DTSERVICEHUB])
+        mtu = request.get("mtu", 1280)
+        if request.get("type") != "clientHandshakeRequest" or not isinstance(mtu, int):
+            raise ValueError(f"unexpected CDTunnel message {request!r:.200}")
+        plan = TunnelPlan.new(device.udid, mtu, [DTSERVICEHUB])
         link.write(encode_cdtunnel(plan.handshake_response()))
         await _carry(device, link, plan, rest)
     except ValueError as exc:
@@ -183,6 +185,4 @@ async def _carry(device: VirtualIPhone, link: Link, plan: TunnelPlan, rest: byte
 def proxy_offered(device: VirtualIPhone) -> bool:
     """lockdownd starts CoreDeviceProxy from iOS 17.4 on (``pmd3:remote/userspace_tunnel.py``: "iOS < 17.4
     has no CoreDeviceProxy lockdown service")."""
-    from harness.lab.ios.image_mounter import ios_version
-
     return ios_version(device) >= (17, 4)
