@@ -22,7 +22,7 @@ from harness.lab.android.shell.runtime import Invocation, run_argv
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
 
-__all__ = ["abb_command", "install"]
+__all__ = ["abb_command", "install", "install_path"]
 
 # PackageInstallerService.allocateSessionIdLocked: a random id in [1, Integer.MAX_VALUE - 1]
 _MAX_SESSION_ID = 2**31 - 2
@@ -63,16 +63,32 @@ def _options(opts: list[str]) -> tuple[int | None, bool, list[str]]:
 
 async def install(inv: Invocation, opts: list[str]) -> int:
     """``cmd package install``: the APK from stdin (``-S SIZE``) or from a path on the phone."""
-    dev = _device(inv)
     size, downgrade, paths = _options(opts)
-    from_stdin = not paths or paths[0] == "-"
-    if from_stdin and size is None:
+    if paths and paths[0] != "-":
+        return install_path(inv, opts)
+    if size is None:
         inv.out("Error: must either specify a package size or an APK file\n")
         return 1
-    data = await _read_stdin(inv, size or 0) if from_stdin else dev.fs.read_for_shell(paths[0], inv.cwd)
-    if data is None:
-        inv.out(f"Error: Can't open file: {paths[0]}\n")
-        return 1
+    return _commit_bytes(_device(inv), inv, await _read_stdin(inv, size), downgrade)
+
+
+def install_path(inv: Invocation, opts: list[str]) -> int:
+    """``pm install FILE`` (synchronous, for the shell's ``pm``/``cmd package`` door): the APK at a phone path."""
+    _size, downgrade, paths = _options(opts)
+    dev = _device(inv)
+    data = dev.fs.read_for_shell(paths[0], inv.cwd) if paths else None
+    if data is None:  # ShellCommand.openFileForSystem, then setParamsSize's IllegalArgumentException [recalled]
+        path = paths[0] if paths else ""
+        inv.err(f"Error: Unable to open file: {path}\n"
+                + ("" if path.startswith("/data/local/tmp/") else "Consider using a file under /data/local/tmp/\n")
+                + f"Error: Can't open file: {path}\nException occurred while executing 'install':\n"
+                f"java.lang.IllegalArgumentException: Error: Can't open file: {path}\n")
+        return 255
+    return _commit_bytes(dev, inv, data, downgrade)
+
+
+def _commit_bytes(dev: AndroidDevice, inv: Invocation, data: bytes, downgrade: bool) -> int:
+    """Stage ``data`` as a session's base.apk, validate it, install it: ``Success`` or ``Failure [...]``."""
     session = dev.rng.randint(1, _MAX_SESSION_ID)
     staged = f"/data/app/vmdl{session}.tmp/base.apk"
     try:

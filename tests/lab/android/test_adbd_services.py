@@ -166,6 +166,28 @@ def test_install_of_a_new_app_and_an_update(lab: RunningLab, tmp_path: Path) -> 
     assert _install(lab, tmp_path, apk({"package": "org.example.fresh", "versionCode": 2}), "-d")[0] == 0
 
 
+def test_install_of_a_pushed_apk_by_path(lab: RunningLab, tmp_path: Path) -> None:
+    path = tmp_path / "pushed.apk"
+    path.write_bytes(apk({"package": "org.example.pushed", "versionCode": 1}))
+    assert lab.adb(NAME, "push", str(path), "/data/local/tmp/pushed.apk").code == 0
+    result = lab.adb(NAME, "abb", "package", "install", "/data/local/tmp/pushed.apk")
+    assert (result.stdout, result.code) == ("Success\n", 0)
+    missing = lab.adb(NAME, "abb", "package", "install", "/data/local/tmp/none.apk")
+    assert (missing.stdout, missing.code) == ("", 255)
+    assert missing.stderr.startswith("Error: Unable to open file: /data/local/tmp/none.apk\n"
+                                     "Error: Can't open file: /data/local/tmp/none.apk\n"), missing.stderr
+
+
+def test_an_update_of_the_catalog_app_succeeds_and_keeps_its_uid(lab: RunningLab, tmp_path: Path) -> None:
+    before = lab.shell(NAME, f"pm list packages -U {APP}").stdout
+    current = re.search(r"versionCode=(\d+)", lab.shell(NAME, f"dumpsys package {APP}").stdout)
+    assert current is not None
+    update = apk({"package": APP, "versionCode": int(current.group(1)) + 1, "versionName": "9.9"})
+    assert _install(lab, tmp_path, update) == (0, "Performing Streamed Install\nSuccess\n", "")
+    assert lab.shell(NAME, f"pm list packages -U {APP}").stdout == before
+    assert "versionName=9.9" in lab.shell(NAME, f"dumpsys package {APP}").stdout
+
+
 # -- forward ------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
