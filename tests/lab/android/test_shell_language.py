@@ -57,6 +57,8 @@ LANGUAGE = [
     ("function g { echo g$1; }; g 1", "g1\n", 0),
     ("f() { echo in; }; f | cat", "in\n", 0),
     ("set -- a b; echo $# $2", "2 b\n", 0),
+    ("x=g; f() { local x=l y; echo $x; y=2; }; f; echo $x ${y:-unset}", "l\ng unset\n", 0),
+    ("cd /data/local/tmp; pwd", "/data/local/tmp\n", 0),
     # arithmetic (32-bit, C operators)
     ("echo $((1 + 2 * 3)) $((7 / 2)) $((7 % 3)) $((-7 / 2))", "7 3 1 -3\n", 0),
     ("x=5; echo $((x += 2)) $x $((x > 6 ? 1 : 0))", "7 7 1\n", 0),

@@ -110,6 +110,18 @@ COMMANDS = [
     ("kill -l 9 15 137", "KILL\nTERM\nKILL\n", "", 0),
     ("kill -NOPE 1", "", f"{SH}: kill: bad signal 'NOPE'\n", 1),
     ("echo 'a b c' | { read x y; echo \"$y|$x\"; }", "b c|a\n", "", 0),
+    # basename, dirname, tr, cut, sort, uniq, tee
+    ("basename /a/b.txt .txt; basename /a/b/", "b\nb\n", "", 0),
+    ("dirname /a/b; dirname a; dirname /a", "/a\n.\n/\n", "", 0),
+    ("echo hello | tr a-z A-Z; echo hello | tr -d l; echo aabbcc | tr -s ab", "HELLO\nheo\nabcc\n", "", 0),
+    ("echo a:b:c | cut -d: -f2,3; echo abcdef | cut -c2-4; echo nodelim | cut -d: -f2", "b:c\nbcd\nnodelim\n", "", 0),
+    ("echo x | cut", "", "cut: no selections\n", 1),
+    ("printf 'b\\na\\nc\\na\\n' | sort | uniq -c", "      2 a\n      1 b\n      1 c\n", "", 0),
+    ("printf '10\\n9\\n10\\n' | sort -nru", "10\n9\n", "", 0),
+    ("printf '1 b\\n2 a\\n' | sort -k 2", "2 a\n1 b\n", "", 0),
+    ("printf 'a\\na\\nb\\n' | uniq -d; printf 'a\\na\\nb\\n' | uniq -u", "a\nb\n", "", 0),
+    ("cd /data/local/tmp; echo x | tee tee.txt; echo y | tee -a tee.txt >/dev/null; cat tee.txt", "x\nx\ny\n", "", 0),
+    ("echo x | tee /system/x", "x\n", "tee: /system/x: Read-only file system\n", 1),
     # Android tools
     ("service check package; service check nope", "Service package: found\nService nope: not found\n", "", 0),
     ("service bogus", "", "service: Unknown command bogus\n", 10),
@@ -140,7 +152,9 @@ def test_service_list_counts_and_numbers_every_service(phone: AndroidDevice) -> 
 
 def test_kill_list_shows_every_signal_in_columns(phone: AndroidDevice) -> None:
     out = sh(phone, "kill -l").stdout
-    assert " 9 KILL   Killed" in out and "15 TERM   Terminated" in out and max(map(len, out.splitlines())) <= 80
+    lines = out.splitlines()
+    assert lines[0] == " 1    HUP Hangup".ljust(40) + "17   CHLD Child exited"
+    assert " 9   KILL Killed" in out and max(map(len, lines)) <= 80 and len(lines) == 16
 
 
 def test_screencap_png_is_a_valid_png(phone: AndroidDevice) -> None:

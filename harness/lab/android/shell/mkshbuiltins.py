@@ -1,4 +1,5 @@
-"""The mksh built-ins adb users lean on: ``test``/``[``, ``read``, ``kill``, ``shift``, ``set --``, ``:``, ``eval``.
+"""The mksh built-ins adb users lean on: ``test``/``[``, ``read``, ``kill``, ``shift``, ``set --``, ``local``, ``pwd``,
+``:``, ``eval``.
 
 On a phone these never reach toybox: mksh R59c funcs.c runs them in the shell itself, so their errors carry
 the shell's prefix (``/system/bin/sh: kill: 99999: No such process``, ``bi_errorf``). ``test``'s integer
@@ -246,6 +247,24 @@ def set_(inv: Invocation) -> int:
     return 0
 
 
+def local(inv: Invocation) -> int:
+    """``local``/``typeset NAME[=VALUE]``: in a function, the name is the function's until it returns."""
+    frame = inv.state.frames[-1] if inv.state.frames else None
+    for arg in (a for a in inv.argv[1:] if not a.startswith(("-", "+"))):
+        name, eq, value = arg.partition("=")
+        if frame is not None and name not in frame:
+            frame[name] = inv.env.get(name)
+            inv.env.pop(name, None)
+        if eq:
+            inv.env[name] = value
+    return 0
+
+
+def pwd(inv: Invocation) -> int:
+    inv.out(inv.cwd + "\n")
+    return 0
+
+
 def colon(_inv: Invocation) -> int:
     return 0
 
@@ -320,19 +339,25 @@ def _kill_list(inv: Invocation, args: list[str]) -> int:
             names = {num: name for num, name, _ in SIGNALS}
             inv.out(f"{names.get(number, number)}\n")
         return 0
-    # mksh's print_columns: "%*u %*s %s" entries (kill_fmt_entry), laid out down the columns of 80.
-    entries = [f"{num:2d} {name:<6} {mess}" for num, name, mess in SIGNALS]
-    width = max(len(e) for e in entries) + 1
-    cols = max(1, 80 // width)
+    # mksh funcs.c kill_fmt_entry ("%*u %*s %s": number and name right-aligned) laid out by misc.c
+    # print_columns for 80 columns: down the columns, each but the last padded to the widest entry plus the
+    # spare space. (A phone lists 64 signals, the real-time ones too; the lab knows the 31 named ones.)
+    name_width = max(len(name) for _n, name, _m in SIGNALS)
+    entries = [f"{num:2d} {name:>{name_width}} {mess}" for num, name, mess in SIGNALS]
+    width = max(len(e) for e in entries)
+    cols = max(1, 81 // (width + 2))
     rows = -(-len(entries) // cols)
+    gap = max(2, (80 - width * cols) // cols)
     for row in range(rows):
-        line = [entries[i].ljust(width - 1) for i in range(row, len(entries), rows)]
-        inv.out(" ".join(line).rstrip() + "\n")
+        cells = [entries[i] for i in range(row, len(entries), rows)]
+        inv.out("".join(cell.ljust(width + gap) for cell in cells[:-1]) + cells[-1] + "\n")
     return 0
 
 
 def install(reg: Registry) -> None:
-    for name, fn in {"test": test, "[": test, "shift": shift, "set": set_, ":": colon, "kill": kill}.items():
+    simple = {"test": test, "[": test, "shift": shift, "set": set_, ":": colon, "kill": kill, "local": local,
+              "typeset": local, "pwd": pwd}
+    for name, fn in simple.items():
         reg.add(name, fn)
     reg.add("read", read)
     reg.add("eval", eval_)

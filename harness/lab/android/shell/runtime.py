@@ -125,9 +125,12 @@ class ShellState:
     arg0: str = "/system/bin/sh"
     in_function: int = 0
     loops: int = 0
+    # one frame per running function: the values ``local`` hid (None: the name was unset)
+    frames: list[dict[str, str | None]] = field(default_factory=list)
 
     def copy(self) -> ShellState:
-        return ShellState(dict(self.functions), list(self.positional), self.arg0, self.in_function, self.loops)
+        return ShellState(dict(self.functions), list(self.positional), self.arg0, self.in_function, self.loops,
+                          [dict(f) for f in self.frames])
 
 
 @dataclass
@@ -489,6 +492,7 @@ async def _call_function(body: Command, inv: Invocation) -> int:
     saved, saved_loops = state.positional, state.loops
     state.positional, state.loops = inv.argv[1:], 0
     state.in_function += 1
+    state.frames.append({})
     try:
         return await _run_command(body, inv)
     except _Return as ret:
@@ -496,6 +500,11 @@ async def _call_function(body: Command, inv: Invocation) -> int:
     finally:
         state.positional, state.loops = saved, saved_loops
         state.in_function -= 1
+        for name, old in state.frames.pop().items():
+            if old is None:
+                inv.env.pop(name, None)
+            else:
+                inv.env[name] = old
 
 
 async def _apply_redirects(redirects: list[Redirect], inv: Invocation) -> bool:

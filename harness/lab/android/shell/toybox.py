@@ -469,7 +469,7 @@ def which(inv: Invocation) -> int:
 
 
 def install(reg: Registry) -> None:
-    from harness.lab.android.shell import android_tools, mkshbuiltins, textproc
+    from harness.lab.android.shell import android_tools, mkshbuiltins, textproc, textutils
 
     for name, fn in {"printf": printf, "seq": seq, "stat": stat, "find": find, "which": which}.items():
         reg.add(name, fn)
@@ -477,4 +477,5 @@ def install(reg: Registry) -> None:
         reg.add(name, afn)
     mkshbuiltins.install(reg)
     textproc.install(reg)
+    textutils.install(reg)
     android_tools.install(reg)
