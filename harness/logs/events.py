@@ -8,7 +8,7 @@ is placed in the capture's year).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["KILLERS", "KINDS", "Event", "EventKind", "Killer"]
 
@@ -33,12 +33,12 @@ EventKind = Literal[
     "activity",
     "wake",
 ]
-KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = get_args(EventKind)
 
 Killer = Literal[
     "user", "lmk", "aosp", "miui", "samsung", "oneplus", "oppo", "huawei", "lenovo", "vivo", "ios", "unknown"
 ]
-KILLERS: tuple[str, ...] = Killer.__args__  # type: ignore[attr-defined]
+KILLERS: tuple[str, ...] = get_args(Killer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 from harness.errors import HarnessError
 from harness.logs.events import Event, EventKind
@@ -34,11 +34,11 @@ __all__ = [
 ]
 
 Outcome = Literal["passed", "failed", "expected_kill", "unexpected_survival", "error", "skipped"]
-OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 # A cell of the matrix: an outcome, or a selected test that never reported (interrupted run).
 Status = Literal["passed", "failed", "expected_kill", "unexpected_survival", "error", "skipped", "not_run"]
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 # The device properties every writer shows, in this order (JUnit <properties>, HTML, history).
 DEVICE_PROPS: tuple[str, ...] = ("platform", "oem", "model", "os_version", "serial")

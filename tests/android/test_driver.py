@@ -115,19 +115,19 @@ def test_reboot_waits_for_boot(lab: RunningLab) -> None:
     assert drv.boot_completed()
 
 
-def test_clear_recents_like_a_user_kills_on_xiaomi_only(lab: RunningLab) -> None:
-    for name, survives in (("pixel-8", False), ("xiaomi-13", False)):
-        drv = driver(lab, name)
-        drv.launch()
-        drv.clear_recents()
-        log = lab.adb(name, "logcat", "-d", "-b", "system").stdout
-        if name == "xiaomi-13":
-            assert "): OneKeyClean" in log
-        else:
-            assert "OneKeyClean" not in log
-        assert drv.process().running is survives or name == "pixel-8"
-        drv.launch()
-        drv.home()
+@pytest.mark.parametrize(("name", "reason"), [("pixel-8", "remove task"), ("xiaomi-13", "OneKeyClean")])
+def test_clearing_recents_kills_the_app_with_the_skins_reason(lab: RunningLab, name: str, reason: str) -> None:
+    """A swipe from recents kills the app's process on both: stock Android as ``remove task``
+    (ActivityTaskSupervisor.removeTask → killProcessesForRemovedTask), MIUI's clean-up as ``OneKeyClean``."""
+    drv = driver(lab, name)
+    drv.launch()
+    drv.clear_recents()
+    kills = [line for line in lab.adb(name, "logcat", "-d", "-b", "system").stdout.splitlines()
+             if "ActivityManager: Killing " in line and str(drv.package) in line]
+    assert kills and kills[-1].endswith(f"): {reason}"), kills[-3:]
+    assert drv.process().running is False
+    drv.launch()
+    drv.home()
 
 
 def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: RunningLab, tmp_path) -> None:  # type: ignore[no-untyped-def]

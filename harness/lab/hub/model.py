@@ -109,7 +109,6 @@ class CambrionixHub:
         self.started = now()
         self._ports = {n: _Port(n) for n in range(1, ports + 1)}
         self._listeners: list[ModeListener] = []
-        self._service: Any = None
 
     # -- the lab's side: cables and listeners ---------------------------------------------------
     @property
@@ -157,15 +156,6 @@ class CambrionixHub:
             p.powered_since = self.now()
         for listener in list(self._listeners):
             listener(port, mode)
-
-    def handle(self, request: object) -> dict[str, Any] | None:
-        """One parsed JSON-RPC request for this hub alone (``rpc.CambrionixService`` serves several)."""
-        if self._service is None:
-            from harness.lab.hub.rpc import CambrionixService
-
-            self._service = CambrionixService([self], now=self.now)
-        result: dict[str, Any] | None = self._service.handle(request)
-        return result
 
     # -- the API's keys (manual §14.2 get, §14.3 set; names match case-insensitively) ------------
     def get(self, key: str) -> Any:

@@ -202,26 +202,19 @@ class VirtualIPhone:
         return None
 
     # -- ports ----------------------------------------------------------------------------------
-    def start_service(self, name: str) -> int | None:
-        """Open a one-shot port for service ``name``; None if the phone has no such service."""
-        from harness.lab.ios.services import SERVICES
-
-        factory = SERVICES.get(name)
-        if factory is None:
-            return None
+    def start_service(self, name: str, handler: PortHandler) -> int:
+        """Open a one-shot port that ``handler`` serves (lockdownd's ``StartService`` of ``name``); returns it.
+        The wire front end (lockdownd, ``services.SERVICES``) makes the handler: the phone only holds the port."""
         port = next(port for port in self._port_seq if port not in self._ports)
         if len(self._ports) >= _MAX_PENDING_PORTS:  # clients that never connected: forget the oldest
             self._ports.pop(next(iter(self._ports)))
-        self._ports[port] = factory(self)
+        self._ports[port] = handler
         log.debug("[%s] %s on port %d", self.name, name, port)
         return port
 
     def open_port(self, port: int) -> PortHandler | None:
-        """The handler for a connection to ``port``, or None: connection refused."""
-        if port == LOCKDOWN_PORT:
-            from harness.lab.ios.lockdownd import lockdown_handler
-
-            return lockdown_handler(self)
+        """The handler of a service port lockdownd opened (once), or None: connection refused. Port 62078,
+        lockdownd itself, is always open: usbmuxd (``mux``) connects it to ``lockdownd.lockdown_handler``."""
         return self._ports.pop(port, None)
 
     @property

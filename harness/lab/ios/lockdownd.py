@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from harness.lab.ios.codec import PlistFrameDecoder, ProtocolError, encode_plist_frame
 from harness.lab.ios.device import WIRELESS_LOCKDOWN, WIRELESS_SWITCHES
 from harness.lab.ios.link import Link, PortHandler
-from harness.lab.ios.services import offered
+from harness.lab.ios.services import SERVICES, offered
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -163,9 +163,10 @@ class LockdownSession:
             return {"Service": name, "Error": "SessionInactive"}  # pmd3 reconnects and retries once
         # Developer services exist only below iOS 17 and while the DeveloperDiskImage is mounted; a phone
         # without them answers InvalidService (services.offered), which makes pmd3 try an RSD tunnel.
-        port = self.device.start_service(name) if offered(self.device, name) else None
-        if port is None:
+        factory = SERVICES.get(name) if offered(self.device, name) else None
+        if factory is None:
             return {"Service": name, "Error": "InvalidService"}
+        port = self.device.start_service(name, factory(self.device))
         # limd 1.3.0 lockdownd_start_service requires a non-zero Port; pmd3 reads attr["Port"].
         return {"Service": name, "Port": port, "EnableServiceSSL": False}
 

@@ -44,8 +44,9 @@ from harness.lab.ios.codec import (
     encode_mux_plist,
     encode_mux_result,
 )
-from harness.lab.ios.device import VirtualIPhone
+from harness.lab.ios.device import LOCKDOWN_PORT, VirtualIPhone
 from harness.lab.ios.link import PortHandler
+from harness.lab.ios.lockdownd import lockdown_handler
 
 __all__ = ["APPLE_IPHONE_PID", "Attachment", "MuxClient", "MuxHost", "OpenTunnel", "Reply", "StartListen"]
 
@@ -262,7 +263,7 @@ class MuxHost:
         att = self.attached.get(device_id)
         if att is None:  # device.c:device_start_connect: "nonexistent device"
             return Reply(encode_mux_result(tag, MuxResult.BADDEV, version))
-        handler = att.device.open_port(port)
+        handler = lockdown_handler(att.device) if port == LOCKDOWN_PORT else att.device.open_port(port)
         if handler is None:  # the phone answered the SYN with RST: connection_teardown
             log.info("[%s] usbmuxd: connection to port %d refused", att.device.name, port)
             return Reply(encode_mux_result(tag, MuxResult.CONNREFUSED, version))

@@ -149,8 +149,9 @@ def test_a_notification_is_carried_out_without_a_reply(lab: Lab) -> None:
     assert lab.service.handle({"jsonrpc": "2.0", "method": "cbrx_hub_get", "params": ["NOTAHUB", "x"]}) is None
 
 
-def test_a_single_hub_answers_requests_itself(lab: Lab) -> None:
-    assert lab.hub.handle({"jsonrpc": "2.0", "id": 1, "method": "cbrx_discover", "params": ["local"]}) == {
+def test_a_service_of_one_hub_lists_only_it(lab: Lab) -> None:
+    service = CambrionixService([lab.hub], now=lab.hub.now)
+    assert service.handle({"jsonrpc": "2.0", "id": 1, "method": "cbrx_discover", "params": ["local"]}) == {
         "jsonrpc": "2.0", "id": 1, "result": [HUB]}
 
 

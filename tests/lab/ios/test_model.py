@@ -12,6 +12,7 @@ from harness.lab.ios import IPhoneIdentity, VirtualIPhone, user_app
 from harness.lab.ios.apps import InstallationProxy
 from harness.lab.ios.lockdownd import LockdownSession
 from harness.lab.ios.ostrace import encode_record, encode_status
+from harness.lab.ios.services import SERVICES
 from harness.lab.ios.syslog import SyslogEntry
 
 UDID = "00008120-001A2C3E0E90201E"
@@ -119,11 +120,12 @@ def test_goodbye_closes_and_garbage_is_answered(session: LockdownSession) -> Non
 
 
 def test_service_ports_are_one_shot(phone: VirtualIPhone) -> None:
-    port = phone.start_service("com.apple.mobile.installation_proxy")
-    assert port is not None and port in phone.open_ports
-    assert phone.open_port(port) is not None
+    name = "com.apple.mobile.installation_proxy"
+    handler = SERVICES[name](phone)
+    port = phone.start_service(name, handler)
+    assert port in phone.open_ports and 62078 in phone.open_ports
+    assert phone.open_port(port) is handler
     assert phone.open_port(port) is None
-    assert phone.open_port(62078) is not None
 
 
 # -- syslog ---------------------------------------------------------------------------------------
