@@ -76,6 +76,9 @@ _DECISION = re.compile(r"^'([^']+)' CurrentScore: .*?DecisionToRun:(\d)")
 # "bgProcessing-<id>:B5B340:[\n\t{name: …}\n ], FinalDecision: Must Not Proceed}" (field i002).
 _FINAL = re.compile(r"^(?P<name>\S+?):\[.*FinalDecision: (?P<decision>[A-Za-z ]+?)\}?\s*$", re.S)
 _PUSH_LAUNCH = "com.apple.pushLaunch."
+_APPLE = "com.apple."
+# An Apple activity that carries an app's id after its own ("com.apple.<service>.<bundle id>") is about that app.
+_EMBEDDED_ID = re.compile(r"\.(?:com|org|net|io|co|de|fr|uk|app|dev|me)\.[A-Za-z0-9-]+\.")
 _BG_RUN_LINES = 20
 _EXPO_EXECUTING = re.compile(r"EXTaskService: Executing task '(.+?)' for app '(.*?)'")
 _EXPO_STARTING = "Expo Background Tasks - starting background work"
@@ -266,8 +269,20 @@ def _dasd(b: IOSEventBuilder, ln: LogLine) -> None:
 
 
 def _activity(b: IOSEventBuilder, ln: LogLine, name: str, reason: str, extra: dict[str, str]) -> None:
-    package = name[len(_PUSH_LAUNCH):].rsplit(":", 1)[0] if name.startswith(_PUSH_LAUNCH) else None
-    b.emit("activity", ln, package=package, reason=reason, extra={"activity": name, "source": ln.tag or "", **extra})
+    b.emit("activity", ln, package=_activity_owner(name), reason=reason,
+           extra={"activity": name, "source": ln.tag or "", **extra})
+
+
+def _activity_owner(name: str) -> str | None:
+    """The bundle an activity is for, when its name says: a push launch names the app; Apple's own daemons
+    name their work after themselves (``com.apple.photoanalysisd.backgroundanalysis:ab12cd``), dozens an hour on
+    a real phone, and none of it is the app under test's. Otherwise None: an app's own activity names are its
+    business (``bgRefresh-<bundle>:…``, its BGTask identifiers), and the expectations match them by task."""
+    if name.startswith(_PUSH_LAUNCH):
+        return name[len(_PUSH_LAUNCH):].rsplit(":", 1)[0]
+    if name.startswith(_APPLE) and not _EMBEDDED_ID.search(name, len(_APPLE)):
+        return ".".join(name.split(":", 1)[0].split(".")[:3])
+    return None
 
 
 # iOS 12-13 (before RunningBoard) assertiond watches each app's port: "[aura-test:444] Port death watcher fired."

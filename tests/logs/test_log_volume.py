@@ -10,6 +10,7 @@ from harness.lab.android.logbuf import LogFormat, format_entry
 from harness.lab.android.noise import LogNoise
 from harness.lab.clock import ManualClock
 from harness.lab.runner import build_android
+from harness.logs.ios_events import IOSEventBuilder
 from harness.logs.ios_syslog import _PMD3_LABEL, IOSLogParser, _strip_label
 from harness.logs.logcat import _FORMATS, LogcatParser
 from tests.labkit import ROOT
@@ -62,5 +63,25 @@ def test_a_pmd3_one_row_record_and_a_two_row_record() -> None:
              "2026-11-28 08:00:02 kernel{kernel}[0] <DEBUG>: bare space "]
     records = parser.feed(lines) + parser.close()
     assert [(r.tag, r.pid, r.prio, r.msg) for r in records] == [
-        ("dasd", 139, "N", "one row"), ("SpringBoard", 58, "E", "first row\nsecond row"), ("kernel", 0, "D", "bare space")]
+        ("dasd", 139, "N", "one row"), ("SpringBoard", 58, "E", "first row\nsecond row"),
+        ("kernel", 0, "D", "bare space")]
     assert records[0].raw == lines[0] and records[1].raw == "\n".join(lines[1:3])
+
+
+def test_apples_own_dasd_activities_are_not_the_apps() -> None:
+    """A real iPhone's dasd scores and runs dozens of Apple's own activities an hour; with no owner they read as
+    the app's (``Expect`` counts an event without a package as the app's) and flood its failure timeline."""
+    parser, builder = IOSLogParser(year=2026), IOSEventBuilder()
+    lines = [
+        "Nov 28 08:00:01 iPhone dasd(DuetActivitySchedulerDaemon)[139] <Notice>: 'com.apple.suggestd.harvesting:e1c9bc'"
+        " CurrentScore: 0.21, ThresholdScore: 0.16, DecisionToRun:0",
+        "Nov 28 08:00:02 iPhone dasd(DuetActivitySchedulerDaemon)[139] <Notice>: Submitted Activity: "
+        "com.apple.fetch.com.example.courier:45cbb8 at priority 20 <private>",
+        "Nov 28 08:00:03 iPhone dasd(DuetActivitySchedulerDaemon)[139] <Notice>: Submitted Activity: "
+        "bgRefresh-com.example.courier:AB12CD at priority 30 <private>",
+        "Nov 28 08:00:04 iPhone dasd(DuetActivitySchedulerDaemon)[139] <Notice>: COMPLETED "
+        "com.apple.pushLaunch.com.example.courier:9F at priority 5 <private>",
+    ]
+    builder.feed(parser.feed(lines) + parser.close())
+    assert [(e.kind, e.package) for e in builder.events] == [
+        ("activity", "com.apple.suggestd"), ("activity", None), ("activity", None), ("activity", "com.example.courier")]
