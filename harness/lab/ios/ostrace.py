@@ -17,6 +17,7 @@ Requests are length-prefixed plists (4-byte big-endian length). Replies, as the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import plistlib
@@ -59,6 +60,7 @@ def _image_path(image: str) -> str:
     return f"/System/Library/PrivateFrameworks/{image}.framework/{image}"
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of processes and images log every line
 def _uuid_bytes(text: str) -> bytes:
     return hashlib.md5(text.encode(), usedforsecurity=False).digest()
 
@@ -120,6 +122,8 @@ async def _stream(device: VirtualIPhone, link: Link, request: dict[str, Any]) ->
     flags = request.get("StreamFlags", 0)
     historical = isinstance(flags, int) and bool(flags & _HISTORICAL)
 
+    paths: dict[str, str | None] = {}
+
     def send(entry: SyslogEntry) -> None:
         if link.closing or (pid is not None and entry.pid != pid):
             return
@@ -127,7 +131,9 @@ async def _stream(device: VirtualIPhone, link: Link, request: dict[str, Any]) ->
             log.warning("[%s] os_trace_relay client stopped reading; closing it", device.name)
             link.close()
             return
-        link.write(encode_record(entry, device.clock.uptime(), device.executable_path(entry.process)))
+        if entry.process not in paths:  # an app's executable path, asked once per process a connection
+            paths[entry.process] = device.executable_path(entry.process)
+        link.write(encode_record(entry, device.clock.uptime(), paths[entry.process]))
 
     link.write(encode_status({"Status": "RequestSuccessful"}))
     device.syslog.subscribe(send, replay=device.syslog_replay if historical else 0)
