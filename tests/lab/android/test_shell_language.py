@@ -7,9 +7,11 @@ Expected texts are mksh R59c's (syn.c, lex.c, expr.c, funcs.c; see harness/lab/a
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.lab.android.device import AndroidDevice
-from harness.lab.android.shell.parse import ShellSyntaxError, parse
+from harness.lab.android.shell.parse import ShellSyntaxError, parse, parse_script
 from tests.lab.android.test_activity_standins import model_device, sh
 from tests.labkit import RunningLab
 
@@ -57,6 +59,11 @@ LANGUAGE = [
     ("function g { echo g$1; }; g 1", "g1\n", 0),
     ("f() { echo in; }; f | cat", "in\n", 0),
     ("set -- a b; echo $# $2", "2 b\n", 0),
+    ("set -e; false; echo not", "", 1),
+    ("set -e; if false; then :; fi; false || echo tested; ! true; echo still", "tested\nstill\n", 0),
+    ("set -o errexit; f() { return 2; }; f; echo not", "", 2),
+    ("set -e; set +e; false; echo on", "on\n", 0),
+    ("set -- -e; false; echo $1", "-e\n", 0),
     ("x=g; f() { local x=l y; echo $x; y=2; }; f; echo $x ${y:-unset}", "l\ng unset\n", 0),
     ("cd /data/local/tmp; pwd", "/data/local/tmp\n", 0),
     # arithmetic (32-bit, C operators)
@@ -142,6 +149,19 @@ def test_parse_is_cached_and_reentrant() -> None:
     assert parse("echo $(echo a)") is parse("echo $(echo a)")
     with pytest.raises(ShellSyntaxError):
         parse("done")
+
+
+_PIECES = st.sampled_from([*"ab ;|&<>()'\"\\$`{}#=\n*?!-:%0", "if", "then", "fi", "do", "done", "for", "in", "case",
+                           "esac", "${", "$(", "$((", "))", "<<", "EOF", ";;", "&&", "||", "function", "f()"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=20).map("".join))
+def test_any_text_parses_or_is_a_syntax_error(text: str) -> None:
+    try:
+        parse_script(text)
+    except ShellSyntaxError as exc:
+        assert str(exc)  # every refusal has mksh's text to print
 
 
 # Through the real adb client and adbd: the lines harness code and people send.

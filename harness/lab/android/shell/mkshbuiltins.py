@@ -240,6 +240,11 @@ def set_(inv: Invocation) -> int:
         for name in sorted(k for k in inv.env if k.isidentifier() and k != "__exit__"):
             inv.out(f"{name}={inv.env[name]}\n")
         return 0
+    options = args[: args.index("--")] if "--" in args else args
+    for index, flag in enumerate(options):
+        named = options[index + 1] if flag in ("-o", "+o") and index + 1 < len(options) else ""
+        if flag[:1] in ("-", "+") and (("e" in flag[1:] and flag[1:] != "o") or named == "errexit"):
+            inv.state.errexit = flag[0] == "-"
     if "--" in args:
         inv.state.positional = args[args.index("--") + 1 :]
     elif not args[0].startswith(("-", "+")):

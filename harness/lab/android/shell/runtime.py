@@ -125,12 +125,14 @@ class ShellState:
     arg0: str = "/system/bin/sh"
     in_function: int = 0
     loops: int = 0
+    errexit: bool = False  # set -e
+    testing: int = 0  # inside an if/while/until condition, where set -e does not apply
     # one frame per running function: the values ``local`` hid (None: the name was unset)
     frames: list[dict[str, str | None]] = field(default_factory=list)
 
     def copy(self) -> ShellState:
         return ShellState(dict(self.functions), list(self.positional), self.arg0, self.in_function, self.loops,
-                          [dict(f) for f in self.frames])
+                          self.errexit, self.testing, [dict(f) for f in self.frames])
 
 
 @dataclass
@@ -239,11 +241,22 @@ async def run_script(text: str, inv: Invocation) -> int:
 async def run_list(script: Script, inv: Invocation) -> int:
     status = int(inv.env.get("?", "0"))
     for and_or in script:
-        status = await _run_and_or(and_or, inv)
+        status, checked = await _run_and_or(and_or, inv)
         inv.env["?"] = str(status)
+        if status and checked and inv.state.errexit and not inv.state.testing:
+            inv.env["__exit__"] = str(status)  # set -e: a failed command that is not a test ends the shell
         if "__exit__" in inv.env:
             raise _Exit
     return status
+
+
+async def _test_list(script: Script, inv: Invocation) -> int:
+    """An if/while/until condition: ``set -e`` does not apply inside it (POSIX, mksh)."""
+    inv.state.testing += 1
+    try:
+        return await run_list(script, inv)
+    finally:
+        inv.state.testing -= 1
 
 
 async def _capture(script: Script, inv: Invocation) -> tuple[str, int]:
@@ -268,13 +281,16 @@ async def _run_isolated(script: Script, child: Invocation) -> int:
         return ret.status
 
 
-async def _run_and_or(node: AndOr, inv: Invocation) -> int:
+async def _run_and_or(node: AndOr, inv: Invocation) -> tuple[int, bool]:
+    """The status, and whether it came from the list's last pipeline, un-negated (what ``set -e`` checks)."""
     status = await _run_pipeline(node.first, inv)
+    last = node.first
     for op, pipeline in node.rest:
         inv.env["?"] = str(status)
         if (op == "&&") == (status == 0):
             status = await _run_pipeline(pipeline, inv)
-    return status
+            last = pipeline
+    return status, last is (node.rest[-1][1] if node.rest else node.first) and not last.negate
 
 
 async def _run_pipeline(pipeline: Pipeline, inv: Invocation) -> int:
@@ -355,7 +371,7 @@ def _fatal(exc: ExpandError, inv: Invocation) -> int:
 async def _run_if(node: Command, inv: Invocation) -> int:
     assert isinstance(node, If)
     for cond, body in node.branches:
-        if await run_list(cond, inv) == 0:
+        if await _test_list(cond, inv) == 0:
             return await run_list(body, inv)
     return await run_list(node.orelse, inv) if node.orelse is not None else 0
 
@@ -391,7 +407,7 @@ async def _run_while(node: Command, inv: Invocation) -> int:
     status = 0
     while True:
         await asyncio.sleep(0)  # a busy loop must not starve the lab's other phones
-        if (await run_list(node.cond, inv) == 0) == node.until:
+        if (await _test_list(node.cond, inv) == 0) == node.until:
             return status
         status, stop = await _loop_body(node.body, inv)
         if stop:
