@@ -68,11 +68,13 @@ class _Connection(asyncio.Protocol):
 
     def transmit(self, msg: Message) -> None:
         self._out.append(encode(msg, with_checksum=self._checksum))
-        self._schedule_flush()
+        if not (self._in_batch or self._flush_due):
+            self._schedule_flush()
 
     def wake(self, stream: Stream) -> None:
         self._dirty[stream] = None
-        self._schedule_flush()
+        if not (self._in_batch or self._flush_due):
+            self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if not (self._in_batch or self._flush_due):
