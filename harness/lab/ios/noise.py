@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from harness.lab.ios.os import texts
+from harness.lab.ios.os import IOSModel, texts
 from harness.lab.lognoise import Episode, NoiseSource, WallTicker, fill, parse_episodes
 
 if TYPE_CHECKING:
@@ -85,9 +85,19 @@ class SyslogNoise(NoiseSource["_Row"]):
         self._episodes = load()
         self._names = [e.name for e in self._episodes] + list(_CODED)
         self._weights = [e.weight for e in self._episodes] + list(_CODED.values())
-        self.ticker = WallTicker(rate_per_s, self.rng, self._decide, lambda: True)
+        self.powered = True
+        self.ticker = WallTicker(rate_per_s, self.rng, self._decide, lambda: self.powered)
         for name, pid in DAEMONS.items():
             phone.processes.setdefault(pid, name)
+        if isinstance(phone.system, IOSModel):
+            phone.system.add_power_listener(self.power)
+
+    def power(self, on: bool) -> None:
+        """A reboot: the phone logs nothing while it is down, and no app it ran is running when it is back."""
+        self.powered = on
+        if not on:
+            for bundle, pid in list(self.running.items()):
+                self._end(_App(bundle, self.apps[bundle], pid))
 
     def write_backlog(self) -> int:
         """Lines stamped over the ``BACKLOG_SPAN_S`` before now, as a phone that has been up a while holds."""

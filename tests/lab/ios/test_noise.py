@@ -84,3 +84,18 @@ def test_the_driver_capture_sees_the_live_stream() -> None:
         assert not [e for e in stream.events[start.index:] if e.package == BUNDLE]
     finally:
         lab.thread.stop()
+
+
+def test_a_rebooting_iphone_logs_nothing_and_its_apps_are_gone() -> None:
+    phone = quiet_phone()
+    noise = SyslogNoise(phone, 100.0, BUNDLE)
+    noise.emit(3000)
+    assert noise.running
+    pids = list(noise.running.values())
+    assert phone.system is not None
+    phone.system.reboot()
+    assert not noise.powered and not noise.running
+    assert not [pid for pid in pids if pid in phone.processes]
+    assert isinstance(phone.clock, ManualClock)
+    phone.clock.advance(120.0)  # the boot is over
+    assert noise.powered
