@@ -38,7 +38,9 @@ class BareAdbd(asyncio.Protocol):
     write. It runs on the lab's own loop (thread), so the ratio isolates what the lab's adbd does."""
 
     # the lab's own feature list: the adb server's work per request depends on what the device offers
-    BANNER = f"device::ro.product.name=bare;ro.product.model=bare;ro.product.device=bare;features={','.join(FEATURES)}"
+    # (less delayed_ack, which this floor does not speak; adb 29 does not either)
+    BANNER = ("device::ro.product.name=bare;ro.product.model=bare;ro.product.device=bare;features="
+              + ",".join(f for f in FEATURES if f != "delayed_ack"))
 
     def __init__(self) -> None:
         self.decoder, self.next_id = Decoder(), 1

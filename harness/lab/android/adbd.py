@@ -19,11 +19,21 @@ import contextlib
 import itertools
 import logging
 import socket
+import struct
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from harness.lab.android import devtools
-from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, ProtocolError, encode
+from harness.lab.android.codec import (
+    A_VERSION,
+    INITIAL_DELAYED_ACK_BYTES,
+    MAX_PAYLOAD,
+    Command,
+    Decoder,
+    Message,
+    ProtocolError,
+    encode,
+)
 from harness.lab.android.device import AndroidDevice
 from harness.lab.android.reverse import ReverseTable, reverse_service, wait_open
 from harness.lab.android.services import RebootRequest, open_service
@@ -38,10 +48,11 @@ log = logging.getLogger("harness.lab.adbd")
 # this adbd does not implement: track_app (the app-tracking proto service), sendrecv_v2_brotli / _lz4 / _zstd
 # (compressed sync; without them a client sends sendrecv_v2 uncompressed), openscreen_mdns,
 # devicetracker_proto_format, devraw, app_info, server_status, track_mdns (host-side or unmodelled
-# services) and delayed_ack (burst-mode flow control: the device always offers it, a host only with
-# ADB_BURST_MODE; this adbd keeps one WRTE in flight). The adb server uses the intersection with its list.
+# services). delayed_ack comes last, as adbd appends it (a device always offers it; an adb server only in
+# burst mode, ADB_BURST_MODE=1). The adb server uses the intersection with its list.
 FEATURES = ("shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "apex", "abb", "fixed_push_symlink_timestamp",
-            "abb_exec", "remount_shell", "sendrecv_v2", "sendrecv_v2_dry_run_send")
+            "abb_exec", "remount_shell", "sendrecv_v2", "sendrecv_v2_dry_run_send", "delayed_ack")
+_DELTA = struct.Struct("<i")  # a delayed_ack OKAY's payload: bytes given back (signed)
 
 
 class _Connection(asyncio.Protocol):
@@ -65,6 +76,7 @@ class _Connection(asyncio.Protocol):
         self._dirty: dict[Stream, None] = {}  # streams with output to emit at the next flush, in order
         self._in_batch = False  # handling received messages: data_received flushes at the end
         self._flush_due = False  # a flush is scheduled for the next loop turn
+        self.delayed_ack = False  # both banners offer delayed_ack: streams have windows, OKAYs carry deltas
 
     def transmit(self, msg: Message) -> None:
         self._out.append(encode(msg, with_checksum=self._checksum))
@@ -154,6 +166,7 @@ class _Connection(asyncio.Protocol):
         self._dirty.clear()
         self.max_payload = min(MAX_PAYLOAD, msg.arg1) if msg.arg1 else MAX_PAYLOAD
         self._checksum = msg.arg0 < A_VERSION
+        self.delayed_ack = "delayed_ack" in _host_features(msg.data)
         self.online = True
         self.transmit(Message(Command.CNXN, A_VERSION, MAX_PAYLOAD, self.server.banner().encode()))
 
@@ -162,9 +175,11 @@ class _Connection(asyncio.Protocol):
         service = msg.data.rstrip(b"\x00").decode(errors="replace")
         local_id = self._next_id
         self._next_id += 1
-        stream = Stream(local_id, remote_id, self.max_payload, self.transmit, self.wake)
+        window = msg.arg1  # delayed_ack: what the host lets us send; classic: 0
+        stream = Stream(local_id, remote_id, self.max_payload, self.transmit, self.wake,
+                        window if self.delayed_ack else None)
         runner: Callable[[], Awaitable[None]] | None
-        if not self.dev.booted:
+        if not self.dev.booted or self.delayed_ack != bool(window):  # adb.cpp A_OPEN: arg1 matches the banners
             runner = None
         elif service.startswith("reverse:"):
             runner = reverse_service(self.server.reverse, self, service[len("reverse:"):], stream)
@@ -177,7 +192,7 @@ class _Connection(asyncio.Protocol):
             self.transmit(Message(Command.CLSE, 0, remote_id))
             return
         self.streams[local_id] = stream
-        self.transmit(Message(Command.OKAY, local_id, remote_id))
+        self.transmit(Message(Command.OKAY, local_id, remote_id, self._grant()))
         task = _start(self._serve(stream, runner))
         if task is not None:
             self.tasks[local_id] = task
@@ -204,11 +219,12 @@ class _Connection(asyncio.Protocol):
             raise ConnectionRefusedError("the adb connection is not online")
         local_id = self._next_id
         self._next_id += 1
-        stream = Stream(local_id, 0, self.max_payload, self.transmit, self.wake)
+        stream = Stream(local_id, 0, self.max_payload, self.transmit, self.wake, 0 if self.delayed_ack else None)
         future: asyncio.Future[Stream] = asyncio.get_running_loop().create_future()
         self._opening[local_id] = future
         self.streams[local_id] = stream
-        self.transmit(Message(Command.OPEN, local_id, 0, destination.encode() + b"\x00"))
+        window = INITIAL_DELAYED_ACK_BYTES if self.delayed_ack else 0
+        self.transmit(Message(Command.OPEN, local_id, window, destination.encode() + b"\x00"))
         try:
             return await wait_open(future, timeout_s, destination)
         except BaseException:
@@ -225,6 +241,8 @@ class _Connection(asyncio.Protocol):
         stream = self.streams[msg.arg1]
         if msg.command == Command.OKAY:
             stream.remote_id = msg.arg0
+            if self.delayed_ack:
+                stream.grant(self._delta(msg) or 0)
             if not future.done():
                 future.set_result(stream)
         else:
@@ -235,6 +253,18 @@ class _Connection(asyncio.Protocol):
                                                             "listens on the host side of the reverse)"))
         return True
 
+    def _grant(self) -> bytes:
+        """The payload of our OKAY to a host's OPEN: the window we give it (delayed_ack), else nothing."""
+        return _DELTA.pack(INITIAL_DELAYED_ACK_BYTES) if self.delayed_ack else b""
+
+    def _delta(self, msg: Message) -> int | None:
+        """A delayed_ack OKAY's 4-byte delta (adb.cpp A_OKAY takes a payload of 4 bytes or none)."""
+        if self.delayed_ack and len(msg.data) == _DELTA.size:
+            return int(_DELTA.unpack(msg.data)[0])
+        if msg.data:
+            log.warning("[%s] OKAY with a %d-byte payload ignored", self.dev.name, len(msg.data))
+        return None
+
     def _stream_message(self, msg: Message) -> None:
         if msg.command != Command.WRTE and self._answer_open(msg):
             return
@@ -244,16 +274,30 @@ class _Connection(asyncio.Protocol):
                 self.transmit(Message(Command.CLSE, 0, msg.arg0))
             return
         if msg.command == Command.OKAY:
-            stream.on_okay()
+            stream.on_okay(self._delta(msg))
         elif msg.command == Command.WRTE:
-            stream.on_write(msg.data)
-            self.transmit(Message(Command.OKAY, stream.local_id, stream.remote_id))
+            stream.on_write(msg.data)  # consumed at once: the whole length goes back
+            ack = _DELTA.pack(len(msg.data)) if self.delayed_ack else b""
+            self.transmit(Message(Command.OKAY, stream.local_id, stream.remote_id, ack))
         else:
             stream.on_peer_close()
             task = self.tasks.pop(stream.local_id, None)
             self.streams.pop(stream.local_id, None)
             if task is not None and not task.done():
                 task.cancel()
+
+
+def _host_features(banner: bytes) -> list[str]:
+    """The features of a host's CNXN banner ``host::features=a,b``, split as adbd splits them (parse_banner,
+    StringToFeatureSet: no trimming, so a trailing NUL sticks to the last feature)."""
+    pieces = banner.decode(errors="replace").split(":")
+    if len(pieces) < 3:
+        return []
+    for prop in pieces[2].split(";"):
+        key, _, value = prop.partition("=")
+        if key == "features":
+            return value.split(",")
+    return []
 
 
 def _start(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:

@@ -15,6 +15,7 @@ __all__ = [
     "A_VERSION",
     "A_VERSION_SKIP_CHECKSUM",
     "HEADER",
+    "INITIAL_DELAYED_ACK_BYTES",
     "MAX_PAYLOAD",
     "Command",
     "Decoder",
@@ -26,6 +27,7 @@ __all__ = [
 A_VERSION = 0x01000001
 A_VERSION_SKIP_CHECKSUM = 0x01000001
 MAX_PAYLOAD = 1024 * 1024
+INITIAL_DELAYED_ACK_BYTES = 32 * 1024 * 1024  # the window a delayed_ack OPEN / its OKAY grants (adb.h)
 HEADER = struct.Struct("<6I")
 
 

@@ -1,9 +1,14 @@
 """One adb stream (OPEN … CLSE) on the device side: ordered output with adb's flow control.
 
 Classic adb flow control allows one WRTE in flight per stream: the next one waits for the
-peer's OKAY. Commands write synchronously into ``send``; the bytes leave as WRTE messages no
-larger than the negotiated max payload when the connection flushes (``emit``), so everything a
-command writes in one go travels in one WRTE, and the OKAY/WRTE/CLSE of a command that finishes at
+peer's OKAY. With ``delayed_ack`` (both banners offer it) a stream has a window instead: the OPEN's
+arg1 / the OKAY answering an OPEN grant bytes, each WRTE spends its length (the last may overshoot, so the
+window can go negative), and each later OKAY carries a 4-byte signed delta that gives bytes back
+(packages/modules/adb ``sockets.cpp``, ``adb.cpp`` A_OKAY).
+
+Commands write synchronously into ``send``; the bytes leave as WRTE messages no larger than the
+negotiated max payload when the connection flushes (``emit``), so everything a command writes in one
+go travels in one WRTE, and the OKAY/WRTE/CLSE of a command that finishes at
 once share one TCP write. No task runs per stream: the connection calls ``emit`` when it flushes.
 
 Closing: CLSE follows the last WRTE without waiting for its OKAY (the adb server flushes a closed
@@ -26,18 +31,21 @@ class StreamClosed(Exception):
 
 
 class Stream:
-    __slots__ = ("_closing", "_in_flight", "_inbox", "_outbox", "_receiver", "_transmit", "_waiters", "_wake",
-                 "closed", "local_id", "max_payload", "peer_closed", "remote_id")
+    __slots__ = ("_closing", "_in_flight", "_inbox", "_outbox", "_receiver", "_transmit", "_unacked", "_waiters",
+                 "_wake", "_window", "closed", "local_id", "max_payload", "peer_closed", "remote_id")
 
     def __init__(self, local_id: int, remote_id: int, max_payload: int,
-                 transmit: Callable[[Message], None], wake: Callable[[Stream], None]) -> None:
+                 transmit: Callable[[Message], None], wake: Callable[[Stream], None],
+                 window: int | None = None) -> None:
         self.local_id = local_id
         self.remote_id = remote_id
         self.max_payload = max_payload
         self._transmit = transmit
         self._wake = wake  # asks the connection to call ``emit`` at its next flush
         self._outbox = bytearray()
-        self._in_flight = False  # a WRTE awaits the peer's OKAY
+        self._in_flight = False  # classic: a WRTE awaits the peer's OKAY
+        self._window = window  # delayed_ack: bytes the peer still takes; None: classic flow control
+        self._unacked = 0  # delayed_ack: bytes sent and not yet given back
         self._closing = False
         self._inbox = bytearray()
         self._receiver: Callable[[bytes], None] | None = None
@@ -50,37 +58,68 @@ class Stream:
         if self._closing or self.peer_closed or not data:
             return
         self._outbox += data
-        if not self._in_flight:
+        if self._may_send():
             self._wake(self)
 
+    def _may_send(self) -> bool:
+        return not self._in_flight if self._window is None else self._window > 0
+
     def emit(self) -> None:
-        """Transmit what flow control allows now: one WRTE, then CLSE once closing and nothing is left."""
+        """Transmit what flow control allows now (one WRTE, or as many as the window takes), then CLSE once
+        closing and nothing is left."""
         if self.peer_closed or self.closed:
             return
-        if self._outbox and not self._in_flight:
-            if len(self._outbox) <= self.max_payload:
-                chunk = bytes(self._outbox)
-                self._outbox.clear()
-            else:
-                chunk = bytes(self._outbox[: self.max_payload])
-                del self._outbox[: len(chunk)]
-            self._in_flight = True
-            self._transmit(Message(Command.WRTE, self.local_id, self.remote_id, chunk))
+        while self._outbox and self._may_send():
+            self._transmit(Message(Command.WRTE, self.local_id, self.remote_id, self._take_chunk()))
         if self._closing and not self._outbox:
             self.closed = True
             self._transmit(Message(Command.CLSE, self.local_id, self.remote_id))
         self._notify()
 
+    def _take_chunk(self) -> bytes:
+        if len(self._outbox) <= self.max_payload:
+            chunk = bytes(self._outbox)
+            self._outbox.clear()
+        else:
+            chunk = bytes(self._outbox[: self.max_payload])
+            del self._outbox[: len(chunk)]
+        if self._window is None:
+            self._in_flight = True
+        else:
+            self._window -= len(chunk)
+            self._unacked += len(chunk)
+        return chunk
+
+    def _flushable(self) -> bool:
+        """Whether the next ``emit`` sends everything queued."""
+        if not self._outbox:
+            return True
+        if self._window is None:
+            return not self._in_flight and len(self._outbox) <= self.max_payload
+        before_last = (len(self._outbox) - 1) // self.max_payload * self.max_payload
+        return self._window - before_last > 0
+
     async def drain(self) -> None:
         """Wait until every byte written so far has been sent and acknowledged."""
-        while not self.peer_closed and (self._outbox or self._in_flight):
+        while not self.peer_closed and (self._outbox or self._in_flight or self._unacked > 0):
             await self._wait()
 
-    def on_okay(self) -> None:
-        self._in_flight = False
+    def on_okay(self, delta: int | None = None) -> None:
+        """The peer's OKAY: classic (``delta`` None) frees the one WRTE in flight; delayed_ack gives bytes back."""
+        if self._window is None:
+            self._in_flight = False
+        else:
+            self._window += delta or 0
+            self._unacked -= delta or 0
         if self._outbox or self._closing:
             self._wake(self)
         self._notify()
+
+    def grant(self, window: int) -> None:
+        """delayed_ack: the window the peer's OKAY to our OPEN granted."""
+        self._window = window
+        if self._outbox:
+            self._wake(self)
 
     # -- input --------------------------------------------------------------------------------
     def on_write(self, data: bytes) -> None:
@@ -134,8 +173,7 @@ class Stream:
             return
         self._closing = True
         self._wake(self)
-        while not self.peer_closed and not self.closed and (
-                len(self._outbox) > self.max_payload or (self._in_flight and self._outbox)):
+        while not (self.peer_closed or self.closed or self._flushable()):
             await self._wait()
 
     # -- waiting ------------------------------------------------------------------------------
