@@ -71,6 +71,11 @@ LANGUAGE = [
     ("x=5; echo $((x += 2)) $x $((x > 6 ? 1 : 0))", "7 7 1\n", 0),
     ("echo $((2147483647 + 1)) $((0x10)) $((010)) $((1 << 4))", "-2147483648 16 10 16\n", 0),
     ("i=1; echo $((i++)) $i $((++i))", "1 2 3\n", 0),
+    # [[ ]]: no splitting, patterns after ==, && and || inside
+    ('x="a b"; [[ $x == a* ]] && echo glob', "glob\n", 0),
+    ('[[ abc == "a*" ]] || echo literal', "literal\n", 0),
+    ("[[ -d /sdcard && 1 -lt 2 || -z x ]] && echo and-or", "and-or\n", 0),
+    ("[[ x < y ]] && [[ b != a? ]] && echo cmp", "cmp\n", 0),
     # parameter expansion
     ("echo ${NOPE:-def} ${#PATH} ${NOPE+set}", "def 3\n", 0),
     ("x=abc.tar.gz; echo ${x%.gz} ${x%%.*} ${x#*.} ${x##*.}", "abc.tar abc tar.gz gz\n", 0),
@@ -110,6 +115,8 @@ ERRORS = [
     ("; echo", "syntax error: unexpected ';'"),
     ("case x in a) echo", "syntax error: unmatched 'case'"),
     ("{ echo a", "syntax error: unmatched '{'"),
+    ("[[ a == b", "syntax error: unexpected EOF"),
+    ("if [[ a == b; then :; fi", "syntax error: unexpected operator/operand ';'"),
     ("echo 'open", "no closing quote"),
     ('echo "open', "no closing quote"),
     ("cat <<EOF\nno end", "here document 'EOF' unclosed"),
@@ -152,7 +159,8 @@ def test_parse_is_cached_and_reentrant() -> None:
 
 
 _PIECES = st.sampled_from([*"ab ;|&<>()'\"\\$`{}#=\n*?!-:%0", "if", "then", "fi", "do", "done", "for", "in", "case",
-                           "esac", "${", "$(", "$((", "))", "<<", "EOF", ";;", "&&", "||", "function", "f()"])
+                           "esac", "${", "$(", "$((", "))", "<<", "EOF", ";;", "&&", "||", "function", "f()", "[[",
+                           "]]"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

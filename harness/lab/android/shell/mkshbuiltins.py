@@ -9,6 +9,7 @@ operators evaluate their operands as arithmetic (funcs.c ``test_eval``: ``evalua
 
 from __future__ import annotations
 
+import fnmatch
 import stat as st
 from collections.abc import Callable
 
@@ -62,6 +63,8 @@ _STR_OPS: dict[str, Callable[[str, str], bool]] = {
 
 
 class _Test:
+    OR, AND = "-o", "-a"
+
     def __init__(self, inv: Invocation, args: list[str]) -> None:
         self.inv = inv
         self.args = args
@@ -75,14 +78,14 @@ class _Test:
 
     def or_(self) -> bool:
         value = self.and_()
-        while self.peek() == "-o":
+        while self.peek() == self.OR:
             self.pos += 1
             value = self.and_() or value
         return value
 
     def and_(self) -> bool:
         value = self.not_()
-        while self.peek() == "-a":
+        while self.peek() == self.AND:
             self.pos += 1
             value = self.not_() and value
         return value
@@ -157,6 +160,20 @@ class _Test:
         return a.mtime > b.mtime if op == "-nt" else a.mtime < b.mtime
 
 
+class _DoubleBracket(_Test):
+    """``[[ … ]]``: ``&&`` ``||`` join, and ``==``/``!=`` match a pattern (mksh funcs.c ``test_eval`` with
+    ``TEF_DBRACKET``: ``gmatchx``)."""
+
+    OR, AND = "||", "&&"
+
+    def binary(self, left: str, op: str, right: str) -> bool:
+        if op in ("=", "=="):
+            return fnmatch.fnmatchcase(left, right)
+        if op == "!=":
+            return not fnmatch.fnmatchcase(left, right)
+        return super().binary(left, op, right)
+
+
 class _ArithFailure(Exception):
     pass
 
@@ -174,13 +191,19 @@ _BINARY = frozenset({*_STR_OPS, *_INT_OPS, "-ef", "-nt", "-ot"})
 
 def test(inv: Invocation) -> int:
     args = inv.argv[1:]
+    if inv.argv[0] == "[[":
+        return _run_test(inv, _DoubleBracket(inv, args[:-1]))
     if inv.argv[0] == "[":
         if not args or args[-1] != "]":
             _berr(inv, "missing ]")
             return 2
         args = args[:-1]
+    return _run_test(inv, _Test(inv, args))
+
+
+def _run_test(inv: Invocation, expression: _Test) -> int:
     try:
-        return 0 if _Test(inv, args).run() else 1
+        return 0 if expression.run() else 1
     except _TestError as exc:
         _berr(inv, str(exc))
     except _ArithFailure as exc:
@@ -360,8 +383,8 @@ def _kill_list(inv: Invocation, args: list[str]) -> int:
 
 
 def install(reg: Registry) -> None:
-    simple = {"test": test, "[": test, "shift": shift, "set": set_, ":": colon, "kill": kill, "local": local,
-              "typeset": local, "pwd": pwd}
+    simple = {"test": test, "[": test, "[[": test, "shift": shift, "set": set_, ":": colon, "kill": kill,
+              "local": local, "typeset": local, "pwd": pwd}
     for name, fn in simple.items():
         reg.add(name, fn)
     reg.add("read", read)

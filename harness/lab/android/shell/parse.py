@@ -118,7 +118,7 @@ class _Parser(Lexer):
         word = tok.word.plain if tok.kind == "word" and tok.word is not None else None
         compounds: dict[str, Callable[[], Command]] = {
             "if": self._if, "for": self._for, "while": self._while, "until": self._while, "case": self._case,
-            "{": self._brace, "function": self._function}
+            "{": self._brace, "function": self._function, "[[": self._dbracket}
         compound = compounds.get(word or "")
         if compound is not None:
             node = compound()
@@ -139,6 +139,27 @@ class _Parser(Lexer):
             node.redirects.extend(self._redirects())
             return node
         return self._simple()
+
+    def _dbracket(self) -> SimpleCommand:
+        """``[[ … ]]``: everything up to ``]]`` is an argument, ``&&`` ``||`` ``<`` ``>`` ``(`` ``)`` included.
+        mksh (syn.c ``case DBRACKET``) pushes no nesting for it: an EOF inside is ``unexpected EOF``."""
+        first = self.take()
+        assert first.word is not None
+        words = [first.word]
+        while True:
+            tok = self.take()
+            if tok.kind == "eof":
+                raise self.error(tok)
+            if tok.word is None and tok.text not in ("&&", "||", "(", ")", "<", ">"):
+                # funcs.c test_parse: not at TM_END, so syntaxerr("unexpected operator/operand") at the token
+                text = "newline" if tok.text == "\n" else tok.text
+                raise ShellSyntaxError(f"syntax error: unexpected operator/operand '{text}'")
+            if tok.word is None:
+                words.append(Word((Lit(tok.text, False),), tok.text))
+                continue
+            words.append(tok.word)
+            if tok.word.plain == "]]":
+                return SimpleCommand(words, literal=True)
 
     def _expect_op(self, text: str) -> None:
         tok = self.take()

@@ -33,6 +33,7 @@ from harness.lab.android.shell.parse import (
     ShellSyntaxError,
     SimpleCommand,
     While,
+    Word,
     parse,
 )
 from harness.lab.android.vfs import FsError
@@ -448,7 +449,7 @@ _COMPOUND: dict[type, Callable[[Command, Invocation], Awaitable[int]]] = {
 async def _run_simple(cmd: SimpleCommand, inv: Invocation) -> int:
     expander = Expander(inv, _capture)
     try:
-        argv = await expander.fields(cmd.words)
+        argv = await (_literal_words(cmd.words, expander) if cmd.literal else expander.fields(cmd.words))
         assigned = {name: await expander.text(value) for name, value in cmd.assigns}
     except ExpandError as exc:
         return _fatal(exc, inv)
@@ -470,6 +471,15 @@ async def _run_simple(cmd: SimpleCommand, inv: Invocation) -> int:
     if assigned and "__exit__" in sub.env:
         inv.env["__exit__"] = sub.env["__exit__"]
     return status
+
+
+async def _literal_words(words: list[Word], expander: Expander) -> list[str]:
+    """``[[ … ]]``'s arguments: no splitting or globbing; a pattern after ``==`` ``=`` ``!=``."""
+    out: list[str] = []
+    for word in words:
+        pattern = bool(out) and out[-1] in ("==", "=", "!=")
+        out.append(await (expander.pattern(word) if pattern else expander.text(word)))
+    return out
 
 
 def _has_cmdsub(cmd: SimpleCommand) -> bool:

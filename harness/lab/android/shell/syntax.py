@@ -72,6 +72,8 @@ class SimpleCommand:
     words: list[Word] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
     assigns: list[tuple[str, Word]] = field(default_factory=list)
+    # ``[[ … ]]``: words expand without field splitting or globbing; the operand after ``==``/``!=`` is a pattern
+    literal: bool = False
 
 
 @dataclass(slots=True)
