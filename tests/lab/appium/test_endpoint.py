@@ -105,6 +105,23 @@ def test_an_unprefixed_udid_is_refused_and_opens_no_session(appium_lab: RunningL
     assert set(server.endpoint.sessions.active) == before
 
 
+def test_selenium_sending_an_unprefixed_udid_gets_invalid_argument(appium_lab: RunningLab) -> None:
+    # Selenium's own client sends capability names as given (appium-python-client's AppiumOptions would add the
+    # prefix itself), so this is what a WebdriverIO or Java user with "udid" in their caps meets.
+    from selenium import webdriver
+    from selenium.common.exceptions import InvalidArgumentException
+    from selenium.webdriver.common.options import ArgOptions
+    from selenium.webdriver.remote.client_config import ClientConfig
+
+    options = ArgOptions()
+    for name, value in {"platformName": "Android", "appium:automationName": "UiAutomator2",
+                        "udid": appium_lab.cfg.device("xiaomi-13").serial}.items():
+        options.set_capability(name, value)
+    with pytest.raises(InvalidArgumentException, match="The following capabilities did not have one: udid"):
+        url = appium_lab.appium_url
+        webdriver.Remote(url, options=options, client_config=ClientConfig(url, timeout=30))
+
+
 def test_unknown_udid(appium_lab: RunningLab) -> None:
     with pytest.raises(WebDriverException, match=r"Device 127\.0\.0\.1:9 was not in the list of connected devices"):
         remote(appium_lab, "pixel-8", **{"appium:udid": "127.0.0.1:9"})
