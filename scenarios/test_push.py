@@ -97,7 +97,7 @@ def wakes(android: AndroidDriver, device: DeviceSession, collector: Collector, a
                          device.name)
     assert device.stream is not None  # the android fixture opened the capture: a lost phone ends the wake waits too
     return WakeExpect(collector, device.name, clock_rate=android.clock_rate, device_now=android.device_time,
-                      stream=device.stream)
+                      stream=device.stream, stepper=android.stepper)
 
 
 @cost(lambda c: c.ack + 2 * max(DELIVERY_S, c.ack))

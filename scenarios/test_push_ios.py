@@ -33,6 +33,7 @@ pytestmark = pytest.mark.platform("ios")
 DELIVERY_S = 60.0
 # How long iOS's push budget is watched: Apple asks for "no more than two or three per hour".
 BUDGET_WATCH_S = 30 * MIN
+BUDGET_REFILL_S = 60 * MIN  # "two or three per hour": an hour gives a drained budget back
 
 
 def window(timeline: Expect) -> float:
@@ -80,7 +81,7 @@ def test_iphone_silent_push_wakes_the_app(ios: IOSDriver, sender: Sender, timeli
     timeline.task_fired(handler, within_s=window(timeline), trigger="push")
 
 
-@cost(lambda c: max(BUDGET_WATCH_S, c.ack))
+@cost(lambda c: max(BUDGET_WATCH_S, c.ack) + BUDGET_REFILL_S)
 def test_iphone_throttles_a_burst_of_pushes_to_its_budget(ios: IOSDriver, sender: Sender,
                                                           timeline: Expect) -> None:
     ios.launch()
@@ -93,6 +94,8 @@ def test_iphone_throttles_a_burst_of_pushes_to_its_budget(ios: IOSDriver, sender
     timeline.stream.wait_quiet_until((timeline.mark.device_time or 0) + watch)
     woke = len(timeline.wakes("push"))
     assert 1 <= woke < sender.sent, f"{ios.name}: {woke} of {sender.sent} pushes woke the app within {watch / 60:g} min"
+    # Leave the budget as found: the next cell on this phone (in whatever order they run) must not meet a drained one.
+    timeline.stream.wait_quiet_until((timeline.mark.device_time or 0) + watch + BUDGET_REFILL_S)
 
 
 @cost(lambda c: c.ack + max(HOLD_S, c.ack) + max(DELIVERY_S, c.ack))

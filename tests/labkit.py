@@ -34,7 +34,7 @@ def free_port() -> int:
             return port
 
 
-_PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port")
+_PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port", "time_port")
 
 
 def private_devices_toml(state_dir: Path, text: str | None = None) -> str:
@@ -50,11 +50,13 @@ def private_devices_toml(state_dir: Path, text: str | None = None) -> str:
     return text.replace('".lab/push/', f'"{state_dir}/push/')
 
 
-def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None) -> Config:
-    """The shipped devices.toml with free ports, a private adb server and a fast clock."""
+def test_config(clock_rate: float = 600.0, names: tuple[str, ...] | None = None, clock: str = "realtime") -> Config:
+    """The shipped devices.toml with free ports, a private adb server and a fast clock (``clock = "realtime"``
+    at ``clock_rate`` unless a test asks for the virtual clock)."""
     cfg = load_config(ROOT / "devices.toml")
     lab = dataclasses.replace(cfg.lab, adb_server_port=free_port(), usbmuxd_port=free_port(), clock_rate=clock_rate,
-                              appium_port=free_port(), push_port=free_port(), hub_port=free_port())
+                              appium_port=free_port(), push_port=free_port(), hub_port=free_port(),
+                              time_port=free_port(), clock=clock)
     # A private state dir: the lab writes its push credentials there, and parallel test labs must not share them.
     state = Path(tempfile.mkdtemp(prefix="bgh-lab-"))
     lab = dataclasses.replace(lab, state_dir=str(state))

@@ -172,9 +172,11 @@ class AppVerbs(DriverBase):
         if self.stream is not None:
             self.stream.away("rebooting")
         try:
+            limit = self.stepper.now() + timeout_s if self.stepper is not None else None
             self.transport.reboot()
             deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline:
+            reached = False
+            while not reached:
                 if self.stream is not None:
                     self.stream.check_present("while waiting for the reboot to finish")
                 try:
@@ -182,7 +184,11 @@ class AppVerbs(DriverBase):
                         return
                 except (DeviceUnreachable, DeviceTimeout, CommandFailed):
                     pass
-                time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
+                if self.stepper is not None and limit is not None:  # a virtual lab phone: its clock moves only here
+                    reached = self.stepper.step(limit).now >= limit
+                else:
+                    time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
+                    reached = time.monotonic() >= deadline
         finally:
             if self.stream is not None:
                 self.stream.back()

@@ -15,6 +15,7 @@ from harness.android.transport import AdbTransport
 from harness.config import Config, DeviceConfig
 from harness.errors import HarnessError
 from harness.journal import journal_for
+from harness.labtime import lab_time
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
 
@@ -35,12 +36,13 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceCon
                                  recovery=recovery_for(cfg, dev))  # the lab's server, or one named restartable
         driver = cls(transport, cfg.app.android_package, journal_for(cfg, dev.name))
         driver.clock_rate = cfg.clock_rate(dev)
+        driver.stepper = lab_time(cfg, dev)
         driver.tasks = {task.name: task for task in cfg.app.tasks}
         return driver
 
     def capture(self, path: Path | None = None) -> tuple[LogcatCapture, EventStream]:
         """Start capturing logcat to ``path`` and into a stream that expectations wait on."""
-        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time)
+        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, stepper=self.stepper)
         self.stream = stream  # verbs check it: a phone its capture lost is not acted on (DriverBase.guard)
         return LogcatCapture(self.transport, stream).start(), stream
 

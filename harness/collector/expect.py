@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from harness.collector._records import WakeRecord
 from harness.collector._server import Collector
-from harness.logs.stream import EventStream
+from harness.logs.stream import EventStream, TimeStepper
 
 __all__ = ["WakeExpect", "WakeExpectationFailed"]
 
@@ -40,9 +40,11 @@ class WakeExpect:
 
     def __init__(self, collector: Collector, device: str, *, clock_rate: float = 1.0,
                  device_now: Callable[[], float] | None = None, grace_s: float = 5.0,
-                 stream: EventStream | None = None) -> None:
+                 stream: EventStream | None = None, stepper: TimeStepper | None = None) -> None:
         self.collector, self.device, self.clock_rate = collector, device, clock_rate
         self.device_now, self.grace_s, self.stream = device_now, grace_s, stream
+        # A virtual lab phone's clock (harness/labtime.py): a wait steps it, and its windows are device time only.
+        self.stepper = stepper
         self.mark = 0
         self.mark_time: float | None = None
         self.reset()
@@ -50,15 +52,22 @@ class WakeExpect:
     def reset(self) -> None:
         """Mark now: later expectations look only at wakes reported after this point."""
         self.mark = self.collector.store.mark()
-        self.mark_time = self.device_now() if self.device_now is not None else None
+        if self.stepper is not None:
+            self.mark_time = self.stepper.now()
+        else:
+            self.mark_time = self.device_now() if self.device_now is not None else None
 
     def _matches(self, reason: str | None, task: str | None) -> Callable[[WakeRecord], bool]:
         return lambda r: (r.device == self.device and (reason is None or r.reason == reason)
                           and (task is None or r.task == task))
 
-    def _wait(self, match: Callable[[WakeRecord], bool], wait_s: float, what: str) -> WakeRecord | None:
-        """The first matching record since the mark within ``wait_s`` of wall time; DeviceLost when the phone's
-        capture lost it meanwhile (before or during the wait: a hole in the window is no evidence of nothing)."""
+    def _wait(self, match: Callable[[WakeRecord], bool], within_s: float, what: str) -> WakeRecord | None:
+        """The first matching record since the mark within ``within_s`` of device time (``within_s / clock_rate``
+        of wall time, plus ``grace_s``); DeviceLost when the phone's capture lost it meanwhile (before or during
+        the wait: a hole in the window is no evidence of nothing)."""
+        if self.stepper is not None:
+            return self._stepping(match, within_s, what)
+        wait_s = within_s / self.clock_rate + self.grace_s
         if self.stream is None:
             return self.collector.store.wait_for(match, self.mark, wait_s)
         deadline = time.monotonic() + wait_s
@@ -71,14 +80,29 @@ class WakeExpect:
             if left <= _LOOK_S:
                 return None
 
+    def _stepping(self, match: Callable[[WakeRecord], bool], within_s: float, what: str) -> WakeRecord | None:
+        """A virtual lab phone: step its clock to its next logged event until the record is in or the window ends
+        (the lab finishes a step's wake reports before it answers, so a report is in once its step is over)."""
+        assert self.stepper is not None
+        limit = (self.mark_time if self.mark_time is not None else self.stepper.now()) + within_s
+        reached = False
+        while True:
+            found = self.collector.store.wait_for(match, self.mark, 0.0)
+            if found is not None:
+                return found
+            if self.stream is not None:
+                self.stream.check_present(f"while waiting for {what}")
+            if reached:
+                return None
+            reached = self.stepper.step(limit).now >= limit
+
     def since(self) -> list[WakeRecord]:
         return self.collector.store.since(self.mark, self.device)
 
     def woke(self, reason: str | None = None, within_s: float = 60.0, task: str | None = None) -> WakeRecord:
         """The first wake (of ``reason``/``task``) reported within ``within_s`` device seconds of the mark."""
-        wait_s = within_s / self.clock_rate + self.grace_s
         what = f"wake{f' (reason {reason})' if reason else ''}{f' for {task}' if task else ''}"
-        found = self._wait(self._matches(reason, task), wait_s, f"woke {what!r}")
+        found = self._wait(self._matches(reason, task), within_s, f"woke {what!r}")
         if found is None:
             raise WakeExpectationFailed(self.device, f"no {what} within {within_s:g} s of device time", _HINT,
                                         self.since())
@@ -90,8 +114,7 @@ class WakeExpect:
 
     def not_woke(self, reason: str | None = None, during_s: float = 60.0) -> None:
         """No wake (of ``reason``) is reported for ``during_s`` device seconds."""
-        found = self._wait(self._matches(reason, None), during_s / self.clock_rate + self.grace_s,
-                           f"not_woke {reason or 'any'!r}")
+        found = self._wait(self._matches(reason, None), during_s, f"not_woke {reason or 'any'!r}")
         if found is not None:
             raise WakeExpectationFailed(self.device, f"woke ({found.reason}) when it should not have",
                                         "the platform did not drop it", self.since())

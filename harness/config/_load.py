@@ -35,6 +35,7 @@ _LAB_KEYS = set(LabConfig.__dataclass_fields__)
 _TASK_KEYS = set(TaskConfig.__dataclass_fields__)
 _APP_KEYS = set(AppConfig.__dataclass_fields__) - {"tasks"} | {"task"}
 _TOP_KEYS = {"lab", "app", "device", "push", "collector", "farm"}
+_CLOCKS = ("virtual", "realtime")  # [lab] clock: harness/lab/clock.py
 _PROCESS_CONTROLS = ("dvt", "tunnel", "appium")  # harness/ios/process.py
 
 
@@ -80,7 +81,7 @@ def _lab(t: Table) -> LabConfig:
         clock_rate=t.number("clock_rate", d.clock_rate, 0, low_open=True), seed=t.get("seed", "int", d.seed),
         state_dir=state, boot_delay_s=t.number("boot_delay_s", d.boot_delay_s, 0),
         push_port=t.port("push_port", d.push_port), hub_port=t.port("hub_port", d.hub_port),
-        log_noise_per_s=t.number("log_noise_per_s", d.log_noise_per_s, 0, 10_000),
+        clock=t.choice("clock", _CLOCKS, d.clock), time_port=t.port("time_port", d.time_port),
     )
 
 

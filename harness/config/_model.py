@@ -67,6 +67,10 @@ class LabConfig:
     push_port: int = 2197  # the lab's push gateway: APNs provider API (h2c), FCM v1 REST and its OAuth token URL
     hub_port: int = 43425  # the lab's USB hub API (Cambrionix's CambrionixApiService listens on 43424)
     log_noise_per_s: float = 100.0  # other apps' and the system's log lines per wall second on each lab phone
+    # "virtual": a lab phone's clock stands still while the harness acts and jumps from event to event while it
+    # waits (docs/architecture.md, "Lab time"); "realtime": it runs clock_rate times the wall clock by itself.
+    clock: str = "virtual"
+    time_port: int = 43427  # the lab's time control, used only by the harness's waits on lab phones (virtual clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,18 @@ class Config:
         known = ", ".join(d.name for d in self.devices)
         raise KeyError(f"{self.path}: no device named {name!r} (configured: {known})")
 
+    def virtual_time(self, dev: DeviceConfig) -> bool:
+        """Whether ``dev``'s clock moves only when the harness waits (a lab phone under ``clock = "virtual"``)."""
+        return dev.lab and self.lab.clock == "virtual"
+
     def clock_rate(self, dev: DeviceConfig) -> float:
-        """Device seconds per wall second: the lab rate for lab phones, 1 for real ones."""
-        if not dev.lab:
+        """Device seconds per wall second while the harness waits: 1 for a real phone, and for a virtual lab phone
+        (its clock moves only in waits, one event at a time, so its windows are sized as on a real phone); the lab
+        rate for a lab phone under ``clock = "realtime"``."""
+        if not dev.lab or self.virtual_time(dev):
             return 1.0
+        return self.lab_rate(dev)
+
+    def lab_rate(self, dev: DeviceConfig) -> float:
+        """The configured rate of a lab phone's clock (``clock_rate``): what a real-time lab clock runs at."""
         return dev.clock_rate or self.lab.clock_rate

@@ -9,7 +9,7 @@ from harness.errors import ConfigError
 
 __all__ = ["check_ports", "check_state_dir"]
 
-_LAB_PORTS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port")
+_LAB_PORTS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port", "time_port")
 
 
 def check_ports(cfg: Config) -> None:

@@ -34,6 +34,7 @@ from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnre
 from harness.ios._base import IOSBase
 from harness.ios._bridge import bridge
 from harness.journal import Undo
+from harness.labtime import LabTime
 from harness.usbhub import CambrionixClient, HubPort
 
 __all__ = ["PowerVerbs"]
@@ -47,6 +48,7 @@ class PowerVerbs(IOSBase):
     usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
     usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
     _hub: tuple[CambrionixClient, HubPort] | None = None
+    stepper: LabTime | None = None  # a virtual lab phone's clock: these waits move it (harness/labtime.py)
 
     def _away(self, why: str) -> None:
         """The phone leaves on purpose: its capture follows it instead of calling it lost."""
@@ -94,7 +96,10 @@ class PowerVerbs(IOSBase):
         if for_s is not None:
             # Off USB the phone can be neither seen nor asked: there is nothing to wait on but the time itself
             # (a lab phone's clock runs clock_rate times faster than the wall's).
-            time.sleep(max(0.0, for_s) / self.clock_rate)
+            if self.stepper is not None:  # a virtual lab phone: its clock moves only when the harness waits
+                self.stepper.advance(self.stepper.now() + max(0.0, for_s))
+            else:
+                time.sleep(max(0.0, for_s) / self.clock_rate)
             self.plug(timeout_s)
 
     def plug(self, timeout_s: float = 60.0) -> None:
@@ -172,6 +177,9 @@ class PowerVerbs(IOSBase):
             bridge.submit(mux.close())  # type: ignore[no-untyped-call]
 
     def _follow(self, mux: MuxConnection, command: str, what: str, *, present: bool, deadline: float) -> None:
+        if self.stepper is not None:
+            self._step_until(lambda: self._listed_now() == present, command, what, deadline)
+            return
         try:
             bridge.run(_until(mux, self.transport.udid, present), max(0.1, deadline - time.monotonic()))
         except TimeoutError as exc:
@@ -189,9 +197,46 @@ class PowerVerbs(IOSBase):
                 return
             except DeviceError as exc:  # lockdownd starts a little after the phone is listed
                 last = exc
-                time.sleep(_POLL_S)  # no stream to wait on while lockdownd is not up
+                if self.stepper is None:
+                    time.sleep(_POLL_S)  # no stream to wait on while lockdownd is not up
+                elif not self._step(deadline):
+                    break
         raise DeviceTimeout(self.name, command, f"lockdownd did not answer after the phone came back ({last})",
                             "check the phone's screen; `harness devices` shows whether it is listed")
+
+
+    # -- a virtual lab phone: its clock moves only in these waits, one logged event at a time ---------------
+    def _step_until(self, ready: Callable[[], bool], command: str, what: str, deadline: float) -> None:
+        """Step the phone's clock until ``ready()``; the wall ``deadline``'s length is the window, in device time."""
+        assert self.stepper is not None
+        limit = self.stepper.now() + max(0.0, deadline - time.monotonic())
+        while not ready():
+            if self.stepper.step(limit).now >= limit and not ready():
+                raise DeviceTimeout(self.name, command, f"the phone did not {what} in time",
+                                    "check the lab phone's log (`harness logs`)")
+
+    def _step(self, deadline: float) -> bool:
+        """One step of the phone's clock, bounded by the wall ``deadline``'s length in device time."""
+        assert self.stepper is not None
+        now = self.stepper.now()
+        return self.stepper.step(now + max(0.0, deadline - time.monotonic())).now > now
+
+    def _listed_now(self) -> bool:
+        """Whether usbmuxd lists the phone now (one ``ListDevices``, no waiting for events)."""
+        try:
+            return bridge.run(_listed_once(self.transport.usbmux_address, self.transport.udid),
+                              self.transport.default_timeout_s)
+        except TimeoutError as exc:
+            raise DeviceTimeout(self.name, "usbmuxd ListDevices", f"no answer from {self.transport.where}") from exc
+
+
+async def _listed_once(usbmux_address: str | None, udid: str) -> bool:
+    mux = await create_mux(usbmux_address)
+    try:
+        await mux.get_device_list(0.1)
+        return _listed(mux, udid)
+    finally:
+        await mux.close()  # type: ignore[no-untyped-call]
 
 
 async def _listen(usbmux_address: str | None, udid: str, listed: bool) -> MuxConnection:

@@ -32,6 +32,7 @@ from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
 from harness.journal import Undo, journal_for
+from harness.labtime import LabTime, lab_time
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
 
@@ -50,6 +51,8 @@ class IOSProcess:
 class IOSDriver(LocationVerbs, PowerVerbs):
     """The ``harness.driver.Driver`` shape over pymobiledevice3, plus the iOS verbs of its mixins."""
 
+    stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/labtime.py)
+
     _executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 
     @classmethod
@@ -61,6 +64,7 @@ class IOSDriver(LocationVerbs, PowerVerbs):
         control = process_control_for(dev.process_control, transport, appium) if dev.process_control else None
         driver = cls(transport, cfg.app.ios_bundle_id, control, cfg.app.debuggable, journal_for(cfg, dev.name))
         driver.clock_rate = cfg.clock_rate(dev)
+        driver.stepper = lab_time(cfg, dev)
         driver.usb_hub, driver.usb_hub_port = dev.usb_hub, dev.usb_hub_port
         driver.tasks = {task.name: task for task in cfg.app.tasks}
         return driver
@@ -178,7 +182,8 @@ class IOSDriver(LocationVerbs, PowerVerbs):
     # -- logs and expectations -----------------------------------------------------------------
     def capture(self, path: Path | None = None) -> tuple[SyslogCapture, EventStream]:
         """Start capturing the phone's log to ``path`` and into a stream that expectations wait on."""
-        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, platform="ios")
+        stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, platform="ios",
+                             stepper=self.stepper)
         self.stream = stream  # reboot and unplug tell it the phone is away on purpose
         return SyslogCapture(self.transport, stream).start(), stream
 

@@ -5,6 +5,7 @@ This is how a lab technician attaches Wi-Fi phones too; nothing here is lab-only
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ __all__ = ["adb_binary", "adb_run", "connect", "disconnect", "ensure_server", "k
            "server_running"]
 
 _TIMEOUT_S = 20.0
+log = logging.getLogger("harness.lab")
 
 
 def adb_binary() -> str:
@@ -53,11 +55,18 @@ def kill_server(port: int) -> None:
     adb_run(port, "kill-server")
 
 
-def connect(port: int, serial: str) -> None:
+def connect(port: int, serial: str, online_within_s: float = _TIMEOUT_S) -> None:
+    """``adb connect``, then wait until the server has finished its handshake with the phone: ``connect`` returns
+    while the phone is still ``offline``, and a harness that asks it then would find it unusable."""
     result = adb_run(port, "connect", serial)
     text = (result.stdout + result.stderr).strip()
     if "connected to" not in text:
         raise LabError(f"adb (server port {port}) could not connect to {serial}: {text}")
+    try:
+        adb_run(port, "-s", serial, "wait-for-device", timeout_s=online_within_s)
+    except LabError:
+        log.warning("adb (server port %d): %s still not online %g s after `adb connect`", port, serial,
+                    online_within_s)
 
 
 def disconnect(port: int, serial: str) -> None:

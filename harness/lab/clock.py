@@ -7,6 +7,10 @@ device-time order. Two clocks share one interface:
   the wire (a harness talking to a virtual phone sees device time move at ``rate``× real time).
 - ``ManualClock`` jumps from event to event as fast as the CPU allows; model tests and benches use
   it to run a day of device time in well under a second.
+- ``VirtualClock`` is a ManualClock on the lab's loop: it stands still while the harness acts (events due
+  now still run at once) and moves only when the harness's waiting primitive asks it to, through the lab's
+  time control (``harness/lab/timectl.py``), one event time at a time. Outcomes then depend on the seed and
+  the harness's actions, not on the machine's load.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Clock", "ManualClock", "RealtimeClock", "Timer", "sleep_device"]
+__all__ = ["Clock", "ManualClock", "RealtimeClock", "Timer", "VirtualClock", "sleep_device"]
 
 log = logging.getLogger(__name__)
 
+_RUNAWAY = 100_000  # events at one device time that are surely a model re-scheduling itself at that instant
 # 2026-11-28 08:00:00 UTC: a fixed epoch makes lab runs reproducible by default.
 DEFAULT_EPOCH_S = 1795852800.0
 
@@ -127,6 +132,60 @@ class ManualClock(Clock):
             ran += 1
         self._now = max(self._now, when)
         return ran
+
+
+class VirtualClock(ManualClock):
+    """Device time that stands still until a wait moves it (``step``); runs on the lab's asyncio loop."""
+
+    def __init__(self, rate: float = 1.0, epoch_s: float = DEFAULT_EPOCH_S) -> None:
+        super().__init__(rate, epoch_s)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._soon: asyncio.Handle | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._rearm()
+
+    def stop(self) -> None:
+        if self._soon is not None:
+            self._soon.cancel()
+        self._soon = None
+        self._loop = None
+
+    def _rearm(self) -> None:
+        """An event due now (``call_later(0, ...)``: a command's immediate effect) runs at once, as on any clock."""
+        if self._loop is None or self._soon is not None:
+            return
+        due = self.next_due()
+        if due is not None and due <= self._now:
+            self._soon = self._loop.call_soon(self._run_due)
+
+    def _run_due(self) -> None:
+        self._soon = None
+        for _ in range(_RUNAWAY):
+            timer = self._pop_due(self._now)
+            if timer is None:
+                return
+            self._run(timer)
+        # A model that schedules itself again at the same instant forever would hang the lab's loop (on a
+        # real-time clock it only spins): say so, and leave the rest for the next step.
+        log.error("over %d events at device time %.6f: a model re-schedules itself at the same instant", _RUNAWAY,
+                  self._now)
+
+    def step(self, until: float, moved: Callable[[], bool], max_groups: int = 10_000) -> float:
+        """Run events in time order up to ``until``, one event time at a time, and stop after the first time at
+        which ``moved()`` says something the waiter can see happened (a log line); else stop at ``until``.
+        Returns the device time reached. ``max_groups`` bounds one call's work (the caller steps again)."""
+        for _ in range(max_groups):
+            due = self.next_due()
+            if due is None or due > until:
+                self._now = max(self._now, until)
+                return self._now
+            self._now = max(self._now, due)
+            self._run_due()
+            if moved():
+                return self._now
+        return self._now
 
 
 class RealtimeClock(Clock):

@@ -25,7 +25,8 @@ from harness.lab.android.adbd import AdbdServer
 from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_base
 from harness.lab.android.noise import start_noise
 from harness.lab.android.os import model as android_model
-from harness.lab.clock import Clock, RealtimeClock
+from harness.lab.clock import Clock, RealtimeClock, VirtualClock
+from harness.lab.timectl import MARKER_TAG, Steppable, TimeControl
 
 if TYPE_CHECKING:
     from harness.lab.appium import AppiumServer
@@ -40,8 +41,32 @@ LAB_HUB_SERIAL = "000000A1B2C3D4E5"  # the lab hub's serial, shaped like a Super
 log = logging.getLogger("harness.lab")
 
 
+def lab_clock(cfg: Config, dev_cfg: DeviceConfig) -> VirtualClock | RealtimeClock:
+    """The clock ``[lab] clock`` asks for: virtual (moved by the harness's waits) or real time at the lab rate."""
+    rate = cfg.lab_rate(dev_cfg)
+    return VirtualClock(rate) if cfg.virtual_time(dev_cfg) else RealtimeClock(rate)
+
+
+def _android_steppable(dev: AndroidDevice, clock: VirtualClock) -> Steppable:
+    lines = [0]
+
+    def count(_entry: object) -> None:
+        lines[0] += 1
+
+    dev.logs.subscribe(count)
+    return Steppable(clock, lambda: lines[0], lambda text: dev.syslog("I", MARKER_TAG, text, buffer="main"),
+                     lambda: dev.outbound)
+
+
+def _iphone_steppable(phone: VirtualIPhone, clock: VirtualClock) -> Steppable:
+    def mark(text: str) -> None:
+        phone.log(MARKER_TAG, text)
+
+    return Steppable(clock, lambda: phone.syslog.last_seq, mark, tuple)
+
+
 def build_android(cfg: Config, dev_cfg: DeviceConfig, clock: Clock | None = None) -> AndroidDevice:
-    """A virtual phone for ``dev_cfg`` with its OS model; ``clock`` defaults to a real-time clock at the lab rate."""
+    """A virtual phone for ``dev_cfg`` with its OS model; ``clock`` defaults to the clock ``[lab] clock`` asks for."""
     lab = cfg.lab
     seed = dev_cfg.seed if dev_cfg.seed is not None else lab.seed
     serial = f"LAB{abs(hash((dev_cfg.name, seed))) % 10**9:09d}"
@@ -49,7 +74,7 @@ def build_android(cfg: Config, dev_cfg: DeviceConfig, clock: Clock | None = None
         name=dev_cfg.name, serial=serial, model=dev_cfg.model, os_version=dev_cfg.os_version, oem=dev_cfg.oem,
         profile=dev_cfg.profile, seed=seed, boot_delay_s=lab.boot_delay_s, settings=dict(dev_cfg.settings),
     )
-    dev = AndroidDevice(ident, clock or RealtimeClock(cfg.clock_rate(dev_cfg)))
+    dev = AndroidDevice(ident, clock or lab_clock(cfg, dev_cfg))
     install_base(dev)
     android_model.install(dev, cfg.app)
     return dev
@@ -74,6 +99,7 @@ class Lab:
         self._own_adb_server = False
         self.usbmuxd: UsbmuxdServer | None = None
         self.hub: HubServer | None = None
+        self.time = TimeControl(cfg.lab.host, cfg.lab.time_port)
         self._noise: list[Callable[[], None]] = []  # each lab phone's background log: how to stop it
 
     @property
@@ -86,10 +112,12 @@ class Lab:
             if not dev_cfg.lab or dev_cfg.platform != "android":
                 continue
             device = build_android(self.cfg, dev_cfg)
-            assert isinstance(device.clock, RealtimeClock)
+            assert isinstance(device.clock, VirtualClock | RealtimeClock)
             device.clock.start(self.loop)
             self._noise.append(start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
                                            self.loop).ticker.stop)  # other apps' lines (docs/lab-log-volume.md)
+            if isinstance(device.clock, VirtualClock):
+                self.time.add(dev_cfg.name, _android_steppable(device, device.clock))
             server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
             await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
                                "is the lab already running? try `harness lab status`")
@@ -99,6 +127,9 @@ class Lab:
         await self._start_ios()
         await self._start_appium()
         await self._start_push()
+        if self.time.phones:
+            await self._listen(self.time.start, "time control", self.time.address,
+                               "is the lab already running? change [lab] time_port")
 
     async def _start_ios(self) -> None:
         from harness.lab.ios import UsbmuxdServer, build_iphone
@@ -108,13 +139,15 @@ class Lab:
         phones = []
         for dev_cfg in self.cfg.devices:
             if dev_cfg.lab and dev_cfg.platform == "ios":
-                clock = RealtimeClock(self.cfg.clock_rate(dev_cfg))
+                clock = lab_clock(self.cfg, dev_cfg)
                 clock.start(self.loop)
                 seed = dev_cfg.seed if dev_cfg.seed is not None else self.cfg.lab.seed
                 phone = build_iphone(dev_cfg, self.cfg.app, clock, seed=seed)
                 self._noise.append(start_syslog_noise(phone, self.cfg.lab.log_noise_per_s, self.cfg.app.ios_bundle_id,
                                                       self.loop).ticker.stop)
                 phones.append(phone)
+                if isinstance(clock, VirtualClock):
+                    self.time.add(dev_cfg.name, _iphone_steppable(phone, clock))
         if not phones:
             return
         server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)
@@ -161,7 +194,10 @@ class Lab:
         # The adb server forgets a TCP phone whose connection dropped at reboot (or retries only after
         # a back-off of ~10 s, shared/NOTES.md): reconnect it the moment adbd answers again.
         if self.connect_adb and self.loop is not None:
-            self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
+            done = self.loop.run_in_executor(None, adb_host.connect, self.adb_port, server.serial)
+            # a virtual clock's step waits for it: the phone is back (to a harness) when its adb server lists it
+            server.dev.outbound.add(done)
+            done.add_done_callback(server.dev.outbound.discard)
 
     async def _start_push(self) -> None:
         """APNs- and FCM-shaped endpoints on ``[lab] push_port``, delivering to the served phones by token."""
@@ -187,6 +223,7 @@ class Lab:
     async def stop(self) -> None:
         while self._noise:
             self._noise.pop()()
+        await self.time.stop()
         if self.push is not None:
             await self.push.stop()
             self.push = None
@@ -218,7 +255,7 @@ class Lab:
                                      "model": dev_cfg.model, "os_version": dev_cfg.os_version}
             if dev_cfg.platform == "ios" and self.usbmuxd is not None:
                 entry.update(udid=dev_cfg.udid, served=True, usbmuxd=self.usbmuxd.address,
-                             clock_rate=self.cfg.clock_rate(dev_cfg))
+                             clock_rate=self.cfg.lab_rate(dev_cfg))
             elif served is not None:
                 entry.update(serial=served.server.serial, served=True, clock_rate=served.device.clock.rate)
             else:
@@ -228,7 +265,8 @@ class Lab:
         mux = self.usbmuxd.address if self.usbmuxd is not None else None
         appium = self.appium.url if self.appium is not None else None
         hub = self.hub.address if self.hub is not None else None
-        return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host,
+        clock = {"mode": self.cfg.lab.clock, "time_control": self.time.address if self.time.phones else None}
+        return {"running": True, "pid": os.getpid(), "host": self.cfg.lab.host, "clock": clock,
                 "adb_server": f"{self.cfg.lab.host}:{self.adb_port}", "usbmuxd": mux, "appium": appium, "usb_hub": hub,
                 "push": self.push.status() if self.push is not None else None,
                 "config": self.cfg.path, "devices": devices}

@@ -20,16 +20,34 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO, TypeVar
 
 from harness.errors import DeviceLost
 from harness.logs.events import Event
 from harness.logs.logcat import LogLine
 from harness.logs.platforms import EventSource, LineParser, parser_pair
 
-__all__ = ["EventStream", "Loss", "Mark", "WaitObserver", "observe_waits"]
+__all__ = ["EventStream", "Loss", "Mark", "StepResult", "TimeStepper", "WaitObserver", "observe_waits"]
 
 _WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
+_MARKER_WALL_S = 30.0  # a step's marker line travels lab → adb/usbmuxd → capture in milliseconds; a loaded host
+_CLOCK_GRAIN_S = 0.001  # a log timestamp's resolution, at worst (logcat's milliseconds)
+_MARKER_TAG = "LabClock"  # harness.labtime.MARKER_TAG (this module imports no client)
+T = TypeVar("T")
+
+
+class StepResult(Protocol):
+    @property
+    def now(self) -> float: ...
+    @property
+    def marker(self) -> str: ...
+
+
+class TimeStepper(Protocol):
+    """A virtual lab phone's clock as a wait moves it (``harness.labtime.LabTime``)."""
+
+    def now(self) -> float: ...
+    def step(self, until: float) -> StepResult: ...
 
 # Told when a wait starts (the live progress display): the stream, what it waits for (a predicate or a text)
 # and the window in device seconds; what it returns is called when the wait ends. Never called under the lock.
@@ -83,8 +101,11 @@ _RESUME_MEMORY = 2000  # raw lines a resumed capture may send again (logcat -T f
 class EventStream:
     def __init__(self, device: str, clock_rate: float = 1.0, capture: Path | None = None,
                  year: int | None = None, device_clock: Callable[[], float | None] | None = None,
-                 platform: str = "android") -> None:
+                 platform: str = "android", stepper: TimeStepper | None = None) -> None:
         self.device = device
+        # A virtual lab phone's clock: it stands still until a wait steps it (then waits are in device time only).
+        self.stepper = stepper
+        self._markers: deque[str] = deque(maxlen=64)  # the newest step markers the capture delivered
         # The device's current time, asked at each mark: the newest log line can be much older than
         # "now" on a quiet phone (deep Doze logs nothing for an hour).
         self.device_clock = device_clock
@@ -128,6 +149,8 @@ class EventStream:
             for line in lines:
                 self._line_count += 1
                 self.lines.append((self._line_count, line))
+                if self.stepper is not None and _MARKER_TAG in line:
+                    self._markers.append(line)
             if records:
                 before = len(self._builder.events)
                 self._builder.feed(records)
@@ -196,7 +219,7 @@ class EventStream:
 
     # -- reading (test thread) ------------------------------------------------------------------
     def mark(self) -> Mark:
-        now = self.device_clock() if self.device_clock is not None else None
+        now = self._clock_now()
         with self._cond:
             if now is None:
                 now = self.last_time
@@ -204,7 +227,10 @@ class EventStream:
                 self._anchor = (now, time.monotonic())
                 if self.last_time is not None:
                     now = max(now, self.last_time)
-            return Mark(len(self.events), self._line_count, now)
+            # A line logged at the mark's very instant is "since" it, whatever its timestamp's rounding (logcat
+            # prints milliseconds; os_trace microseconds, read back through local time). On a virtual clock that
+            # instant is common: the phone's clock stands still while the harness acts.
+            return Mark(len(self.events), self._line_count, None if now is None else now - _CLOCK_GRAIN_S)
 
     def since(self, mark: Mark) -> list[Event]:
         with self._cond:
@@ -228,20 +254,32 @@ class EventStream:
         """The first event since ``since`` that matches, waiting up to ``within_s`` of device time. An event the
         phone logged before the mark's device time is not "since": the log stream lags the phone, so a line logged
         just before the mark can be read after it."""
-        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         start = since.device_time
+        if self.stepper is not None and start is None:
+            start = self.stepper.now()
         limit = None if start is None else start + within_s
         scanned = since.index
+
+        def found() -> Event | None:  # called under the lock
+            nonlocal scanned
+            for event in self.events[scanned:]:
+                if start is not None and event.time is not None and event.time < start:
+                    continue  # logged before the mark, read after it
+                if limit is not None and event.time is not None and event.time > limit:
+                    break  # the window is over: nothing matched in it
+                if match(event):
+                    return event  # seen before any loss: it happened
+            scanned = len(self.events)
+            return None
+
+        if self.stepper is not None and limit is not None:
+            return self._stepping(found, limit, match, within_s)
+        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         with _observed(self, match, within_s), self._cond:
             while True:
-                for event in self.events[scanned:]:
-                    if start is not None and event.time is not None and event.time < start:
-                        continue  # logged before the mark, read after it
-                    if limit is not None and event.time is not None and event.time > limit:
-                        break  # the window is over: nothing matched in it
-                    if match(event):
-                        return event  # seen before any loss: it happened
-                scanned = len(self.events)
+                event = found()
+                if event is not None:
+                    return event
                 if self.loss is not None:  # a "nothing came" is worth nothing over a hole in the capture
                     self._raise_lost(match)
                 if limit is not None and self.last_time is not None and self.last_time > limit:
@@ -251,25 +289,81 @@ class EventStream:
                     return None
                 self._cond.wait(remaining)
 
+    # -- virtual time (a lab phone under [lab] clock = "virtual") -------------------------------------
+    def _stepping(self, found: Callable[[], T | None], limit: float, what: object, window_s: float) -> T | None:
+        """Check; step the phone's clock to its next logged event (or to ``limit``); wait until the capture has
+        what the step produced (its marker line); again, until found or the window's end in device time."""
+        assert self.stepper is not None
+        reached = False
+        with _observed(self, what, window_s):
+            while True:
+                with self._cond:
+                    got = found()
+                    if got is not None:
+                        return got
+                    if self.loss is not None:
+                        self._raise_lost(what)
+                    if reached or self.closed:
+                        return None
+                step = self.stepper.step(limit)
+                self._delivered(step.marker, what)
+                reached = step.now >= limit
+
+    def _delivered(self, marker: str, what: object) -> None:
+        """Wait (wall time: delivery only) until the capture has read the step's marker line."""
+        deadline = time.monotonic() + _MARKER_WALL_S
+        with self._cond:
+            while not any(marker in line for line in self._markers):
+                if self.loss is not None:
+                    self._raise_lost(what)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed:
+                    break
+                self._cond.wait(remaining)
+            else:
+                return
+        if not self.closed and self.away_for is None:
+            self.lost(f"its log capture did not deliver the lab clock's step marker within {_MARKER_WALL_S:g} s",
+                      "check `harness lab status` and the lab log (.lab/lab.log)")
+            self._raise_lost(what)
+
+    def _clock_now(self) -> float | None:
+        if self.stepper is not None:
+            return self.stepper.now()
+        return self.device_clock() if self.device_clock is not None else None
+
     def _device_now(self) -> float | None:
         """The phone's time now, from the newest line or device clock reading; None before either."""
         with self._cond:
             if self._anchor is None:
                 return self.last_time
+            if self.stepper is not None:  # a virtual clock moves only in waits: no extrapolation
+                return max(self.last_time or 0.0, self._anchor[0])
             return max(self.last_time or 0.0, self._anchor[0] + (time.monotonic() - self._anchor[1]) * self.clock_rate)
 
     def wait_for_line(self, needle: str, since: Mark, within_s: float) -> str | None:
         """The first raw line since ``since`` containing ``needle``, waiting up to ``within_s`` of device time
         (as wall time over the clock rate: a raw line has no parsed time)."""
-        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         scanned = since.line
         what = f"a log line with {needle!r}"
+
+        def found() -> str | None:  # called under the lock
+            nonlocal scanned
+            for number, text in self.lines:
+                if number > scanned and needle in text:
+                    return text
+            scanned = max(scanned, self._line_count)
+            return None
+
+        if self.stepper is not None:
+            start = since.device_time if since.device_time is not None else self.stepper.now()
+            return self._stepping(found, start + within_s, what, within_s)
+        deadline = time.monotonic() + within_s / self.clock_rate + _WALL_SLACK_S
         with _observed(self, what, within_s), self._cond:
             while True:
-                for number, text in self.lines:
-                    if number > scanned and needle in text:
-                        return text
-                scanned = max(scanned, self._line_count)
+                text = found()
+                if text is not None:
+                    return text
                 if self.loss is not None:
                     self._raise_lost(what)
                 remaining = deadline - time.monotonic()
@@ -279,6 +373,10 @@ class EventStream:
 
     def wait_quiet_until(self, device_time: float) -> None:
         """Block until the device's log clock has passed ``device_time`` (or the wall equivalent)."""
+        if self.stepper is not None:
+            start = self.stepper.now()
+            self._stepping(lambda: None, device_time, "the window to pass", max(0.0, device_time - start))
+            return
         now = self._device_now()
         wall = (device_time - now) / self.clock_rate if now is not None else 0.0
         deadline = time.monotonic() + max(0.0, wall) + _WALL_SLACK_S

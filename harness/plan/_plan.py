@@ -14,6 +14,10 @@ __all__ = ["TIMEOUT_FACTOR", "TIMEOUT_MARGIN_S", "CellPlan", "plan_cell"]
 # the harness's own start-up of the cell (the lease is taken before the limit starts).
 TIMEOUT_FACTOR = 1.25
 TIMEOUT_MARGIN_S = 60.0
+# How fast a virtual lab clock moves through a cell's waits: one step per logged event, each a time-control round
+# trip plus the capture's delivery of the step's marker. Measured with `make demo` on the 2-core build machine
+# (shared/NOTES.md): a cell's device time over its wall time is 1,000-20,000; the lower end, so estimates are safe.
+VIRTUAL_DEVICE_S_PER_WALL_S = 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +46,14 @@ def plan_cell(nodeid: str, cfg: Config, dev: DeviceConfig, fn: CostFn | None, ti
     whether it drives the UI through Appium (its session costs wall time)."""
     rate = cfg.clock_rate(dev)
     boot_s = cfg.lab.boot_delay_s if dev.lab else REAL_REBOOT_S
-    device_s = _windows(fn, CostContext(cfg.app, dev, rate, boot_s)) + overhead_wall_s(dev, uses_ui) * rate
+    windows = _windows(fn, CostContext(cfg.app, dev, rate, boot_s))
+    overhead = overhead_wall_s(dev, uses_ui)
     real = DeviceConfig(dev.name, dev.platform, dev.oem, dev.model, dev.os_version)  # the same cell on a real phone
     at_1x = _windows(fn, CostContext(cfg.app, real, 1.0, REAL_REBOOT_S)) + overhead_wall_s(real, uses_ui)
-    wall_s = device_s / rate
+    if cfg.virtual_time(dev):  # the clock stands still while the cell acts, and jumps event to event in its waits
+        device_s, wall_s = windows, overhead + windows / VIRTUAL_DEVICE_S_PER_WALL_S
+    else:
+        device_s = windows + overhead * rate
+        wall_s = device_s / rate
     return CellPlan(nodeid, dev.name, tier or derive_tier(at_1x), device_s, wall_s,
                     wall_s * TIMEOUT_FACTOR + margin_s, at_1x, fn is not None)

@@ -384,7 +384,13 @@ class AdbdServer:
 
     def request_reboot(self, target: str) -> None:
         log.info("[%s] reboot%s", self.dev.name, f" {target}" if target else "")
-        self._reboot_task = asyncio.ensure_future(self._reboot())
+        self._reboot_task = self._outbound(asyncio.ensure_future(self._reboot()))
+
+    def _outbound(self, task: asyncio.Task[None]) -> asyncio.Task[None]:
+        """Work a virtual clock's step waits for before it moves the clock (harness/lab/timectl.py)."""
+        self.dev.outbound.add(task)
+        task.add_done_callback(self.dev.outbound.discard)
+        return task
 
     async def _reboot(self) -> None:
         await self.stop()
@@ -392,7 +398,7 @@ class AdbdServer:
         loop = asyncio.get_running_loop()
 
         def come_back() -> None:
-            self._reboot_task = loop.create_task(self._come_back())
+            self._reboot_task = self._outbound(loop.create_task(self._come_back()))
 
         self.dev.clock.call_later(self.dev.ident.boot_delay_s, come_back)
 

@@ -6,10 +6,12 @@ and from the OS model under ``os/``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.lab.android.catalog import props_for
 from harness.lab.android.logbuf import LogBuffers
@@ -72,6 +74,7 @@ class AndroidDevice:
         self.settings: dict[str, dict[str, str]] = {"global": {}, "system": {}, "secure": {}}
         self.sdk = int(self.props["ro.build.version.sdk"])
         self.booted = True
+        self.outbound: set[asyncio.Future[Any]] = set()  # requests the phone's apps have in flight (wake reports)
         self._key_listeners: list[Callable[[int], None]] = []
         self._swipe_listeners: list[Callable[[int, int, int, int], None]] = []
         self._boot_listeners: list[Callable[[], None]] = []

@@ -77,7 +77,7 @@ class Feed:
             return None
         window = round(window_s, 3) if math.isfinite(window_s) else None  # None: the stream cannot tell
         self.emit("wait", nodeid=cell, device=stream.device, what=describe_wait(what), window_s=window,
-                  rate=stream.clock_rate)
+                  rate=stream.clock_rate if stream.stepper is None else 0.0)  # 0: a virtual clock, stepped
         return lambda: self.emit("waited", nodeid=cell, device=stream.device)
 
     def close(self) -> None:

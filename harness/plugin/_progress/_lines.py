@@ -39,7 +39,9 @@ def cell_name(nodeid: str, device: str) -> str:
 def window_text(wait: Wait) -> str:
     if wait.window_s is None:
         return "of unknown length (no log line yet to measure it from)"
-    wall = wait.window_s / wait.rate if wait.rate > 0 else wait.window_s
+    if wait.rate == 0:
+        return f"{span(wait.window_s)} of device time (virtual clock, stepped event to event)"
+    wall = wait.window_s / wait.rate
     if abs(wait.rate - 1.0) < 1e-9:
         return f"{span(wait.window_s)} of device time"
     return f"{span(wait.window_s)} of device time ({span(wall)} at {wait.rate:g}x)"

@@ -41,6 +41,10 @@ REFILL_S = 1200.0  # one launch back every 20 minutes: three an hour
 PUSH_WINDOW_S = 30.0
 
 
+_TOKEN_EPS = 1e-6
+_MIN_RETRY_S = 0.001  # device seconds: above a device timestamp's float resolution (~2e-7 s in 2026)
+
+
 class PushBudget:
     """A token bucket, full at start; deterministic (device time only)."""
 
@@ -54,14 +58,15 @@ class PushBudget:
 
     def take(self, now_s: float) -> bool:
         self._refill(now_s)
-        if self.tokens < 1.0:
+        if self.tokens < 1.0 - _TOKEN_EPS:  # a token refilled at exactly its time is there (float rounding)
             return False
-        self.tokens -= 1.0
+        self.tokens = max(0.0, self.tokens - 1.0)
         return True
 
     def next_token_s(self, now_s: float) -> float:
+        """When the next token is in: never "now" (a retry at the same instant would find the same bucket)."""
         self._refill(now_s)
-        return now_s + max(0.0, 1.0 - self.tokens) * self.refill_s
+        return now_s + max(_MIN_RETRY_S, (1.0 - self.tokens) * self.refill_s)
 
 
 def is_background_push(payload: Mapping[str, object]) -> bool:

@@ -69,6 +69,8 @@ class CollectorClient:
         task_ = loop.create_task(self._post(cfg, url, body))
         self._tasks.add(task_)
         task_.add_done_callback(self._tasks.discard)
+        self.host.dev.outbound.add(task_)  # a virtual clock's step waits for it (harness/lab/timectl.py)
+        task_.add_done_callback(self.host.dev.outbound.discard)
 
     async def _post(self, cfg: dict[str, Any], url: urllib.parse.SplitResult, body: dict[str, object]) -> None:
         table = reverse_of(self.host.dev)
