@@ -112,14 +112,15 @@ def test_selenium_sending_an_unprefixed_udid_gets_invalid_argument(appium_lab: R
     from selenium.common.exceptions import InvalidArgumentException
     from selenium.webdriver.common.options import ArgOptions
     from selenium.webdriver.remote.client_config import ClientConfig
+    from selenium.webdriver.remote.remote_connection import RemoteConnection
 
     options = ArgOptions()
     for name, value in {"platformName": "Android", "appium:automationName": "UiAutomator2",
                         "udid": appium_lab.cfg.device("xiaomi-13").serial}.items():
         options.set_capability(name, value)
     with pytest.raises(InvalidArgumentException, match="The following capabilities did not have one: udid"):
-        url = appium_lab.appium_url
-        webdriver.Remote(url, options=options, client_config=ClientConfig(url, timeout=30))
+        connection = RemoteConnection(client_config=ClientConfig(appium_lab.appium_url, timeout=30))
+        webdriver.Remote(connection, options=options)
 
 
 def test_unknown_udid(appium_lab: RunningLab) -> None:
