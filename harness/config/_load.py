@@ -82,6 +82,7 @@ def _lab(t: Table) -> LabConfig:
         state_dir=state, boot_delay_s=t.number("boot_delay_s", d.boot_delay_s, 0),
         push_port=t.port("push_port", d.push_port), hub_port=t.port("hub_port", d.hub_port),
         clock=t.choice("clock", _CLOCKS, d.clock), time_port=t.port("time_port", d.time_port),
+        log_noise_per_s=t.number("log_noise_per_s", d.log_noise_per_s, 0, 10_000),
     )
 
 

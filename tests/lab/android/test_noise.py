@@ -9,16 +9,19 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from harness.config import load_config
+from harness.errors import ConfigError
 from harness.lab.android.logbuf import LogFormat, format_entry
 from harness.lab.android.noise import LogNoise
 from harness.lab.android.noise._episodes import load
 from harness.lab.clock import ManualClock
 from harness.lab.runner import build_android
 from harness.logs import android_events, parse_logcat
-from tests.labkit import RunningLab
+from tests.labkit import ROOT, RunningLab
 from tests.labkit import test_config as lab_config
 
 APP = "com.example.courier"
@@ -129,3 +132,15 @@ def test_every_episode_file_parses_and_fills() -> None:
 
 def _never_run_loop() -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
+
+
+def test_devices_toml_sets_the_rate_and_checks_its_range(tmp_path: Path) -> None:
+    text = (ROOT / "devices.toml").read_text()
+    for value, ok in (("250", True), ("0", True), ("-1", False), ("20000", False)):
+        path = tmp_path / f"devices-{value}.toml"
+        path.write_text(text.replace("[lab]\n", f"[lab]\nlog_noise_per_s = {value}\n", 1))
+        if ok:
+            assert load_config(path).lab.log_noise_per_s == float(value)
+        else:
+            with pytest.raises(ConfigError, match="log_noise_per_s"):
+                load_config(path)
