@@ -43,6 +43,7 @@ from harness.lab.ios.dtx import (
 )
 from harness.lab.ios.dvt_channels import DvtChannel, Reply, Unrecognized, dtx_error
 from harness.lab.ios.dvt_info import DEVICE_INFO, DEVICE_INFO_CHANNELS
+from harness.lab.ios.dvt_stackshot import CORE_PROFILE_SESSION_TAP, CoreProfileSessionTapService
 from harness.lab.ios.dvt_sysmon import SYSMONTAP, SysmontapService
 from harness.lab.ios.link import Link
 from harness.lab.ios.nskeyed import NSError
@@ -60,7 +61,7 @@ SIGKILL, SIGSTOP, SIGCONT = 9, 17, 19  # Darwin <sys/signal.h>
 DEV_SIGNERS = ("Apple Development", "iPhone Developer")  # certificates of development-signed builds
 # The versions are what the lab publishes; pymobiledevice3 reads only the keys (supported_identifiers).
 CAPABILITIES = {"com.apple.private.DTXBlockCompression": 0, "com.apple.private.DTXConnection": 1,
-                PROCESS_CONTROL: 107, LOCATION_SIMULATION: 1, SYSMONTAP: 1,
+                PROCESS_CONTROL: 107, LOCATION_SIMULATION: 1, SYSMONTAP: 1, CORE_PROFILE_SESSION_TAP: 1,
                 **{name: version for name, (_cls, version) in DEVICE_INFO_CHANNELS.items()}}
 
 
@@ -172,7 +173,7 @@ class LocationSimulationService(DvtChannel):
 
 _SERVICES: dict[str, type[DvtChannel]] = {
     PROCESS_CONTROL: ProcessControlService, LOCATION_SIMULATION: LocationSimulationService,
-    SYSMONTAP: SysmontapService,
+    SYSMONTAP: SysmontapService, CORE_PROFILE_SESSION_TAP: CoreProfileSessionTapService,
     **{name: cls for name, (cls, _version) in DEVICE_INFO_CHANNELS.items()}}
 
 
@@ -254,19 +255,20 @@ class DvtSession:
         if cls is None:
             return dtx_error(f"Unable to find a service for identifier {identifier}")
         channel = cls(self.device, self._address())
-        channel.emit = lambda value: self._push(code, value)
+        channel.emit = lambda value: self._push(code, MessageType.OBJECT, nskeyed.archive(value))
+        channel.emit_data = lambda data: self._push(code, MessageType.DATA, data)
         self.channels[code] = channel
         log.debug("[%s] DTX channel %d → %s", self.device.name, code, identifier)
         return None
 
-    def _push(self, code: int, value: Any) -> None:
+    def _push(self, code: int, kind: MessageType, payload: bytes) -> None:
         """A message the phone sends unasked on the client's channel ``code``: conversation index 0 and
         the channel code negated, as the side that did not open the channel writes it (pymobiledevice3
         negates it back: ``pmd3:dtx/_reader.py``)."""
         if self.outbox is None or code not in self.channels:
             return
         ident, self._next_id = self._next_id, self._next_id + 1
-        self.outbox(DtxMessage(MessageType.OBJECT, ident, 0, -code, payload=nskeyed.archive(value)))
+        self.outbox(DtxMessage(kind, ident, 0, -code, payload=payload))
 
     def close(self) -> None:
         for channel in self.channels.values():

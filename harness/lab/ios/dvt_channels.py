@@ -44,6 +44,7 @@ class DvtChannel:
         # Sends a value unasked on this channel (a tap's samples); the session wires it when it opens
         # the channel, and it drops values until then.
         self.emit: Callable[[Any], None] = lambda _value: None
+        self.emit_data: Callable[[bytes], None] = lambda _data: None  # raw bytes, a DATA message
 
     def close(self) -> None:
         """The channel or its connection went away: stop whatever the service was doing."""

@@ -10,7 +10,7 @@ the unmodified pymobiledevice3 API and CLI through the lab's usbmuxd:
 - ``tests/services/instruments/test_dvt_provider.py``: SpringBoard, killed over DVT, is back under a new
   pid (``test_kill``); ``isPidDebuggable:`` answers; ``ls``, hardware and network information, the
   application listing; ``test_screenshot.py``; ``tests/cli/developer/dvt/sysmon/test_process.py``
-  (sysmontap);
+  (sysmontap); ``test_core_profile_session.py:test_stackshot``;
 - ``tests/services/test_bonjour.py:test_mobdev2``: ``set_enable_wifi_connections`` (wireless_lockdown);
 - and what the same suite needs of usbmuxd, plus ``ListListeners`` and the binary protocol
   (``usbmuxd@1.1.1:src/client.c``).
@@ -35,6 +35,7 @@ from pymobiledevice3.exceptions import AfcException, AfcFileNotFoundError, DvtDi
 from pymobiledevice3.lockdown import LockdownClient, create_using_usbmux
 from pymobiledevice3.services.afc import MAXIMUM_READ_SIZE, AfcError, AfcService
 from pymobiledevice3.services.dvt.instruments.application_listing import ApplicationListing
+from pymobiledevice3.services.dvt.instruments.core_profile_session_tap import CoreProfileSessionTap
 from pymobiledevice3.services.dvt.instruments.device_info import DeviceInfo
 from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
 from pymobiledevice3.services.dvt.instruments.process_control import ProcessControl
@@ -244,6 +245,24 @@ def test_sysmontap_streams_every_process_with_the_requested_attributes(lab: IOSL
     assert {"launchd", "SpringBoard", "lockdownd"} <= names and len(second) == len(first)
     springboard = next(process for process in first if process["name"] == "SpringBoard")
     assert springboard["pid"] > 0 and springboard["cpuUsage"] == 0.0 and springboard["physFootprint"] > 0
+
+
+def test_core_profile_session_sends_a_stackshot_of_every_task(lab: IOSLab) -> None:
+    async def body(lockdown: LockdownClient) -> dict[str, Any]:
+        async with DvtProvider(lockdown) as dvt:
+            time_config = await CoreProfileSessionTap.get_time_config(dvt)
+            async with CoreProfileSessionTap(dvt, time_config) as tap:
+                shot: dict[str, Any] = await tap.get_stackshot(timeout=20)
+                return shot
+
+    shot = api(lab, IPHONE_12, body)
+    assert shot["osversion"].startswith("Darwin Kernel Version 22.")  # test_stackshot: iOS 16 runs Darwin 22
+    kernel = shot["task_snapshots"][0]["task_snapshot"]
+    assert (kernel["ts_pid"], kernel["ts_p_comm"]) == (0, "kernel_task")
+    springboard = [t["task_snapshot"] for t in shot["task_snapshots"].values()
+                   if t["task_snapshot"]["ts_p_comm"] == "SpringBoard"]
+    assert len(springboard) == 1 and springboard[0]["ts_pid"] > 0
+    assert shot["mach_timebase_info"] == {"numer": 125, "denom": 3}
 
 
 # -- lockdownd: com.apple.mobile.wireless_lockdown --------------------------------------------------
