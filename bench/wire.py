@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ppadb.client import Client
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._util import median_ms
@@ -89,7 +91,6 @@ def main(rounds: int = 15, per_round: int = 150) -> None:
         subprocess.run([*adb, "connect", f"127.0.0.1:{bare_port}"], capture_output=True, timeout=20, check=True)
         drv = AndroidDriver.for_device(lab.cfg, lab.cfg.device(PHONE))
         raw = lab.ppadb(PHONE)
-        from ppadb.client import Client
 
         floor = Client("127.0.0.1", lab.adb_port).device(f"127.0.0.1:{bare_port}")
         cli = [*adb, "-s", lab.serial(PHONE), "shell", COMMAND]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import socket
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from ppadb.client import Client
 
 from harness.config import Config, load_config
 from harness.lab.ios import VirtualIPhone
@@ -120,7 +123,6 @@ class RunningLab:
         return self.adb(name, "shell", command, timeout_s=timeout_s)
 
     def ppadb(self, name: str):  # type: ignore[no-untyped-def]
-        from ppadb.client import Client
 
         return Client("127.0.0.1", self.adb_port).device(self.serial(name))
 
@@ -145,8 +147,6 @@ class RunningLab:
 
     def run(self, coro, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]
         """Run a coroutine on the lab's loop (starting or stopping an extra lab server) and return its result."""
-        import asyncio
-
         return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout_s)
 
 

@@ -82,9 +82,7 @@ class DriverBase(DriverCore):
                                 "the journal names another device's change; check <state_dir>/journal/")
 
     def _remove_reverse(self, device_port: int) -> None:
-        # Imported here: harness.collector imports harness.android (its transport), so a top-level import
-        # would be circular.
-        from harness.collector import remove_adb_reverse
+        from harness.collector import remove_adb_reverse  # noqa: PLC0415 - it imports harness.android (a cycle)
 
         try:
             remove_adb_reverse(self.transport, device_port)

@@ -38,7 +38,7 @@ def logs_cmd(path: str = typer.Argument(..., help="A logcat capture, a dumpsys j
              package: str | None = typer.Option(None, "--package", help="Only events of this package."),
              as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
     """Print the timeline of background-relevant events in a capture (offline; no phone needed)."""
-    from harness.logs.cli_logs import run_logs
+    from harness.logs.cli_logs import run_logs  # noqa: PLC0415 - the CLI loads a command's dependencies when it runs
 
     raise typer.Exit(run_logs(path, package, as_json, sys.stdout, sys.stderr))
 
@@ -51,7 +51,7 @@ def demo_cmd(devices: str = DevicesOpt,
              tier: str | None = typer.Option(None, "--tier", help="quick, full or soak: run that tier and every "
                                              "shorter one (default: every cell)")) -> None:
     """Bring up the virtual lab (if needed), run the scenario catalogue on every phone and print the survival matrix."""
-    from harness.cli._demo import run_demo
+    from harness.cli._demo import run_demo  # noqa: PLC0415 - the demo (the lab, pytest) loads only for `harness demo`
 
     raise typer.Exit(run_demo(devices, workers, tier))
 

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from harness.android.transport import AdbTransport, server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
+from harness.cli._lab import print_leases
 from harness.config import Config, DeviceConfig
 from harness.errors import HarnessError
 
@@ -89,6 +90,5 @@ def devices_cmd(devices: str = DevicesOpt, as_json: bool = typer.Option(False, "
         # Text, not str: rich would read a name or id like "[b]x" as markup and eat it
         table.add_row(*(Text(str(c), style=colour if i == 4 else "") for i, c in enumerate(cells)))
     console.print(table)
-    from harness.cli._lab import print_leases
 
     print_leases(cfg)

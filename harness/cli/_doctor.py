@@ -15,7 +15,10 @@ from harness.android.transport import server_devices
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.cli._doctor_app import app_checks
 from harness.config import Config
-from harness.errors import HarnessError
+from harness.errors import AppiumUnreachable, ConfigError, DeviceError, HarnessError
+from harness.labctl import state_dir
+from harness.pool import leases
+from harness.usbhub import CambrionixClient
 
 __all__ = ["doctor_cmd"]
 
@@ -76,9 +79,6 @@ def _usbmuxd(address: str | None) -> Check:
 
 def _usb_hub(address: str, names: list[str]) -> Check:
     """The hub API service the power verbs use answers ``cbrx_discover``."""
-    from harness.errors import DeviceError
-    from harness.usbhub import CambrionixClient
-
     try:
         hubs = CambrionixClient(address, names[0], timeout_s=3).call("cbrx_discover", ["local"])
     except DeviceError as exc:
@@ -91,8 +91,7 @@ def _usb_hub(address: str, names: list[str]) -> Check:
 
 def _appium(url: str, names: list[str]) -> Check:
     """The Appium server the UI verbs use answers ``/status`` (W3C) and says it is ready."""
-    from harness.errors import AppiumUnreachable
-    from harness.ui import appium_status
+    from harness.ui import appium_status  # noqa: PLC0415 - Appium's client loads only when an Appium server is checked
 
     try:
         status = appium_status(url, names[0], timeout_s=3)
@@ -107,8 +106,7 @@ def _appium(url: str, names: list[str]) -> Check:
 
 def _appium_urls(cfg: Config) -> dict[str, list[str]]:
     """Appium URL → the devices that use it (``appium_url``, or the lab's endpoint for lab phones)."""
-    from harness.errors import ConfigError
-    from harness.ui import appium_url_for
+    from harness.ui import appium_url_for  # noqa: PLC0415 - Appium's client loads only when an Appium server is checked
 
     urls: dict[str, list[str]] = {}
     for dev in cfg.devices:
@@ -121,9 +119,6 @@ def _appium_urls(cfg: Config) -> dict[str, list[str]]:
 
 def _busy(cfg: Config) -> set[str]:
     """Phones a run holds now (their leases): the app checks launch the app, so they leave those alone."""
-    from harness.labctl import state_dir
-    from harness.pool import leases
-
     try:
         return {lease.device for lease in leases(state_dir(cfg) / "pool") if lease.state != "expired"}
     except (OSError, HarnessError):

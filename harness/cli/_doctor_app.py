@@ -124,7 +124,7 @@ def _wait_registered(stream: EventStream, since: Mark, names: set[str]) -> set[s
 
 
 def _ios(cfg: Config, dev: DeviceConfig) -> list[AppCheck]:
-    from harness.ios import IOSDriver
+    from harness.ios import IOSDriver  # noqa: PLC0415 - pymobiledevice3 loads only when an iPhone is checked
 
     bundle = cfg.app.ios_bundle_id
     if not bundle:

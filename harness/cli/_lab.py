@@ -12,8 +12,10 @@ import typer
 
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config
+from harness.config._roles import app_fingerprint
 from harness.errors import ConfigError
 from harness.labctl import lab_state, repair_adb_server, spawn_lab, state_dir, stop_lab
+from harness.pool import leases
 
 __all__ = ["lab_app"]
 
@@ -38,8 +40,6 @@ def _print_status(status: dict[str, object]) -> None:
 
 def print_leases(cfg: Config) -> None:
     """Who holds which device right now (pytest runs lease phones through harness.pool)."""
-    from harness.pool import leases
-
     held = leases(state_dir(cfg) / "pool")
     if not held:
         console.print("leases: none")
@@ -50,8 +50,7 @@ def print_leases(cfg: Config) -> None:
 
 
 async def _serve(cfg: Config) -> None:
-    from harness.config._roles import app_fingerprint
-    from harness.lab.runner import Lab, write_state
+    from harness.lab.runner import Lab, write_state  # noqa: PLC0415 - only `harness lab up` imports the lab (tests/test_import_contract.py)
 
     lab = Lab(cfg)
     try:

@@ -27,8 +27,8 @@ def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", hel
     """Survival rate per scenario x device (and per OEM) over the recent runs, as a page with pictures; each run
     is labelled with its date and run id (every host's runs when a farm URL is set: HARNESS_FARM_URL or [farm]
     url)."""
-    from harness.reporting import render_trends
-    from harness.reporting._history import SqliteHistory, history_at
+    from harness.reporting import render_trends  # noqa: PLC0415 - the report writers (matplotlib) load only for `harness report`
+    from harness.reporting._history import SqliteHistory, history_at  # noqa: PLC0415 - the report writers (matplotlib) load only for `harness report`
 
     if nightly:
         reports = str(Path(reports) / "nightly")
@@ -43,7 +43,7 @@ def trends(reports: str = ReportsOpt, last: int = typer.Option(30, "--last", hel
 @exits
 def render(run_dir: str = typer.Argument(..., help="A run folder, e.g. reports/latest.")) -> None:
     """Write junit.xml and the HTML matrix for a run from its results.jsonl (e.g. after a crash)."""
-    from harness.reporting import load_run, write_reports
+    from harness.reporting import load_run, write_reports  # noqa: PLC0415 - the report writers (matplotlib) load only for `harness report`
 
     run = load_run(Path(run_dir))
     index = write_reports(run, Path(run_dir))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ import typer
 
 from harness.cli._common import DevicesOpt, exits
 from harness.config import Config, load_config
+from harness.config._farm import FarmConfig, farm_url
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -43,8 +45,6 @@ def _config(devices: str) -> Config | None:
 
 
 def _url(cfg: Config | None) -> str:
-    from harness.config._farm import farm_url
-
     url = farm_url(cfg)
     if url is None:
         raise HarnessError("no farm configured: set HARNESS_FARM_URL=postgresql://... or add [farm] url = \"...\" "
@@ -53,8 +53,7 @@ def _url(cfg: Config | None) -> str:
 
 
 def _store(devices: str) -> tuple[Config | None, PgLeaseStore]:
-    from harness.config._farm import FarmConfig
-    from harness.farm import PgLeaseStore
+    from harness.farm import PgLeaseStore  # noqa: PLC0415 - psycopg loads only for farm commands
 
     cfg = _config(devices)
     farm = cfg.farm if cfg is not None else FarmConfig()
@@ -71,7 +70,7 @@ def status_cmd(devices: str = DevicesOpt,
                as_json: bool = typer.Option(False, "--json", help="A JSON array of rows with exactly the keys name, "
                                             "state, owner, run, test, since, expiry, token.")) -> None:
     """Every phone: free, leased, booked, quarantined or offline, and who holds it since when, until when."""
-    from harness.farm import status
+    from harness.farm import status  # noqa: PLC0415 - psycopg loads only for farm commands
 
     cfg, store = _store(devices)
     try:
@@ -96,7 +95,7 @@ def book_cmd(device: str = typer.Argument(..., help="The phone's name."),
              wait: str = typer.Option("0", "--wait", help="Wait this long for your turn if it is busy (e.g. 10m)."),
              devices: str = DevicesOpt) -> None:
     """Reserve a phone for yourself (manual debugging); prints its fencing token."""
-    from harness.farm import book
+    from harness.farm import book  # noqa: PLC0415 - psycopg loads only for farm commands
 
     _, store = _store(devices)
     try:
@@ -114,7 +113,7 @@ def release_cmd(device: str = typer.Argument(..., help="The phone's name."),
                 reason: str | None = typer.Option(None, "--reason", help="Why, for the audit log."),
                 devices: str = DevicesOpt) -> None:
     """Release your own lease or booking of a phone (anyone's with --force --reason)."""
-    from harness.farm import release
+    from harness.farm import release  # noqa: PLC0415 - psycopg loads only for farm commands
 
     _, store = _store(devices)
     try:
@@ -130,9 +129,7 @@ def log_cmd(device: str | None = typer.Option(None, "--device", help="Only this 
             as_json: bool = typer.Option(False, "--json", help="JSON rows."),
             devices: str = DevicesOpt) -> None:
     """The audit log: bookings, releases, forced releases with their reasons, quarantines, expired leases."""
-    from dataclasses import asdict
-
-    from harness.farm import audit_log
+    from harness.farm import audit_log  # noqa: PLC0415 - psycopg loads only for farm commands
 
     _, store = _store(devices)
     try:
@@ -152,7 +149,7 @@ def log_cmd(device: str | None = typer.Option(None, "--device", help="Only this 
 def import_cmd(path: str = typer.Argument(..., help="A history database, e.g. reports/history.sqlite."),
                devices: str = DevicesOpt) -> None:
     """Copy a controller's history.sqlite into the farm (runs already there are replaced, not doubled)."""
-    from harness.farm import import_sqlite
+    from harness.farm import import_sqlite  # noqa: PLC0415 - psycopg loads only for farm commands
 
     counts = import_sqlite(_url(_config(devices)), Path(path))
     typer.echo(f"imported {counts.runs} run(s), {counts.results} result(s), {counts.quarantined} quarantine(s) "

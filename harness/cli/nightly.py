@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from harness.cli._common import DevicesOpt, exits, make_console
+from harness.cli.plan import collect_plan
+from harness.plan import TIMEOUT_FACTOR, makespan
 
 __all__ = ["nightly_cmd", "planned_limit"]
 
@@ -40,7 +42,7 @@ def nightly_cmd(
     The comparison names new failures, fixed cells, other changed cells, flaky cells (pass rate over the
     window) and newly quarantined devices; the trends page (survival per OEM over time) is rendered again.
     """
-    from harness.nightly import NightlyPlan, print_nightly, run_nightly
+    from harness.nightly import NightlyPlan, print_nightly, run_nightly  # noqa: PLC0415 - the nightly runner (reports, pytest) loads only for `harness nightly`
 
     selection = [*(["--tier", tier] if tier else []), *(["--budget", budget] if budget else [])]
     args = (*selection, *pytest_args)
@@ -54,9 +56,6 @@ def nightly_cmd(
 def planned_limit(devices: str, scenarios: list[str], args: tuple[str, ...], workers: int) -> float:
     """The night's wall-clock limit from its plan (harness plan): the makespan with a quarter more and a margin.
     Prints the cells the budget left out, and why."""
-    from harness.cli.plan import collect_plan
-    from harness.plan import TIMEOUT_FACTOR, makespan
-
     plans, left, code = collect_plan([*scenarios, "--devices", devices, *args])
     if code not in (0, 5):
         raise typer.Exit(code)

@@ -21,9 +21,9 @@ console = make_console()
 def collect_plan(args: list[str]) -> tuple[list[CellPlan], list[LeftOut], int]:
     """Collect (nothing runs, no lab starts) and return the plans pytest's plugin made, the left-out cells, and
     pytest's exit code. Collection output goes to a buffer, shown only when collection failed."""
-    import pytest  # here, not at import: every `harness` command would pay for pytest, the plugin and the drivers
+    import pytest  # noqa: PLC0415 - here, not at import: every `harness` command would pay for pytest, the plugin and the drivers
 
-    from harness.plugin._plan import LEFT_OUT_KEY, PLAN_KEY
+    from harness.plugin._plan import LEFT_OUT_KEY, PLAN_KEY  # noqa: PLC0415 - the plugin (pytest) loads only for `harness plan`
 
     class Collected:
         def __init__(self) -> None:

@@ -54,7 +54,7 @@ def repro_cmd(
     Per phone: fire and kill rates with 95 % Wilson intervals, the killers seen and the time-to-kill
     distribution. Every failing run leaves a bug bundle (zip) holding the command that reproduces it.
     """
-    from harness.repro import ReproPlan, run_repro
+    from harness.repro import ReproPlan, run_repro  # noqa: PLC0415 - the repro runner (pytest, reports) loads only for `harness repro`
 
     plan = ReproPlan(test, (device, *_compare_list(compare)), devices, runs, until_fail,
                      parse_for(for_) if for_ is not None else None, seed, bugreport, Path(reports))

@@ -16,7 +16,10 @@ from rich.markup import escape
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config, DeviceConfig
 from harness.errors import ConfigError, HarnessError
-from harness.journal import Replay
+from harness.journal import Replay, journal_for
+from harness.journal.replay import replay_device
+from harness.labctl import state_dir
+from harness.pool import Pool
 
 __all__ = ["restore_cmd"]
 
@@ -54,11 +57,7 @@ def _chosen(cfg: Config, device: str | None, every: bool) -> list[DeviceConfig]:
 
 
 def _restore_one(cfg: Config, dev: DeviceConfig, wait_s: float) -> Replay:
-    from harness.farm import farm_store
-    from harness.journal import journal_for
-    from harness.journal.replay import replay_device
-    from harness.labctl import state_dir
-    from harness.pool import Pool
+    from harness.farm import farm_store  # noqa: PLC0415 - psycopg loads only when a farm URL is set
 
     if not journal_for(cfg, dev.name).pending():
         return Replay([], [], [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, overload
 
 from harness.errors import ConfigError
@@ -27,8 +28,6 @@ def _show(value: Any) -> str:
 
 def read_text(path: str) -> str:
     """The file's text, or one ConfigError saying why it cannot be read (missing, a directory, not UTF-8)."""
-    from pathlib import Path
-
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:

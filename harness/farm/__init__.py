@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.config._farm import FarmConfig, farm_url
 from harness.farm._admin import STATUS_KEYS, AuditRow, DeviceStatus, audit_log, book, release, status
 from harness.farm._cluster import Cluster, find_pg_bin, start_cluster
 from harness.farm._errors import FarmError, FarmUnreachable
@@ -31,8 +32,6 @@ __all__ = ["SCHEMA_VERSION", "STATUS_KEYS", "AuditRow", "Cluster", "DeviceStatus
 
 def farm_store(config: Config | None = None, hostname: str | None = None) -> PgLeaseStore | None:
     """The farm's lease store when a farm URL is set (``HARNESS_FARM_URL`` or ``[farm] url``), else None."""
-    from harness.config._farm import FarmConfig, farm_url
-
     url = farm_url(config)
     if url is None:
         return None

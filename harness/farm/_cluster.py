@@ -18,6 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from harness.farm._errors import FarmError
 
 __all__ = ["Cluster", "find_pg_bin", "start_cluster"]
@@ -87,8 +89,6 @@ class Cluster:
 
     def create_database(self, name: str) -> str:
         """A fresh, empty database in this cluster; its URL."""
-        import psycopg
-
         with psycopg.connect(self.url(), autocommit=True, connect_timeout=10) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return self.url(name)

@@ -17,14 +17,12 @@ from pathlib import Path
 from harness.config import Config
 from harness.journal._journal import Entry, Journal, Replay, journal_path
 from harness.journal._undo import KINDS, Undo, UndoKind
+from harness.labctl import state_dir
 
 __all__ = ["KINDS", "Entry", "Journal", "Replay", "Undo", "UndoKind", "journal_dir", "journal_for", "journal_path"]
 
 
 def journal_dir(cfg: Config) -> Path:
-    # Imported here: harness.labctl imports the adb transport, whose package's drivers import this one.
-    from harness.labctl import state_dir
-
     return state_dir(cfg) / "journal"
 
 

@@ -132,8 +132,8 @@ class Lab:
                                "is the lab already running? change [lab] time_port")
 
     async def _start_ios(self) -> None:
-        from harness.lab.ios import UsbmuxdServer, build_iphone
-        from harness.lab.ios.noise import start_syslog_noise
+        from harness.lab.ios import UsbmuxdServer, build_iphone  # noqa: PLC0415 - the iPhone lab loads only when devices.toml has an iPhone
+        from harness.lab.ios.noise import start_syslog_noise  # noqa: PLC0415 - the iPhone lab loads only when devices.toml has an iPhone
 
         assert self.loop is not None
         phones = []
@@ -159,8 +159,8 @@ class Lab:
     async def _start_hub(self, phones: list[VirtualIPhone], usbmuxd: UsbmuxdServer) -> None:
         """The iPhones on a Cambrionix hub's ports, its API on ``[lab] hub_port`` (a port off takes the phone off
         power and off usbmuxd)."""
-        from harness.lab.hub import CambrionixHub, CambrionixService, HubServer
-        from harness.lab.usb import plug_iphones
+        from harness.lab.hub import CambrionixHub, CambrionixService, HubServer  # noqa: PLC0415 - the hub loads only when devices.toml has an iPhone
+        from harness.lab.usb import plug_iphones  # noqa: PLC0415 - the hub loads only when devices.toml has an iPhone
 
         hub = CambrionixHub(LAB_HUB_SERIAL)
         plug_iphones(phones, usbmuxd, hub, self.cfg.lab.boot_delay_s)
@@ -171,7 +171,7 @@ class Lab:
 
     async def _start_appium(self) -> None:
         """The Appium-compatible endpoint on ``[lab] appium_port`` over every served phone's UI model."""
-        from harness.lab.appium import AppiumServer, phone_uis
+        from harness.lab.appium import AppiumServer, phone_uis  # noqa: PLC0415 - the Appium endpoint loads only when [lab] serves one
 
         android = [(served.device, served.server.serial) for served in self.android.values()]
         iphones = self.usbmuxd.devices if self.usbmuxd is not None else []
@@ -201,7 +201,7 @@ class Lab:
 
     async def _start_push(self) -> None:
         """APNs- and FCM-shaped endpoints on ``[lab] push_port``, delivering to the served phones by token."""
-        from harness.lab.push import PushGateway
+        from harness.lab.push import PushGateway  # noqa: PLC0415 - the push gateway loads only when [lab] serves one
 
         gateway = PushGateway(self.cfg)
         for served in self.android.values():

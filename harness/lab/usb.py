@@ -14,6 +14,7 @@ from functools import partial
 
 from harness.lab.hub import CambrionixHub, UsbDevice
 from harness.lab.ios import UsbmuxdServer, VirtualIPhone
+from harness.lab.ios.os import IOSModel
 
 __all__ = ["APPLE_VID", "IPHONE_PID", "UsbCable", "plug_iphones"]
 
@@ -50,8 +51,6 @@ class UsbCable:
 def plug_iphones(phones: Sequence[VirtualIPhone], server: UsbmuxdServer, hub: CambrionixHub,
                  boot_delay_s: float) -> dict[int, UsbCable]:
     """Each phone on its own port (1, 2, … in devices.toml order), in sync mode."""
-    from harness.lab.ios.os import IOSModel
-
     cables: dict[int, UsbCable] = {}
     for number, phone in enumerate(phones, start=1):
         cable = cables[number] = UsbCable(phone, server)

@@ -87,6 +87,6 @@ class CostContext:
 
 def cost(device_s: CostFn) -> Callable[[F], F]:
     """Declare a scenario's device-time cost: ``@cost(lambda c: 2 * c.period("sync-orders") + c.ack)``."""
-    import pytest  # only scenarios call this: harness.logs (which reads the ack window) stays free of pytest
+    import pytest  # noqa: PLC0415 - only scenarios call this: harness.logs (which reads the ack window) stays free of pytest
 
     return pytest.mark.cost(device_s=device_s)

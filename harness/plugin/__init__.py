@@ -67,7 +67,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     """With plain ``-n N`` (dist "load"), each device's tests go to one worker and devices run in parallel."""
     if config.option.dist != "load":
         return None  # the user chose a distribution mode: respect it
-    from harness.plugin._xdist import DeviceScheduling
+    from harness.plugin._xdist import DeviceScheduling  # noqa: PLC0415 - pytest-xdist's scheduler loads only in a distributed run
 
     return DeviceScheduling(config, log, tuple(d.name for d in _run(config).config.devices))
 
@@ -79,7 +79,7 @@ def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: obj
     config = getattr(sched, "config", None)
     if config is None or RUN_KEY not in config.stash:
         return
-    from harness.plugin._xdist import record_crash
+    from harness.plugin._xdist import record_crash  # noqa: PLC0415 - pytest-xdist's scheduler loads only in a distributed run
 
     worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", "?")
     report.longrepr = record_crash(config.stash[RUN_KEY], crashitem, str(worker))

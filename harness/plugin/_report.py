@@ -18,7 +18,15 @@ from harness.logs.expect import ExpectationFailed
 from harness.plugin._fixtures import SESSION_KEY
 from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
 from harness.pool import LeaseLost
-from harness.reporting import Result, RunWriter, Selected, append_history, device_props, timeline_from_events
+from harness.reporting import (
+    Result,
+    RunWriter,
+    Selected,
+    append_history,
+    device_props,
+    print_summary,
+    timeline_from_events,
+)
 from harness.reporting import Run as ReportRun
 from harness.reporting._history import history_at
 
@@ -120,8 +128,7 @@ def finish(writer: RunWriter, reports: Path, config: Config | None = None) -> Re
 
 
 def summary(run: ReportRun, run_dir: Path) -> None:
-    from rich.console import Console
+    from rich.console import Console  # noqa: PLC0415 - rich loads only when the run's summary is printed
 
-    from harness.reporting import print_summary
 
     print_summary(run, Console(highlight=False, width=160), run_dir)

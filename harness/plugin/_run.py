@@ -47,7 +47,7 @@ class Run:
     def pool(self) -> Pool:
         """Created on first use: a run that leases nothing never touches the lease files."""
         if self._pool is None:
-            from harness.farm import farm_store  # a farm URL (HARNESS_FARM_URL, [farm] url): leases in PostgreSQL
+            from harness.farm import farm_store  # noqa: PLC0415 - a farm URL (HARNESS_FARM_URL, [farm] url): leases in PostgreSQL
 
             self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s,
                               store=farm_store(self.config))
@@ -113,7 +113,7 @@ class LabSeeder:
         dev = callspec.params.get("device") if callspec is not None else None
         if not isinstance(dev, DeviceConfig) or not dev.lab or dev.platform != "android":
             return
-        from harness.android import AndroidDriver
+        from harness.android import AndroidDriver  # noqa: PLC0415 - ppadb loads only when a lab phone is seeded
 
         seed = self.run.lab_seed
         command = LAB_SEED_COMMAND.format(seed=seed)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from harness.config._farm import farm_url
 from harness.reporting._matrix import worst
 from harness.reporting._model import ReportError, Run, Status
 
@@ -161,12 +162,10 @@ def as_store(db: History) -> HistoryStore:
 def history_at(reports: Path, config: Config | None = None) -> HistoryStore:
     """The history a run in ``reports`` uses: the farm database when a farm URL is set (``HARNESS_FARM_URL``
     or ``[farm] url``), else ``reports/history.sqlite``."""
-    from harness.config._farm import farm_url
-
     url = farm_url(config)
     if url is None:
         return SqliteHistory(Path(reports) / "history.sqlite")
-    from harness.farm import PgHistory
+    from harness.farm import PgHistory  # noqa: PLC0415 - harness.farm imports this module (HistoryRun): a cycle; and psycopg loads only for a farm
 
     return PgHistory(url)
 

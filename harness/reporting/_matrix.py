@@ -100,8 +100,8 @@ STYLES: dict[str, str] = {
 
 def matrix_table(run: Run) -> Table:
     """Scenarios × devices, one coloured word per cell (``—``: not tried on that device)."""
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # noqa: PLC0415 - rich loads only when a table is printed (the plugin imports reporting at load)
+    from rich.text import Text  # noqa: PLC0415 - rich loads only when a table is printed (the plugin imports reporting at load)
 
     matrix = survival_matrix(run)
     table = Table()
@@ -116,7 +116,7 @@ def matrix_table(run: Run) -> Table:
 
 
 def _cell_text(cell: Cell | None) -> Text:
-    from rich.text import Text
+    from rich.text import Text  # noqa: PLC0415 - rich loads only when a table is printed (the plugin imports reporting at load)
 
     if cell is None:
         return Text("—", style="dim")
@@ -131,7 +131,7 @@ def _cell_text(cell: Cell | None) -> Text:
 def print_summary(run: Run, console: Console, run_dir: Path | None = None) -> None:
     """The matrix, then one line of counts, the tests never placed on a device, and (given
     ``run_dir``) where the HTML report is."""
-    from rich.text import Text
+    from rich.text import Text  # noqa: PLC0415 - rich loads only when a table is printed (the plugin imports reporting at load)
 
     # A heading line rather than the table's title: rich wraps a title to the table's width.
     console.print(Text(f"survival matrix — run {run.run_id}", style="bold"))

@@ -126,8 +126,8 @@ def draw_timeline(items: Sequence[TimelineItem], path: Path, *, title: str = "",
     no file, when there is nothing to draw."""
     if not items:
         return False
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
+    from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
 
     t0, t1 = _range(items, window)
     fig = Figure(figsize=(11, 3.6), dpi=100, layout="constrained")
@@ -200,8 +200,8 @@ def _doze(ax: Axes, bands: list[Span], min_w: float) -> None:
 
 def _legend(ax: Axes) -> None:
     """One legend for everything drawn: the window, the lanes' bars and markers, the Doze states seen."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
+    from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
 
     handles, labels = ax.get_legend_handles_labels()
     drawn = dict(zip(labels, handles, strict=True))

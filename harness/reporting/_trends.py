@@ -50,8 +50,8 @@ def _save(fig: Figure, path: Path) -> None:
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
+    from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
 
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
@@ -69,8 +69,8 @@ def _run_label(run: HistoryRun) -> str:
 
 def _cells_figure(runs: list[HistoryRun], cells: list[CellHistory]) -> Figure:
     """A grid: one row per scenario @ device, one column per run, coloured by the cell's status."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
+    from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
+    from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib loads only when a picture is drawn
 
     codes = {s: n for n, s in enumerate(STATUSES)}
     grid = [[float(codes[c.statuses[r.run_id]]) if r.run_id in c.statuses else float("nan") for r in runs]

@@ -10,6 +10,7 @@ server with ``-H``/``-P``. iOS: lockdown's ``GetValue`` values through pymobiled
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def device_files(cfg: Config, dev: DeviceConfig) -> dict[str, str]:
 
 
 def _ios_values(cfg: Config, dev: DeviceConfig) -> str:
-    from harness.ios import IOSDriver
+    from harness.ios import IOSDriver  # noqa: PLC0415 - pymobiledevice3 loads only for an iPhone
 
     try:
         return json.dumps(IOSDriver.for_device(cfg, dev, timeout_s=_READ_TIMEOUT_S).values(), indent=1,
@@ -51,8 +52,6 @@ def _ios_values(cfg: Config, dev: DeviceConfig) -> str:
 
 def take_bugreport(dev: DeviceConfig, dest: Path, timeout_s: float = BUGREPORT_TIMEOUT_S) -> str | None:
     """``adb bugreport DEST`` for an Android phone; None when it worked, else what went wrong."""
-    import shutil
-
     if dev.platform != "android":
         return f"{dev.name} is not an Android phone: no adb bugreport"
     adb = shutil.which("adb")

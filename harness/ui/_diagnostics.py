@@ -9,6 +9,7 @@ harness reads the texts and turns each row back into ``{"time", "event", "task",
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 __all__ = ["parse_detail", "parse_head", "rows_from_source", "rows_to_events"]
 
@@ -52,8 +53,6 @@ def rows_to_events(texts: list[str]) -> list[dict[str, str]]:
 def rows_from_source(xml: str, platform: str) -> tuple[list[list[str]], str | None]:
     """The diagnostics list's rows (each a list of its texts) in a page source, and the Refresh button's
     label; rows cut by the list's edge lose their head and are dropped by ``rows_to_events``' caller."""
-    from xml.etree import ElementTree
-
     root = ElementTree.fromstring(xml.encode("utf-8"))
     scroll_tag, text_attr = (("android.widget.ScrollView", "text") if platform == "android"
                              else ("XCUIElementTypeScrollView", "label"))

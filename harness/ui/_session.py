@@ -64,9 +64,9 @@ class UiSession:
         return self._driver
 
     def _create(self) -> Any:
-        from appium import webdriver
-        from appium.options.common.base import AppiumOptions
-        from appium.webdriver.client_config import AppiumClientConfig
+        from appium import webdriver  # noqa: PLC0415 - Appium's client (selenium) loads only when a session opens
+        from appium.options.common.base import AppiumOptions  # noqa: PLC0415 - Appium's client (selenium) loads only when a session opens
+        from appium.webdriver.client_config import AppiumClientConfig  # noqa: PLC0415 - Appium's client (selenium) loads only when a session opens
 
         appium_status(self.url, self.device, self.status_timeout_s)
         options = AppiumOptions().load_capabilities(dict(self.capabilities))
@@ -76,7 +76,7 @@ class UiSession:
 
     def call(self, what: str, fn: Callable[[Any], T]) -> T:
         """``fn(driver)`` with errors translated; reopens the session once if the server ended it."""
-        from selenium.common.exceptions import InvalidSessionIdException
+        from selenium.common.exceptions import InvalidSessionIdException  # noqa: PLC0415 - selenium loads only when a session opens
 
         driver = self.driver()
         try:
@@ -93,8 +93,8 @@ class UiSession:
         return self.call(f"mobile: {method}", lambda d: d.execute_script(f"mobile: {method}", args or {}))
 
     def _guard(self, what: str, fn: Callable[[], T]) -> T:
-        import urllib3
-        from selenium.common.exceptions import WebDriverException
+        import urllib3  # noqa: PLC0415 - selenium's transport loads only when a session opens
+        from selenium.common.exceptions import WebDriverException  # noqa: PLC0415 - selenium loads only when a session opens
 
         try:
             return fn()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from harness.android import AndroidDriver
+from harness.config import TaskConfig
 from harness.errors import CommandFailed, DeviceUnreachable, JobNotFound
+from harness.logs.expect import ExpectationFailed
 from tests.labkit import RunningLab
 
 ANDROID = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")
@@ -93,8 +97,6 @@ def test_jobs_are_typed_and_force_stop_makes_run_fail_with_a_typed_error(lab: Ru
 
 
 def test_unknown_serial_is_a_clear_error(lab: RunningLab) -> None:
-    import dataclasses
-
     dev = dataclasses.replace(lab.cfg.device("pixel-8"), serial="127.0.0.1:1")
     drv = AndroidDriver.for_device(lab.cfg, dev, timeout_s=5)
     with pytest.raises(DeviceUnreachable) as info:
@@ -131,7 +133,6 @@ def test_clearing_recents_kills_the_app_with_the_skins_reason(lab: RunningLab, n
 
 
 def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: RunningLab, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from harness.logs.expect import ExpectationFailed
 
     drv = driver(lab, "xiaomi-13")
     lab.shell("xiaomi-13", "settings put global lab.miui.screen_off_kill_delay_s 1")  # kill before any run is due
@@ -161,8 +162,6 @@ def test_a_task_killed_by_miui_fails_with_the_killer_and_the_evidence(lab: Runni
 
 
 def test_find_job_uses_the_job_id_given_in_devices_toml(lab: RunningLab) -> None:
-    from harness.config import TaskConfig
-
     drv = driver(lab, "pixel-8")
     drv.launch()
     drv.home()
@@ -176,7 +175,6 @@ def test_find_job_uses_the_job_id_given_in_devices_toml(lab: RunningLab) -> None
 
 
 def test_dozed_waits_for_the_deep_idle_line_and_fails_without_it(lab: RunningLab, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from harness.logs.expect import ExpectationFailed
 
     drv = driver(lab, "pixel-8")
     capture, stream = drv.capture(tmp_path / "doze.logcat")

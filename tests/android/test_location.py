@@ -10,6 +10,7 @@ import pytest
 
 from harness.android import AndroidDriver
 from harness.contracts.geofence import AWAY, DOCUMENTED_LIMITS, region_center
+from harness.lab.android.os.apps import app_of
 from harness.logs.expect import Expect
 from tests.labkit import RunningLab
 
@@ -34,8 +35,6 @@ def pixel(lab: RunningLab, tmp_path: Path) -> Iterator[tuple[AndroidDriver, Expe
 
 def _lab_state(lab: RunningLab, name: str) -> tuple[dict[str, tuple[bool, object]], int, int]:
     """(mock providers → (enabled, fix), the app's geofences in Play services, its region count)."""
-    from harness.lab.android.os.apps import app_of
-
     dev = lab.device(name)
 
     def read() -> tuple[dict[str, tuple[bool, object]], int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -58,8 +59,6 @@ def test_lab_up_status_devices_down(config: Path) -> None:
 
 
 def test_taken_port_is_a_clear_error(config: Path) -> None:
-    import socket
-
     text = config.read_text()
     port = int(re.search(r"lab_port = (\d+)", text).group(1))  # type: ignore[union-attr]
     with socket.socket() as blocker:

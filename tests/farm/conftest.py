@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from harness.cli import app
 from harness.farm import Cluster, PgLeaseStore, start_cluster
 from tests.pool.conftest import Holder, Holders
 
@@ -70,9 +72,7 @@ def harness_cli(*args: str, url: str, cwd: Path, subprocess_: bool = False) -> D
         done = subprocess.run([str(Path(sys.executable).with_name("harness")), *argv], cwd=cwd, capture_output=True,
                               text=True, timeout=60, check=False, env=env)
         return Done(done.returncode, done.stdout, done.stderr)
-    from typer.testing import CliRunner
 
-    from harness.cli import app
 
     result = CliRunner().invoke(app, argv, env={"HARNESS_FARM_URL": url})
     return Done(result.exit_code, result.stdout, result.stderr)

@@ -4,6 +4,7 @@ closed connection, never an unhandled exception in the lab."""
 from __future__ import annotations
 
 import contextlib
+import plistlib
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,8 +44,6 @@ def test_decoder_takes_any_slices(chunks: list[bytes]) -> None:
 @given(st.integers(0, 3), st.integers(0, 10), st.integers(0, 0xFFFFFFFF), st.one_of(bodies, st.binary(max_size=80)))
 def test_mux_host_answers_any_packet(fuzz_lab: LabThread, version: int, message: int, tag: int,
                                      body: dict[str, object] | bytes) -> None:
-    import plistlib
-
     payload = plistlib.dumps(body, fmt=plistlib.FMT_BINARY) if isinstance(body, dict) else body
     assert fuzz_lab.lab.usbmuxd is not None
     with contextlib.suppress(ProtocolError):
@@ -62,8 +61,6 @@ def test_raw_bytes_over_the_socket(fuzz_lab: LabThread, watch: LogWatch, data: b
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 10), bodies), max_size=3))
 def test_plist_packets_over_the_socket(fuzz_lab: LabThread, watch: LogWatch,
                                        packets: list[tuple[int, int, dict[str, object]]]) -> None:
-    import plistlib
-
     data = b"".join(encode_mux(MuxPacket(v, m, i, plistlib.dumps(b, fmt=plistlib.FMT_BINARY)))
                     for i, (v, m, b) in enumerate(packets))
     exchange(_address(fuzz_lab), data)

@@ -55,7 +55,7 @@ def _can_make_a_tun() -> bool:
     if os.geteuid() != 0 or not os.access("/dev/net/tun", os.R_OK | os.W_OK):
         return False
     try:
-        from pytun_pmd3 import TunTapDevice  # type: ignore[import-untyped]
+        from pytun_pmd3 import TunTapDevice  # type: ignore[import-untyped]  # noqa: PLC0415 - optional: only where a TUN device can be opened
 
         TunTapDevice().close()  # creating one needs CAP_NET_ADMIN, not only the device node
     except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.plugin._xdist import device_of
+from tests.labkit import ROOT
 
 pytest_plugins = ["pytester"]
 NAMES = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23", "iphone-15")
@@ -26,8 +27,6 @@ def test_device_of(nodeid: str, expected: str | None) -> None:
 
 
 def test_each_device_runs_on_one_worker(pytester: pytest.Pytester) -> None:
-    from tests.labkit import ROOT
-
     (pytester.path / "devices.toml").write_text((ROOT / "devices.toml").read_text())
     pytester.makeconftest("""
 import os

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from harness.config import PushConfig
 from harness.push import (
@@ -85,7 +86,6 @@ def test_request_is_apples_background_push(tmp_path: Path) -> None:
 
 
 def apns_key_public(cfg: PushConfig):  # type: ignore[no-untyped-def]
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     assert cfg.apns_key_path is not None
     return load_pem_private_key(Path(cfg.apns_key_path).read_bytes(), None).public_key()

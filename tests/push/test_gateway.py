@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from harness.config import PushConfig
 from harness.push import ApnsClient, FcmClient, PushAuthError, Pusher, PushError, PushTokenUnregistered
 from tests.push.conftest import LAB_KEY_ID, LAB_TEAM_ID, GatewayLab
+from tests.push.keys import service_account
 
 BUNDLE = "com.example.courier"
 
@@ -230,8 +231,6 @@ def test_fcm_client_and_google_auth_against_the_gateway(gwlab: GatewayLab) -> No
 
 
 def test_unknown_service_account_is_refused(gwlab: GatewayLab, tmp_path: Path) -> None:
-    from tests.push.keys import service_account
-
     sa = json.loads(Path(str(gwlab.push.fcm_service_account_path)).read_text())
     stranger = service_account(tmp_path, sa["token_uri"], key_id=sa["private_key_id"])
     cfg = PushConfig(fcm_service_account_path=str(stranger.path), fcm_project_id="courier-lab",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.lab.android.apk import ApkInfo, ApkParseError, parse_apk
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.shell.runtime import Invocation, run_argv
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ async def abb_command(inv: Invocation, args: list[str]) -> int:
 
 
 def _device(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

@@ -147,10 +147,10 @@ class AndroidDevice:
 
 def install_base(dev: AndroidDevice) -> None:
     """The commands and services every virtual phone has, before the OS model adds its own."""
-    from harness.lab.android.os.package_service import PackageService
-    from harness.lab.android.os.settings import SettingsService
-    from harness.lab.android.shell import binder, builtins
-    from harness.lab.android.shell.logcat import logcat
+    from harness.lab.android.os.package_service import PackageService  # noqa: PLC0415 - the shell and the services import the device: installed here, not at import
+    from harness.lab.android.os.settings import SettingsService  # noqa: PLC0415 - the shell and the services import the device: installed here, not at import
+    from harness.lab.android.shell import binder, builtins  # noqa: PLC0415 - the shell and the services import the device: installed here, not at import
+    from harness.lab.android.shell.logcat import logcat  # noqa: PLC0415 - the shell and the services import the device: installed here, not at import
 
     builtins.install(dev)
     binder.install(dev)

@@ -20,6 +20,8 @@ from harness.lab.ios import catalog
 from harness.lab.ios.apps import InstalledApp, system_apps
 from harness.lab.ios.contracts import IOSSystem
 from harness.lab.ios.link import PortHandler
+from harness.lab.ios.media import MediaFileSystem
+from harness.lab.ios.os import attach_system, bundle_for
 from harness.lab.ios.pairing import PairingMaterial, make_pairing_material
 from harness.lab.ios.syslog import SyslogBuffer, resolve_zone
 
@@ -115,8 +117,6 @@ class VirtualIPhone:
     @property
     def media(self) -> MediaFileSystem:
         """``/var/mobile/Media`` as ``com.apple.afc`` serves it; made on first use, kept for the phone's life."""
-        from harness.lab.ios.media import MediaFileSystem
-
         if self._media is None:
             self._media = MediaFileSystem(self)
         return self._media
@@ -227,8 +227,6 @@ def build_iphone(dev_cfg: DeviceConfig, app: AppConfig | None, clock: Clock, *,
     """A lab iPhone for a ``platform = "ios"`` entry of devices.toml, with the app under test installed and
     the iOS model (``harness.lab.ios.os``) attached as ``phone.system``. ``seed`` defaults to the device's
     own ``seed`` (then 1), as the runner resolves ``[lab] seed`` for Android phones."""
-    from harness.lab.ios.os import attach_system, bundle_for
-
     if not dev_cfg.udid:
         raise ValueError(f"device {dev_cfg.name}: an iOS lab device needs a udid in devices.toml")
     ident = IPhoneIdentity(name=dev_cfg.name, udid=dev_cfg.udid, product_type=dev_cfg.model,

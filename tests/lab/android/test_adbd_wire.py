@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import adbutils
 import pytest
 
 from tests.labkit import RunningLab
@@ -79,8 +81,6 @@ def test_pure_python_adb_shell(lab: RunningLab) -> None:
 
 
 def test_adbutils_as_an_independent_client(lab: RunningLab) -> None:
-    import adbutils
-
     client = adbutils.AdbClient(host="127.0.0.1", port=lab.adb_port)
     device = client.device(lab.serial("samsung-s23"))
     assert device.prop.model == "SM-S911B"
@@ -108,8 +108,6 @@ def test_pull_of_a_missing_file_fails_like_adb(lab: RunningLab, tmp_path: Path) 
 
 
 def test_many_concurrent_streams(lab: RunningLab) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     device = lab.ppadb("pixel-8")
     with ThreadPoolExecutor(8) as pool:
         outs = list(pool.map(lambda i: device.shell(f"echo {i}"), range(64)))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
+from harness.config import load_config
 from harness.lab.android.os import activity, apps
 from harness.lab.android.os.apps import WM_NAMESPACE
 from harness.lab.clock import ManualClock
-from tests.lab.android.test_activity_standins import PKG, logcat, model_device, sh
+from harness.lab.runner import build_android
+from tests.lab.android.test_activity_standins import PKG, ROOT, ensure_parts, logcat, model_device, sh
 
 MONKEY = f"monkey -p {PKG} -c android.intent.category.LAUNCHER 1"
 PROBE = re.compile(r"^ReactNativeJS: BgProbe v1 (\w+) task=(\S+) run=(\d+)(.*)$")
@@ -182,8 +185,6 @@ def test_ring_buffer_keeps_the_last_200_events_and_runs_survive_process_death() 
 
 
 def test_failure_rate_comes_from_the_device_rng() -> None:
-    from dataclasses import replace
-
     dev = model_device("pixel-8")
     app = apps.app_of(dev)
     app.cfg = replace(app.cfg, tasks=tuple(replace(t, failure_rate=1.0) if t.name == "sync-orders" else t
@@ -206,12 +207,6 @@ def test_start_location_updates_needs_the_grant_and_the_foreground() -> None:
 
 
 def test_start_on_boot_fetch_task_rearms_its_alarm_after_boot_completed() -> None:
-    from dataclasses import replace
-
-    from harness.config import load_config
-    from harness.lab.runner import build_android
-    from tests.lab.android.test_activity_standins import ROOT, ensure_parts
-
     cfg = load_config(ROOT / "devices.toml")
     tasks = tuple(replace(t, start_on_boot=True) if t.kind == "background-fetch" else t for t in cfg.app.tasks)
     cfg = replace(cfg, app=replace(cfg.app, tasks=tasks))

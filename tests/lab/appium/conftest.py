@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from appium import webdriver
+from appium.options.common.base import AppiumOptions
+from appium.webdriver.client_config import AppiumClientConfig
 
 from tests.labkit import RunningLab, test_config
 
@@ -48,10 +51,6 @@ def caps_for(lab: RunningLab, name: str, **extra: Any) -> dict[str, Any]:
 
 def remote(lab: RunningLab, name: str, url: str | None = None, **extra: Any) -> Any:
     """An appium-python-client session on lab phone ``name`` (through ``url``, the lab's endpoint by default)."""
-    from appium import webdriver
-    from appium.options.common.base import AppiumOptions
-    from appium.webdriver.client_config import AppiumClientConfig
-
     url = url or lab.appium_url
     options = AppiumOptions().load_capabilities(caps_for(lab, name, **extra))
     return webdriver.Remote(url, options=options, client_config=AppiumClientConfig(url, timeout=30))

@@ -11,13 +11,19 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from selenium import webdriver
 from selenium.common.exceptions import (
+    InvalidArgumentException,
     InvalidSessionIdException,
     NoSuchElementException,
     StaleElementReferenceException,
     WebDriverException,
 )
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
+from harness.lab.appium import AppiumServer
 from tests.lab.appium.conftest import PKG, caps_for, raw, remote
 from tests.labkit import RunningLab
 
@@ -108,11 +114,6 @@ def test_an_unprefixed_udid_is_refused_and_opens_no_session(appium_lab: RunningL
 def test_selenium_sending_an_unprefixed_udid_gets_invalid_argument(appium_lab: RunningLab) -> None:
     # Selenium's own client sends capability names as given (appium-python-client's AppiumOptions would add the
     # prefix itself), so this is what a WebdriverIO or Java user with "udid" in their caps meets.
-    from selenium import webdriver
-    from selenium.common.exceptions import InvalidArgumentException
-    from selenium.webdriver.common.options import ArgOptions
-    from selenium.webdriver.remote.client_config import ClientConfig
-    from selenium.webdriver.remote.remote_connection import RemoteConnection
 
     options = ArgOptions()
     for name, value in {"platformName": "Android", "appium:automationName": "UiAutomator2",
@@ -207,8 +208,6 @@ def test_android_mobile_methods(appium_lab: RunningLab, session: Any) -> None:
 
 
 def test_shell_needs_relaxed_security(appium_lab: RunningLab) -> None:
-    from harness.lab.appium import AppiumServer
-
     assert appium_lab.thread.lab.appium is not None
     strict = AppiumServer(appium_lab.thread.lab.appium.phones, "127.0.0.1", 0)  # the same phones, default security
     appium_lab.run(strict.start())

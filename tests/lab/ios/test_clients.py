@@ -18,6 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pymobiledevice3.exceptions import BadDevError, ConnectionFailedError
+from pymobiledevice3.lockdown import create_using_usbmux
+from pymobiledevice3.services.installation_proxy import InstallationProxyService
+from pymobiledevice3.services.os_trace import OsTraceService
+from pymobiledevice3.services.syslog import SyslogService
+from pymobiledevice3.usbmux import MuxDevice, PlistMuxConnection, create_mux, list_devices
 
 from harness.lab.ios.codec import MuxDecoder, encode_mux_plist, encode_plist_frame
 from tests.lab.ios.conftest import SECOND_UDID, IOSLab
@@ -150,11 +156,6 @@ def test_pmd3_syslog_live_over_os_trace_relay(ios_lab: IOSLab) -> None:
 
 # -- pymobiledevice3 API ----------------------------------------------------------------------------
 def test_pmd3_api_lockdown_syslog_and_apps(ios_lab: IOSLab, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pymobiledevice3.lockdown import create_using_usbmux
-    from pymobiledevice3.services.installation_proxy import InstallationProxyService
-    from pymobiledevice3.services.os_trace import OsTraceService
-    from pymobiledevice3.services.syslog import SyslogService
-
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
     before, text = marker(), marker()
     ios_lab.call(ios_lab.phone.log, "SpringBoard", before, pid=58)
@@ -187,9 +188,6 @@ def test_pmd3_api_lockdown_syslog_and_apps(ios_lab: IOSLab, monkeypatch: pytest.
 
 
 def test_pmd3_browse_pages_through_many_apps(ios_lab: IOSLab, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pymobiledevice3.lockdown import create_using_usbmux
-    from pymobiledevice3.services.installation_proxy import InstallationProxyService
-
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
 
     async def scenario() -> list[str]:
@@ -204,9 +202,6 @@ def test_pmd3_browse_pages_through_many_apps(ios_lab: IOSLab, monkeypatch: pytes
 
 def test_pmd3_pairs_when_usbmuxd_has_no_record(ios_lab: IOSLab, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a record pmd3 autopairs: DevicePublicKey → its own cert chain → Pair → SavePairRecord."""
-    from pymobiledevice3.lockdown import create_using_usbmux
-    from pymobiledevice3.usbmux import PlistMuxConnection, create_mux
-
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
     second = ios_lab.phones[1]
 
@@ -229,8 +224,6 @@ def test_pmd3_pairs_when_usbmuxd_has_no_record(ios_lab: IOSLab, monkeypatch: pyt
 
 
 def test_pmd3_listen_sees_detach_and_reattach(ios_lab: IOSLab, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pymobiledevice3.usbmux import create_mux
-
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
     second = ios_lab.phones[1]
 
@@ -252,9 +245,6 @@ def test_pmd3_listen_sees_detach_and_reattach(ios_lab: IOSLab, monkeypatch: pyte
 
 
 def test_pmd3_connect_errors(ios_lab: IOSLab, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pymobiledevice3.exceptions import BadDevError, ConnectionFailedError
-    from pymobiledevice3.usbmux import MuxDevice, list_devices
-
     monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", ios_lab.server.address)
 
     async def scenario() -> None:

@@ -6,6 +6,8 @@ import plistlib
 import struct
 
 import pytest
+from pymobiledevice3.service_connection import build_plist
+from pymobiledevice3.usbmux import build_usbmuxd_request
 
 from harness.lab.ios.codec import (
     MuxDecoder,
@@ -29,8 +31,6 @@ def test_mux_header_is_four_little_endian_u32_with_length_counting_the_header() 
 
 
 def test_mux_request_bytes_match_what_pymobiledevice3_builds() -> None:
-    from pymobiledevice3.usbmux import build_usbmuxd_request
-
     payload = plistlib.dumps({"MessageType": "ReadBUID"})
     assert encode_mux(MuxPacket(1, 8, 1, payload)) == build_usbmuxd_request(1, 8, 1, payload)
 
@@ -88,8 +88,6 @@ def test_plist_frame_is_big_endian_length_then_xml() -> None:
 
 
 def test_plist_frame_matches_pymobiledevice3_build_plist() -> None:
-    from pymobiledevice3.service_connection import build_plist
-
     body = {"Request": "GetValue", "Key": "ProductVersion"}
     assert encode_plist_frame(body) == build_plist(body)
 

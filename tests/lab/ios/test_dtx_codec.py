@@ -8,11 +8,14 @@ import plistlib
 import struct
 from typing import Any
 
+import pymobiledevice3.dtx.ns_types as ns_types
 import pytest
 from bpylist2 import archiver
+from pymobiledevice3.dtx.fragment import DTXFragment
 from pymobiledevice3.dtx.fragmenter import DTXFragmenter
 from pymobiledevice3.dtx.message import DTXMessage as PmdMessage
 from pymobiledevice3.dtx.message_aux import MessageAux
+from pymobiledevice3.dtx.ns_types import NSURL
 from pymobiledevice3.dtx.ns_types import NSError as PmdNSError
 from pymobiledevice3.dtx.primitives import PInt32
 from pymobiledevice3.dtx.structs import DtxFragmentHeader
@@ -48,8 +51,6 @@ def test_archives_decode_in_both_directions(value: Any) -> None:
 
 
 def test_nserror_reaches_the_client_as_its_nserror() -> None:
-    import pymobiledevice3.dtx.ns_types as ns_types
-
     ns_types.register_ns_keyed_classes()
     error = archiver.unarchive(nskeyed.archive(NSError(1, "DTXMessage", {"NSLocalizedDescription": "nope"})))
     assert isinstance(error, PmdNSError)
@@ -71,8 +72,6 @@ def test_garbage_archives_raise(data: bytes) -> None:
 
 
 def test_unknown_classes_raise() -> None:
-    from pymobiledevice3.dtx.ns_types import NSURL
-
     with pytest.raises(NSKeyedError, match="NSURL"):
         nskeyed.unarchive(archiver.archive(NSURL(None, "file:///x")))
 
@@ -150,8 +149,6 @@ def parse_with_client(wire: bytes) -> list[PmdMessage]:
     """Our bytes through pymobiledevice3's own fragment reader and message parser."""
 
     async def read() -> list[PmdMessage]:
-        from pymobiledevice3.dtx.fragment import DTXFragment
-
         reader = asyncio.StreamReader()
         reader.feed_data(wire)
         reader.feed_eof()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import plistlib
 import shutil
 import socket
 import struct
@@ -151,8 +153,6 @@ def pmd3(lab: IOSLab, udid: str, *args: str, timeout_s: float = 30.0) -> tuple[i
 
 def api(lab: IOSLab, udid: str, body: Any) -> Any:
     """Run ``body(lockdown)`` with a pymobiledevice3 lockdown client, in this thread's own loop."""
-    import os
-
     async def main() -> Any:
         lockdown = await create_using_usbmux(serial=udid, usbmux_address=lab.server.address)
         try:
@@ -349,8 +349,6 @@ def connect_service(lab: IOSLab, udid: str, service: str) -> socket.socket:
         return sock
 
     def request(sock: socket.socket, body: dict[str, Any]) -> dict[str, Any]:
-        import plistlib
-
         sock.sendall(encode_plist_frame(body))
         (length,) = struct.unpack(">I", recv_exact(sock, 4))
         return dict(plistlib.loads(recv_exact(sock, length)))

@@ -6,6 +6,7 @@ import struct
 from typing import Any
 
 import pytest
+from pymobiledevice3.services.os_trace import SyslogLogLevel, parse_syslog_entry
 
 from harness.lab.clock import ManualClock
 from harness.lab.ios import IPhoneIdentity, VirtualIPhone, user_app
@@ -197,8 +198,6 @@ def test_unknown_command(phone: VirtualIPhone) -> None:
 
 # -- os_trace_relay --------------------------------------------------------------------------------
 def test_os_trace_record_parses_with_pymobiledevice3() -> None:
-    from pymobiledevice3.services.os_trace import SyslogLogLevel, parse_syslog_entry
-
     entry = SyslogEntry(1, 1795852800.25, "dasd", 139, "Error", "COMPLETED x", "DuetActivityScheduler",
                         "com.apple.duetactivityscheduler", "scheduler")
     data = encode_record(entry, 12.0)

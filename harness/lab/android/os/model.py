@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os import activity, apps, devconfig, jobs, location, oem, power
+
 if TYPE_CHECKING:
     from harness.config import AppConfig
     from harness.lab.android.device import AndroidDevice
@@ -13,8 +15,6 @@ __all__ = ["install"]
 
 def install(dev: AndroidDevice, app: AppConfig | None) -> None:
     """Called once per device after ``install_base``; the order is the order of dependencies."""
-    from harness.lab.android.os import activity, apps, devconfig, jobs, location, oem, power
-
     devconfig.install(dev)  # "device_config": the flag store the parts below read (before them: boot order)
     power.install(dev)  # dev.power; services "battery", "deviceidle", "power"; screen keys
     jobs.install(dev)  # dev.jobs, dev.alarms, dev.standby, dev.appops; "jobscheduler", "alarm", "usagestats", "appops"

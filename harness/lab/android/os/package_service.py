@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.activity import ActivityManager, _kills
 from harness.lab.android.os.permissions import refusal
 from harness.lab.android.shell.runtime import Invocation
 
@@ -115,8 +116,6 @@ class PackageService:
     def _kill_for_revoke(self, package: str) -> None:
         """Revoking a granted runtime permission kills the app (PermissionManager
         ``KILL_APP_REASON_PERMISSIONS_REVOKED``; ApplicationExitInfo REASON_PERMISSION_CHANGE, 8)."""
-        from harness.lab.android.os.activity import ActivityManager, _kills
-
         am = getattr(self.dev, "activity", None)
         if isinstance(am, ActivityManager):
             _kills.kill(am, package, "permissions revoked", exit_reason=8)

@@ -17,6 +17,7 @@ import zlib
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.shell.runtime import Invocation, Registry
 from harness.lab.android.shell.toybox import write_file
 
@@ -40,8 +41,6 @@ _INTERFACES = {
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.shell.runtime import Invocation
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ __all__ = ["install"]
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
 
 if TYPE_CHECKING:
@@ -60,8 +61,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 
 def _device(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

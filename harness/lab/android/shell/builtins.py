@@ -9,13 +9,14 @@ import re
 import time
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.processes import user_name
 from harness.lab.android.shell import toybox
 from harness.lab.android.shell.bugreportz import bugreportz
 from harness.lab.android.shell.files import cat, cd, ls, mkdir, read_files, rm, touch
 from harness.lab.android.shell.props import LAB_SEED_PROP, getprop, setprop
 from harness.lab.android.shell.runas import id_, run_as, whoami
-from harness.lab.android.shell.runtime import SH, Invocation, run_script
+from harness.lab.android.shell.runtime import SH, Invocation, run_argv, run_script
 from harness.lab.clock import sleep_device
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ __all__ = ["LAB_SEED_PROP", "install"]
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 
@@ -57,7 +56,6 @@ def unset(inv: Invocation) -> int:
 async def exec_(inv: Invocation) -> int:
     if len(inv.argv) < 2:
         return 0
-    from harness.lab.android.shell.runtime import run_argv
 
     status = await run_argv(inv.sub(inv.argv[1:]))
     inv.env["__exit__"] = str(status)

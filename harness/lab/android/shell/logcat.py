@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.logbuf import BUFFERS, FORMATS, MODIFIERS, LogEntry, LogFormat, format_entry
 from harness.lab.android.shell.runtime import Invocation
 
@@ -233,8 +234,6 @@ def _sizes(dev: AndroidDevice, opts: Options) -> str:
 
 
 async def logcat(inv: Invocation) -> int:
-    from harness.lab.android.device import AndroidDevice
-
     dev = inv.host
     assert isinstance(dev, AndroidDevice)
     try:

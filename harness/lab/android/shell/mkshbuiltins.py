@@ -13,6 +13,7 @@ import fnmatch
 import stat as st
 from collections.abc import Callable
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.ids import Cred, cred_for
 from harness.lab.android.shell.arith import ArithError, evaluate
 from harness.lab.android.shell.runtime import SH, Invocation, Registry, run_script
@@ -338,8 +339,6 @@ def kill(inv: Invocation) -> int:
 
 
 def _kill_one(inv: Invocation, arg: str, sig: int) -> int:
-    from harness.lab.android.device import AndroidDevice
-
     if not arg.lstrip("-").isdigit():
         _berr(inv, f"{arg}: arguments must be jobs or process IDs")
         return 1

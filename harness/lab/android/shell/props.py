@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.ids import ROOT, SHELL_UID
 from harness.lab.android.os.properties import shell_may_set
 from harness.lab.android.shell.runtime import Invocation
@@ -31,8 +32,6 @@ _NAME_CHAR = re.compile(r"[A-Za-z0-9:@_.-]")
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

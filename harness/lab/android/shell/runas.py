@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.ids import USER_OFFSET, cred_for, group_name, id_line
 from harness.lab.android.shell.runtime import Invocation, run_argv
 
@@ -24,8 +25,6 @@ _APP_START = 10_000
 
 
 def _dev(inv: Invocation) -> AndroidDevice:
-    from harness.lab.android.device import AndroidDevice
-
     assert isinstance(inv.host, AndroidDevice)
     return inv.host
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from harness.lab.android.shell.awk import awk
 from harness.lab.android.shell.runtime import Invocation, Registry
 from harness.lab.android.shell.toybox import read_inputs, usage_error, write_file
 
@@ -296,7 +297,5 @@ async def _in_place(inv: Invocation, commands: list[_Command], files: list[str],
 
 
 def install(reg: Registry) -> None:
-    from harness.lab.android.shell.awk import awk
-
     reg.add("sed", sed)
     reg.add("awk", awk)

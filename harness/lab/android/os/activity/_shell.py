@@ -20,6 +20,7 @@ from harness.lab.android.os.activity._intent import (
     UsageError,
     parse_intent_args,
 )
+from harness.lab.android.os.jobs import UnknownBucketError, parse_bucket
 from harness.lab.android.shell.runtime import Invocation
 
 if TYPE_CHECKING:
@@ -95,8 +96,6 @@ class _Args:
 
 def bucket_value(inv: Invocation, name: str) -> int:
     """``bucketNameToBucketValue`` (the jobs part's ``parse_bucket``): -1 after printing the error line."""
-    from harness.lab.android.os.jobs import UnknownBucketError, parse_bucket
-
     try:
         return parse_bucket(name)
     except UnknownBucketError as exc:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.activity import manager
 from harness.lab.android.os.apps._app import CourierApp
 from harness.lab.android.os.apps._geofencer import Geofencer
 from harness.lab.android.os.apps._location import BACKGROUND, FINE, GeofencingConsumer
@@ -75,8 +76,6 @@ def install(dev: AndroidDevice, app: AppConfig | None) -> None:
 
 
 def app_of(dev: AndroidDevice, package: str | None = None) -> CourierApp:
-    from harness.lab.android.os.activity import manager
-
     runtimes = manager(dev).runtimes
     for name, runtime in runtimes.items():
         if isinstance(runtime, CourierApp) and (package is None or name == package):

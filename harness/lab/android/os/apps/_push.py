@@ -120,7 +120,7 @@ class FcmService:
                 self._broadcast(package, data)
 
     def _broadcast(self, package: str, data: dict[str, str]) -> None:
-        from harness.lab.android.os.apps import app_of
+        from harness.lab.android.os.apps import app_of  # noqa: PLC0415 - the apps package imports this module: a cycle
 
         am = app_of(self.dev, package).am
         am.ensure_process(package, "broadcast", f"{package}/{RECEIVER}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.lab.android.os.activity import manager
 from harness.lab.android.os.oem._base import OemProfile, apply_initial_settings
 from harness.lab.android.os.oem._huawei import HuaweiProfile
 from harness.lab.android.os.oem._oppo import OppoProfile
@@ -41,8 +42,6 @@ def install(dev: AndroidDevice) -> None:
 
 
 def profile_of(dev: AndroidDevice) -> OemProfile:
-    from harness.lab.android.os.activity import manager
-
     policy = manager(dev).policy
     if not isinstance(policy, OemProfile):
         raise KeyError(f"{dev.name}: no OEM profile installed")
