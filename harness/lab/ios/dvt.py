@@ -58,6 +58,7 @@ log = logging.getLogger("harness.lab.ios.dvt")
 PROCESS_CONTROL = "com.apple.instruments.server.services.processcontrol"
 LOCATION_SIMULATION = "com.apple.instruments.server.services.LocationSimulation"
 SIGKILL, SIGSTOP, SIGCONT = 9, 17, 19  # Darwin <sys/signal.h>
+_MAX_UNSENT = 8 * 1024 * 1024
 DEV_SIGNERS = ("Apple Development", "iPhone Developer")  # certificates of development-signed builds
 # The versions are what the lab publishes; pymobiledevice3 reads only the keys (supported_identifiers).
 CAPABILITIES = {"com.apple.private.DTXBlockCompression": 0, "com.apple.private.DTXConnection": 1,
@@ -288,7 +289,13 @@ def _unrecognized(target: str, selector: str) -> NSError:
 async def serve_dvt(device: VirtualIPhone, link: Link) -> None:
     """Serve one DTX connection until the client hangs up; bad framing ends this connection only."""
     session, decoder = DvtSession(device), DtxDecoder()
-    session.outbox = lambda msg: link.write(encode_message(msg)) if not link.closing else None
+
+    def unasked(msg: DtxMessage) -> None:
+        # A tap's samples while the client reads none: drop them rather than buffer without bound.
+        if not link.closing and link.pending <= _MAX_UNSENT:
+            link.write(encode_message(msg))
+
+    session.outbox = unasked
     try:
         while data := await link.read():
             for msg in decoder.feed(data):
