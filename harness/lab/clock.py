@@ -239,7 +239,12 @@ class RealtimeClock(Clock):
 
 
 async def sleep_device(clock: Clock, delay_s: float) -> None:
-    """Wait ``delay_s`` of device time on a running asyncio loop (used by `sleep` on the device)."""
+    """Wait ``delay_s`` of device time on a running asyncio loop (`sleep` on the device, an Appium command that
+    lasts ``seconds``). On a virtual clock the command *is* the harness waiting: the phone's time moves by that
+    much, its events running on the way."""
+    if isinstance(clock, VirtualClock):
+        clock.step(clock.now() + max(0.0, delay_s), lambda: False)
+        return
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[None] = loop.create_future()
 

@@ -30,6 +30,7 @@ from harness.lab.appium._sessions import Session, Sessions
 from harness.lab.appium.ui.base import PhoneUI, run_tap
 from harness.lab.appium.ui.render import screenshot_png
 from harness.lab.appium.ui.tree import Node, document, page_source
+from harness.lab.clock import VirtualClock
 
 __all__ = ["APPIUM_VERSION", "LOG_TYPES", "Endpoint"]
 
@@ -112,12 +113,21 @@ class Endpoint:
         using, value = _locator(body)
         package = session.caps.get("appPackage")
         deadline = time.monotonic() + session.implicit_s
+        clock = session.ui.clock
+        limit = clock.now() + session.implicit_s  # a virtual clock: the implicit wait is that much device time
         while True:
             doc = self._doc(session.ui)
             scope = doc if scope_id is None else self._node(session, scope_id, doc)
             found = find(scope, using, value, platform=session.ui.platform,
                          app_package=package if isinstance(package, str) else None)
-            if found or time.monotonic() >= deadline:
+            if found:
+                break
+            if isinstance(clock, VirtualClock):  # the phone moves on by one event while the driver polls
+                if clock.now() >= limit:
+                    break
+                clock.step(limit, lambda: True)
+                continue
+            if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(_RETRY_S)
         if not found and not many:

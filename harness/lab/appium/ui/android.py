@@ -28,6 +28,7 @@ from harness.lab.appium.ui.android_cmds import AndroidCommands
 from harness.lab.appium.ui.base import hit, run_tap
 from harness.lab.appium.ui.diagnostics import REFRESH_LABEL, TITLE, diagnostic_rows, parse_ring
 from harness.lab.appium.ui.tree import Node, Rect, android_node
+from harness.lab.clock import Clock
 
 if TYPE_CHECKING:
     from harness.config import AppConfig
@@ -47,6 +48,10 @@ class AndroidPhoneUI:
     platform = "android"
     scale = 1.0
     width, height = W, H
+
+    @property
+    def clock(self) -> Clock:
+        return self.dev.clock
 
     def __init__(self, dev: AndroidDevice, app: AppConfig | None, serial: str) -> None:
         self.dev = dev

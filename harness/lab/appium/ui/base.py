@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any, Protocol
 
 from harness.lab.appium._actions import Gesture
 from harness.lab.appium.ui.tree import Node
-from harness.lab.clock import Clock
+from harness.lab.clock import Clock, sleep_device
 
 __all__ = ["PhoneUI", "device_delay", "hit", "run_tap"]
 
@@ -23,6 +22,11 @@ class PhoneUI(Protocol):
     height: int
     scale: float  # screenshot pixels per unit
     caps: dict[str, Any]  # the session's capabilities (appPackage / bundleId …); set at session start
+
+    @property
+    def clock(self) -> Clock:
+        """The phone's clock: an implicit wait on a virtual clock steps it (harness/lab/clock.py)."""
+        ...
 
     def tree(self) -> Node:
         """The current screen, built from the device model's state now."""
@@ -67,14 +71,6 @@ def hit(root: Node, x: int, y: int) -> Node | None:
 
 
 async def device_delay(clock: Clock, seconds: float) -> None:
-    """Wait ``seconds`` of the phone's time (the lab clock may run faster than the wall clock)."""
-    if seconds <= 0:
-        return
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def wake() -> None:
-        if not done.done():
-            done.set_result(None)
-
-    clock.call_later(seconds, wake)
-    await done
+    """Wait ``seconds`` of the phone's time (the lab clock may run faster than the wall clock, or be virtual)."""
+    if seconds > 0:
+        await sleep_device(clock, seconds)

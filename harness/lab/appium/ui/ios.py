@@ -23,6 +23,7 @@ from harness.lab.appium.ui.base import hit, run_tap
 from harness.lab.appium.ui.diagnostics import REFRESH_LABEL, TITLE, diagnostic_rows, parse_ring
 from harness.lab.appium.ui.ios_cmds import IOSCommands
 from harness.lab.appium.ui.tree import Node, Rect, ios_node
+from harness.lab.clock import Clock
 
 if TYPE_CHECKING:
     from harness.config import AppConfig
@@ -40,6 +41,10 @@ _ROW, _ROW_SHORT, _LIST_TOP = 44, 28, 150
 class IOSPhoneUI:
     platform = "ios"
     scale = 3.0
+
+    @property
+    def clock(self) -> Clock:
+        return self.phone.clock
 
     def __init__(self, phone: VirtualIPhone, app: AppConfig | None) -> None:
         self.phone = phone
