@@ -43,6 +43,10 @@ RESPAWN_S = 1.0
 THROTTLE_S = 10.0
 # Darwin <sys/signal.h> signals whose default action ends the process (SIGSTOP, SIGCONT, SIGCHLD… do not).
 _TERMINATING = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31})
+# The KeepAlive launchd jobs among a lab phone's processes: its base daemons and the ones its background log
+# names (noise.py). Other apps' processes are RunningBoard's, and launchd does not bring them back.
+LAUNCHD_JOBS = frozenset({"backboardd", "SpringBoard", "runningboardd", "dasd", "locationd", "apsd", "lockdownd",
+                          "mDNSResponder", "powerd", "wifid", "thermalmonitord", "nsurlsessiond"})
 WIRELESS_LOCKDOWN = "com.apple.mobile.wireless_lockdown"
 # The switches of the wireless_lockdown domain a host may set (iTunes/Finder "Show this iPhone when on Wi-Fi",
 # ``pmd3 lockdown wifi-connections on``; Xcode's "Connect via network"). Unset keys are absent: pymobiledevice3
@@ -163,6 +167,10 @@ class VirtualIPhone:
         while self.last_pid in self.processes:
             self.last_pid += 1
         return self.last_pid
+
+    def is_launchd_job(self, pid: int) -> bool:
+        """Whether ``pid`` is launchd itself or one of its KeepAlive daemons (not the kernel, not an app)."""
+        return pid == LAUNCHD_PID or self.processes.get(pid) in LAUNCHD_JOBS
 
     def kill_daemon(self, pid: int, signal: int) -> bool:
         """``signal`` to system daemon ``pid``; False if there is no such process. The daemons (SpringBoard,

@@ -118,25 +118,17 @@ class ProcessControlService(DvtChannel):
         code = 1 if bundle_id in self.device.apps else 4
         return f"The operation couldn’t be completed. (FBSOpenApplicationErrorDomain error {code}.)"
 
-    def _app_executable(self, pid: int) -> str | None:
-        """Where ``pid``'s executable lives if it is an installed app's process; None for a daemon."""
-        name = self.device.processes.get(pid)
-        return self.device.executable_path(name) if name is not None else None
-
     def debuggable(self, pid: Any) -> Reply:
         """Only a development-signed app's process carries ``get-task-allow`` (what debugserver needs to
         attach); system daemons and App Store builds do not."""
-        pid = int(pid)
-        if self._app_executable(pid) is None:
-            return False
-        name = self.device.processes[pid]
+        name = self.device.processes.get(int(pid))
         app = next((a for a in self.device.apps.values() if a.executable == name), None)
         return app is not None and str(app.attributes().get("SignerIdentity", "")).startswith(DEV_SIGNERS)
 
     def signal(self, sig: Any, pid: Any) -> Reply:
         pid, sig = int(pid), int(sig)
         system = self.device.system
-        if pid in self.device.processes and self._app_executable(pid) is None:
+        if self.device.is_launchd_job(pid):
             delivered = self.device.kill_daemon(pid, sig)  # launchd brings it back under a new pid
         else:
             delivered = system.kill(pid, sig) if system is not None else pid in self.device.processes

@@ -88,6 +88,8 @@ def stackshot(device: VirtualIPhone) -> bytes:
         _task(0, 0, "kernel_task", boot_s),
     ]
     for pid, name in sorted(device.processes.items()):
+        if pid == 0:
+            continue  # the kernel (its log calls it "kernel") is kernel_task, already written
         started = device.daemon_started.get(pid)
         parts.append(_task(pid, pid, name, int(started) if started is not None else boot_s))
     parts.append(_item(KCDATA_TYPE_BUFFER_END))

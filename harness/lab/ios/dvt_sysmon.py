@@ -12,7 +12,9 @@ stream, and so does closing the channel or the connection.
 
 The attribute names are the ones real phones report (the list sonic-gidevice and tidevice send, plus
 ``name``, ``procAge`` and ``startAbsTime``, which pymobiledevice3's ``sysmon process`` reads). The lab has
-no CPU or memory accounting: CPU figures are 0 and sizes are fixed per process, derived from its pid.
+no CPU or memory accounting: CPU figures are 0 and sizes are fixed per process, derived from its pid. The
+kernel (pid 0) is left out: pymobiledevice3's suite, which passes on real phones, reads the first process
+of a sample as one with a non-zero pid (``tests/cli/developer/dvt/sysmon/test_process.py``).
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ class SysmontapService(DvtChannel):
         proc_attrs = _names(self.config.get("procAttrs"))
         sys_attrs = _names(self.config.get("sysAttrs"))
         processes = {pid: [process_value(self.device, pid, name, attr, now) for attr in proc_attrs]
-                     for pid, name in sorted(self.device.processes.items())}
+                     for pid, name in sorted(self.device.processes.items()) if pid != 0}
         system = [self._system_value(attr) for attr in sys_attrs]
         return {"CPUCount": 6, "EnabledCPUs": 6, "EndMachAbsTime": now, "Processes": processes,
                 "StartMachAbsTime": now - int(self._interval_s() * _MACH_TICKS_PER_S), "System": system, "Type": 7}

@@ -117,6 +117,13 @@ def test_launchd_itself_and_non_terminating_signals(phone: VirtualIPhone) -> Non
     assert not phone.kill_daemon(99_999, 9)
 
 
+def test_only_launchd_jobs_are_daemons(phone: VirtualIPhone) -> None:
+    phone.processes[0] = "kernel"  # as the background log adds it
+    phone.processes[777] = "Spotify"  # another app, RunningBoard's (noise.py runs such)
+    assert phone.is_launchd_job(58) and phone.is_launchd_job(1)
+    assert not phone.is_launchd_job(0) and not phone.is_launchd_job(777) and not phone.is_launchd_job(4242)
+
+
 # -- sysmontap --------------------------------------------------------------------------------------
 def dispatch(ident: int, channel: int, selector: str, *args: Any, reply: bool = False) -> DtxMessage:
     return DtxMessage(MessageType.DISPATCH, ident, 0, channel, reply, aux=encode_aux(list(args)),
@@ -124,6 +131,7 @@ def dispatch(ident: int, channel: int, selector: str, *args: Any, reply: bool = 
 
 
 def test_sysmontap_samples_every_ur_ms_of_the_phones_clock_until_stopped(phone: VirtualIPhone) -> None:
+    phone.processes[0] = "kernel"  # as the background log adds it; not a process sysmontap lists
     session, sent = DvtSession(phone), list[DtxMessage]()
     session.outbox = sent.append
     session.handle(dispatch(1, 0, "_requestChannelWithCode:identifier:", I32(3), nskeyed.archive(SYSMONTAP),
@@ -137,6 +145,7 @@ def test_sysmontap_samples_every_ur_ms_of_the_phones_clock_until_stopped(phone: 
     assert (first.type, first.conversation_index, first.channel_code) == (MessageType.OBJECT, 0, -3)
     [row] = nskeyed.unarchive(first.payload)
     assert row["Processes"][58] == [58, "SpringBoard", 0.0] and row["System"] == [6 * 1024**3]
+    assert 0 not in row["Processes"] and set(row["Processes"]) == set(phone.processes) - {0}
     session.handle(dispatch(4, 3, "stop"))
     clock(phone).advance(5.0)
     assert len(sent) == 3
@@ -158,9 +167,10 @@ def test_sysmontap_stops_with_its_channel(phone: VirtualIPhone) -> None:
 
 # -- stackshot ----------------------------------------------------------------------------------------
 def test_stackshot_parses_with_pymobiledevice3s_kcdata_parser(phone: VirtualIPhone) -> None:
+    phone.processes[0] = "kernel"  # the background log's name for pid 0: still one kernel_task
     shot = CoreProfileSessionTap.parse_stackshot(stackshot(phone))
     assert shot["osversion"].startswith("Darwin Kernel Version 22.6.0; root:xnu-8796")
     tasks = {uid: t["task_snapshot"] for uid, t in shot["task_snapshots"].items()}
     assert (tasks[0]["ts_pid"], tasks[0]["ts_p_comm"]) == (0, "kernel_task")
-    assert {t["ts_p_comm"] for t in tasks.values()} == {"kernel_task", *phone.processes.values()}
+    assert {t["ts_p_comm"] for t in tasks.values()} == {"kernel_task", *phone.processes.values()} - {"kernel"}
     assert shot["kernel_page_size"] == 16384 and shot["mach_timebase_info"] == {"numer": 125, "denom": 3}

@@ -47,6 +47,7 @@ from harness.lab.clock import RealtimeClock
 from harness.lab.ios import build_iphone
 from harness.lab.ios.codec import MuxDecoder, MuxPacket, encode_mux, encode_mux_plist
 from harness.lab.ios.device import RESPAWN_S
+from harness.lab.ios.noise import start_syslog_noise
 from tests.lab.ios.conftest import ROOT, IOSLab, running
 
 PMD3 = str(ROOT / ".venv" / "bin" / "pymobiledevice3")
@@ -59,7 +60,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IOSLab]:
     cfg = load_config(ROOT / "devices.toml")
     clock = RealtimeClock(1.0)
     phones = [build_iphone(cfg.device(name), cfg.app, clock) for name in ("iphone-12", "iphone-15")]
-    yield from running(IOSLab(phones, clock, tmp_path_factory.mktemp("home")))
+    for lab in running(IOSLab(phones, clock, tmp_path_factory.mktemp("home"))):
+        # as `harness lab` runs them: other apps and daemons come and go in the background log
+        noises = [lab.call(start_syslog_noise, phone, 50.0, cfg.app.ios_bundle_id, lab.loop) for phone in phones]
+        yield lab
+        for noise in noises:
+            lab.call(noise.ticker.stop)
 
 
 def api(lab: IOSLab, udid: str, body: Callable[[LockdownClient], Awaitable[Any]]) -> Any:
