@@ -8,17 +8,21 @@ import re
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ppadb.client import Client
+from ppadb.device import Device
 
 from harness.config import Config, load_config
 from harness.lab.ios import VirtualIPhone
 from harness.lab.ios.os import IOSModel
 from harness.lab.runner import LabThread
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,12 +126,12 @@ class RunningLab:
     def shell(self, name: str, command: str, timeout_s: float = 30.0) -> Shell:
         return self.adb(name, "shell", command, timeout_s=timeout_s)
 
-    def ppadb(self, name: str):  # type: ignore[no-untyped-def]
-
+    def ppadb(self, name: str) -> Device:
         return Client("127.0.0.1", self.adb_port).device(self.serial(name))
 
-    def device(self, name: str):  # type: ignore[no-untyped-def]
-        """The lab-side model object, for assertions about state only (drive it over the wire)."""
+    def device(self, name: str) -> Any:
+        """The lab-side model object, for assertions about state only (drive it over the wire). Any: tests read
+        the concrete parts (``dev.jobs.completed``), not the protocols the OS model's parts talk through."""
         return self.thread.lab.device(name)
 
     def iphone(self, name: str) -> VirtualIPhone:
@@ -142,10 +146,12 @@ class RunningLab:
         assert isinstance(system, IOSModel)
         return system
 
-    def call(self, fn, *args):  # type: ignore[no-untyped-def]
-        return self.thread.call(fn, *args)
+    def call(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` on the lab's loop (awaited when it is a coroutine function); its result."""
+        result: T = self.thread.call(fn, *args)
+        return result
 
-    def run(self, coro, timeout_s: float = 30.0):  # type: ignore[no-untyped-def]
+    def run(self, coro: Coroutine[object, object, T], timeout_s: float = 30.0) -> T:
         """Run a coroutine on the lab's loop (starting or stopping an extra lab server) and return its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout_s)
 

@@ -7,6 +7,7 @@ import json
 import signal
 import time
 from collections.abc import Callable
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def test_waiters_are_served_first_come_first_served(spawn: Spawn, store: PgLease
         for i in range(4):
             waiter = spawn("queue", "--holder", f"t::waiter-{i}", "--hostname", f"controller-{i}")
             assert waiter.event(timeout_s=30)["event"] == "waiting", waiter.stderr()
-            _wait_until(lambda n=i + 1: _queued(conn) == n, 30, f"{i + 1} waiter(s) in the queue")
+            _wait_until(partial(lambda n: _queued(conn) == n, i + 1), 30, f"{i + 1} waiter(s) in the queue")
             waiters.append(waiter)
     lease.release()
     order = [w.event(timeout_s=30) for w in waiters]

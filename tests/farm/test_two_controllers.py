@@ -86,7 +86,7 @@ def test_two_controllers_share_one_lab_through_one_farm(lab: RunningLab, farm_ur
     seen = _held_rows_while_running(farm_url, runs)
     assert seen, "farm status never showed a phone held by a running test"
     assert all(r["run"] and r["owner"] and r["token"] for r in seen)
-    assert {r["test"].split("[")[0] for r in seen} == {"test_cells.py::test_cell"}, seen
+    assert {str(r["test"]).split("[")[0] for r in seen} == {"test_cells.py::test_cell"}, seen
     for run in runs:
         out, _ = run.communicate(timeout=240)
         assert run.returncode == 0, out[-3000:]

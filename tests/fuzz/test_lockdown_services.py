@@ -13,7 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harness.lab.ios.codec import encode_mux_plist
-from harness.lab.ios.services import DIAGNOSTICS_RELAY, SERVICES
+from harness.lab.ios.diagnostics_relay import DIAGNOSTICS_RELAY
+from harness.lab.ios.services import SERVICES
 from harness.lab.runner import LabThread
 from tests.fuzz.kit import LogWatch, exchange, fuzz_settings, still_serves
 from tests.fuzz.plists import values
@@ -29,8 +30,7 @@ def _open(lab: LabThread, service: str) -> tuple[tuple[str, int], bytes]:
     mux = lab.lab.usbmuxd
     assert mux is not None
     phone = mux.devices[0]
-    port = lab.call(phone.start_service, service)
-    assert port is not None
+    port = lab.call(lambda: phone.start_service(service, SERVICES[service](phone)))  # as lockdownd's StartService
     device_id = next(iter(mux.mux.attached))
     connect = encode_mux_plist(1, {"MessageType": "Connect", "DeviceID": device_id,
                                    "PortNumber": struct.unpack("<H", struct.pack(">H", port))[0]})

@@ -58,10 +58,11 @@ def _state(cfg: Config) -> dict[str, object]:
     """What the issue says must come back: app ops, battery (plugged, updating), device_config and its sync mode."""
     dev = cfg.device(PHONE)
     _, port = dev.adb_host_port
-    assert dev.serial is not None
+    serial = dev.serial
+    assert serial is not None
 
     def shell(command: str) -> str:
-        return subprocess.run(["adb", "-P", str(port), "-s", dev.serial, "shell", command], capture_output=True,
+        return subprocess.run(["adb", "-P", str(port), "-s", serial, "shell", command], capture_output=True,
                               text=True, timeout=30, check=True).stdout
 
     return _comparable({"appops": shell(f"cmd appops get {PKG} RUN_ANY_IN_BACKGROUND"),

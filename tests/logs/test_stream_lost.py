@@ -101,7 +101,10 @@ def test_a_phone_lost_before_the_wait_ends_it_at_once() -> None:
 def test_the_wait_for_state_ends_when_the_phone_is_lost(
         on_wait: Callable[[Callable[[EventStream], None]], None]) -> None:
     stream = _stream()
-    on_wait(lambda s: s.lost("became unauthorized"))
+    def lose(s: EventStream) -> None:
+        s.lost("became unauthorized")
+
+    on_wait(lose)
     with pytest.raises(DeviceLost, match=r"became unauthorized at .* while waiting for settle"):
         Expect(stream, "com.example").settle(HOUR)
 

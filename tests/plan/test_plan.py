@@ -89,7 +89,11 @@ def test_a_lab_phone_runs_the_same_windows_faster_but_keeps_the_tier_of_a_real_p
 
 def test_the_cost_function_sees_the_app_the_phone_and_its_rate(cfg: Config) -> None:
     seen: list[CostContext] = []
-    plan_cell("t::a[iphone-15]", cfg, cfg.device("iphone-15"), lambda c: seen.append(c) or 0.0)
+    def cost_of(c: CostContext) -> float:
+        seen.append(c)
+        return 0.0
+
+    plan_cell("t::a[iphone-15]", cfg, cfg.device("iphone-15"), cost_of)
     lab, at_1x = seen
     assert lab.rate == cfg.clock_rate(cfg.device("iphone-15")) and at_1x.rate == 1.0
     assert lab.period("sync-orders") == 15 * MIN and lab.period("no-such-task") == 0.0

@@ -126,8 +126,11 @@ def test_unregistered_says_reread_the_token(tmp_path: Path) -> None:
 
 
 def test_a_revoked_access_token_is_refreshed_once(tmp_path: Path) -> None:
-    answers = [_error(401, None, "Request had invalid authentication credentials.", "UNAUTHENTICATED"),
-               lambda _r: httpx.Response(200, json={"name": f"projects/{PROJECT}/messages/1"})]
+    def sent(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"name": f"projects/{PROJECT}/messages/1"})
+
+    answers = [_error(401, None, "Request had invalid authentication credentials.", "UNAUTHENTICATED"), sent]
+
     def next_answer(request: httpx.Request) -> httpx.Response:
         return answers.pop(0)(request)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -21,9 +22,11 @@ from tests.push.keys import service_account
 BUNDLE = "com.example.courier"
 
 
-def _jwt(gw: GatewayLab, iat: float | None = None, key: object = None, kid: str = LAB_KEY_ID) -> str:
+def _jwt(gw: GatewayLab, iat: float | None = None, key: ec.EllipticCurvePrivateKey | None = None,
+         kid: str = LAB_KEY_ID) -> str:
     assert gw.push.apns_key_path is not None
     signing = key or load_pem_private_key(Path(gw.push.apns_key_path).read_bytes(), None)
+    assert isinstance(signing, ec.EllipticCurvePrivateKey)  # APNs tokens are ES256
     return jwt.encode({"iss": LAB_TEAM_ID, "iat": int(iat if iat is not None else time.time())}, signing,
                       algorithm="ES256", headers={"kid": kid, "typ": None})
 
@@ -79,7 +82,8 @@ def test_apns_validation_gives_apples_status_and_reason(gwlab: GatewayLab, case:
                                                         expected: tuple[int, str]) -> None:
     headers = kwargs.pop("headers", None)
     if headers is not None:
-        headers = [*headers, ("authorization", f"bearer {_jwt(gwlab)}")]  # type: ignore[list-item]
+        assert isinstance(headers, list)
+        headers = [*headers, ("authorization", f"bearer {_jwt(gwlab)}")]
     response = _apns(gwlab, headers=headers, **kwargs)  # type: ignore[arg-type]
     assert _reason(response) == expected
     assert response.headers["apns-id"]
@@ -149,6 +153,7 @@ def test_uninstalled_app_answers_410_unregistered(gwlab: GatewayLab) -> None:
 def _access_token(gw: GatewayLab) -> str:
     sa = json.loads(Path(str(gw.push.fcm_service_account_path)).read_text())
     key = load_pem_private_key(sa["private_key"].encode(), None)
+    assert isinstance(key, rsa.RSAPrivateKey)  # a service account signs RS256
     now = int(time.time())
     assertion = jwt.encode({"iss": sa["client_email"], "aud": "https://oauth2.googleapis.com/token", "iat": now,
                             "exp": now + 3600, "scope": "https://www.googleapis.com/auth/firebase.messaging"},
@@ -161,7 +166,7 @@ def _access_token(gw: GatewayLab) -> str:
     return str(body["access_token"])
 
 
-def _fcm(gw: GatewayLab, message: dict[str, object] | str, *, auth: str | None = None,
+def _fcm(gw: GatewayLab, message: Mapping[str, object] | str, *, auth: str | None = None,
          project: str = "courier-lab") -> httpx.Response:
     headers = {"authorization": f"Bearer {auth}"} if auth else {}
     body = message if isinstance(message, str) else json.dumps({"message": message})
@@ -184,7 +189,7 @@ def test_fcm_validation_gives_googles_errors(gwlab: GatewayLab) -> None:
     assert missing[3].startswith("Request is missing required authentication credential. Expected OAuth 2")
     assert _fcm_error(_fcm(gwlab, good, auth="ya29.made-up"))[:2] == (401, "UNAUTHENTICATED")
     assert _fcm_error(_fcm(gwlab, good, auth=access, project="other-project"))[:2] == (403, "PERMISSION_DENIED")
-    table = [
+    table: list[tuple[dict[str, object], tuple[int, str, str, str]]] = [
         ({"data": {"k": "v"}}, (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Recipient of the message is not set.")),
         ({**good, "token": "not-a-token"}, (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
                                             "The registration token is not a valid FCM registration token")),

@@ -73,7 +73,7 @@ def test_adb_bugreport_into_a_folder_keeps_the_phones_name(lab: RunningLab, tmp_
 
 def test_setprop_lab_seed_reseeds_the_policy_randomness(lab: RunningLab) -> None:
     def draws() -> list[float]:
-        return lab.call(lambda: [lab.device(PHONE).rng.random() for _ in range(3)])  # type: ignore[no-any-return]
+        return lab.call(lambda: [float(lab.device(PHONE).rng.random()) for _ in range(3)])
 
     assert lab.shell(PHONE, "setprop lab.seed 4242 && getprop lab.seed").stdout == "4242\n"
     first = draws()

@@ -79,7 +79,7 @@ def test_force_stop_drops_the_worker_until_launch_and_relaunch_gets_a_new_id() -
     sh(dev, "input keyevent 3")
     before = _worker_ids(dev)
     assert sh(dev, f"am force-stop {PKG}").code == 0
-    assert _worker_ids(dev) == [] and dev.alarms.cancel_all(PKG) == 0  # type: ignore[attr-defined]
+    assert _worker_ids(dev) == [] and dev.alarms.cancel_all(PKG) == 0
     _advance(dev, 3 * 900)
     assert _probe(dev, "sync-orders") == []
     sh(dev, MONKEY)

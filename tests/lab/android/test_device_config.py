@@ -12,12 +12,15 @@ import asyncio
 import re
 import time
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
 from harness.lab.android.device import AndroidDevice
 from harness.lab.android.os.contracts import JobInfo
 from harness.lab.android.os.devconfig import HELP, store_of
+from harness.lab.android.os.jobs.alarms import AlarmManager
+from harness.lab.android.os.jobs.jobscheduler import JobScheduler
 from harness.lab.android.os.power import LabPower
 from harness.lab.android.shell.runtime import Input, Invocation, Output, run_script
 from harness.lab.clock import ManualClock
@@ -167,7 +170,9 @@ class ModelPhone:
         self.clock = ManualClock()
         self.dev: AndroidDevice = build_android(cfg, cfg.device(name), clock=self.clock)
         assert isinstance(self.dev.power, LabPower)
+        assert isinstance(self.dev.jobs, JobScheduler) and isinstance(self.dev.alarms, AlarmManager)
         self.power: LabPower = self.dev.power
+        self.jobs, self.alarms = self.dev.jobs, self.dev.alarms  # the concrete models: the tests read their state
         self.t0 = self.clock.now()
         self.deep: list[tuple[float, str]] = []
         self.power.on_change(self._record)
@@ -348,7 +353,7 @@ def sessions_run(phone: ModelPhone, jobs: int) -> int:
         phone.dev.jobs.schedule(JOBS_PKG, JobInfo(job_id, f"{JOBS_PKG}/.TestJobService"))
         phone.clock.advance(30)
     phone.clock.advance(3600 - 30 * jobs)
-    return sum(1 for _, js in phone.dev.jobs.completed if js.package == JOBS_PKG)
+    return sum(1 for _, js in phone.jobs.completed if js.package == JOBS_PKG)
 
 
 def test_rare_apps_get_three_sessions_by_default_and_one_once_the_flag_says_so() -> None:
@@ -368,7 +373,7 @@ def test_a_changed_limit_applies_at_once_and_is_clamped_like_quota_controller() 
     # Raising the limit re-evaluates the waiting job now, not at its next quota check.
     phone.sh("device_config put jobscheduler qc_max_session_count_rare 5")
     phone.clock.advance(1)
-    assert sum(1 for _, js in phone.dev.jobs.completed if js.package == JOBS_PKG) == 2
+    assert sum(1 for _, js in phone.jobs.completed if js.package == JOBS_PKG) == 2
     phone.sh("device_config delete jobscheduler qc_max_session_count_rare")
     assert "    qc_max_session_count_rare=3\n" in phone.sh("dumpsys jobscheduler")[0]
 
@@ -380,7 +385,7 @@ def test_a_window_key_rereads_its_whole_group_and_a_bad_value_reads_as_the_defau
     dump = phone.sh("dumpsys jobscheduler")[0]
     assert "    qc_allowed_time_per_period_rare_ms=60000\n" in dump  # the group is read as a set: still there
     assert "    qc_window_size_rare_ms=86400000\n" in dump
-    quota = phone.dev.jobs.quota.c
+    quota = phone.jobs.quota.c
     assert (quota.allowed_s[3], quota.window_s[3]) == (60.0, 86_400.0)
 
 
@@ -388,7 +393,7 @@ def test_a_window_key_rereads_its_whole_group_and_a_bad_value_reads_as_the_defau
 def alarms_delivered(phone: ModelPhone, count: int, within_s: float) -> int:
     fired: list[str] = []
     for i in range(count):
-        phone.dev.alarms.set(JOBS_PKG, f"tick{i}", 60.0 * (i + 1), lambda i=i: fired.append(f"tick{i}"))
+        phone.alarms.set(JOBS_PKG, f"tick{i}", 60.0 * (i + 1), partial(fired.append, f"tick{i}"))
     phone.clock.advance(within_s)
     return len(fired)
 

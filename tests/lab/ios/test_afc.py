@@ -68,7 +68,7 @@ def test_listing_and_stat_of_the_container(lab: IOSLab) -> None:
 
 def test_file_contents_and_device_info(lab: IOSLab) -> None:
     async def body(afc: HouseArrestService) -> tuple[bytes, dict[str, str]]:
-        return await afc.get_file_contents("/Documents/bgprobe.jsonl"), await afc.get_device_info()
+        return await afc.get_file_contents("/Documents/bgprobe.jsonl"), await afc.get_device_info()  # type: ignore[no-untyped-call]
 
     data, info = house_arrest(lab, IOS16, APP, body)
     assert data == RING

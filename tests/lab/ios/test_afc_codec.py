@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pymobiledevice3.services.afc import AfcFopenMode, AfcFopenRequest, AfcHeader, AfcReadDirResponse, list_to_dict
+from pymobiledevice3.services.afc import AfcOpcode as ClientOpcode
 
 from harness.lab.ios.afc import (
     AFC_HEADER,
@@ -80,13 +81,13 @@ def status(error: AfcError) -> tuple[int, bytes]:
 def test_reply_header_parses_with_the_client() -> None:
     wire = encode_packet(41, AfcOpcode.DATA, b"abc")
     header = AfcHeader.parse(wire[:40])
-    assert (header.entire_length, header.packet_num, header.operation) == (43, 41, AfcOpcode.DATA)
+    assert (header.entire_length, header.packet_num, header.operation) == (43, 41, ClientOpcode(AfcOpcode.DATA))
 
 
 def test_decoder_byte_at_a_time_and_client_requests() -> None:
     body = AfcFopenRequest(mode=AfcFopenMode.RDONLY, filename="Documents/a.txt").build()
     wire = AfcHeader(entire_length=40 + len(body), this_length=40 + len(body), packet_num=5,
-                     operation=AfcOpcode.FILE_OPEN).build() + body
+                     operation=ClientOpcode(AfcOpcode.FILE_OPEN)).build() + body
     wire += encode_packet(6, AfcOpcode.GET_DEVINFO)
     decoder, got = AfcDecoder(), []
     for byte in wire:

@@ -169,7 +169,7 @@ def test_pmd3_api_lockdown_syslog_and_apps(ios_lab: IOSLab, monkeypatch: pytest.
         async with InstallationProxyService(lockdown=lockdown) as proxy:
             user_apps = await proxy.browse(options={"ApplicationType": "User"})
         assert [app["CFBundleIdentifier"] for app in user_apps] == ["com.example.courier"]
-        pids = (await OsTraceService(lockdown=lockdown).get_pid_list())["Payload"]
+        pids = (await OsTraceService(lockdown=lockdown).get_pid_list())["Payload"]  # type: ignore[no-untyped-call]
         assert pids["58"]["ProcessName"] == "SpringBoard"
         syslog = SyslogService(lockdown)
         lines = syslog.watch()
@@ -209,7 +209,7 @@ def test_pmd3_pairs_when_usbmuxd_has_no_record(ios_lab: IOSLab, monkeypatch: pyt
         mux = await create_mux()
         assert isinstance(mux, PlistMuxConnection)
         await mux._send_receive({"MessageType": "DeletePairRecord", "PairRecordID": SECOND_UDID})
-        await mux.close()
+        await mux.close()  # type: ignore[no-untyped-call]
         lockdown = await create_using_usbmux(serial=SECOND_UDID, pairing_records_cache_folder=ios_lab.home / "pair")
         assert lockdown.paired
         assert await lockdown.get_value(key="ProductType") == "iPhone16,1"
@@ -229,17 +229,17 @@ def test_pmd3_listen_sees_detach_and_reattach(ios_lab: IOSLab, monkeypatch: pyte
 
     async def scenario() -> None:
         mux = await create_mux()
-        await mux.listen()
+        await mux.listen()  # type: ignore[no-untyped-call]
         for _ in range(2):
-            await mux.receive_device_state_update()
+            await mux.receive_device_state_update()  # type: ignore[no-untyped-call]
         assert {d.serial for d in mux.devices} == {UDID, SECOND_UDID}
         await asyncio.to_thread(ios_lab.call, ios_lab.server.detach, second)
-        await asyncio.wait_for(mux.receive_device_state_update(), 5)
+        await asyncio.wait_for(mux.receive_device_state_update(), 5)  # type: ignore[no-untyped-call]
         assert {d.serial for d in mux.devices} == {UDID}
         await asyncio.to_thread(ios_lab.call, ios_lab.server.attach, second)
-        await asyncio.wait_for(mux.receive_device_state_update(), 5)
+        await asyncio.wait_for(mux.receive_device_state_update(), 5)  # type: ignore[no-untyped-call]
         assert {d.serial for d in mux.devices} == {UDID, SECOND_UDID}
-        await mux.close()
+        await mux.close()  # type: ignore[no-untyped-call]
 
     asyncio.run(scenario())
 

@@ -18,7 +18,7 @@ from pymobiledevice3.dtx.message_aux import MessageAux
 from pymobiledevice3.dtx.ns_types import NSURL
 from pymobiledevice3.dtx.ns_types import NSError as PmdNSError
 from pymobiledevice3.dtx.primitives import PInt32
-from pymobiledevice3.dtx.structs import DtxFragmentHeader
+from pymobiledevice3.dtx.structs import DtxFragmentHeader, DTXTransportFlags
 from pymobiledevice3.dtx.structs import DTXMessageType as PmdType
 
 from harness.lab.ios import nskeyed
@@ -112,7 +112,7 @@ def pmd_bytes(msg: PmdMessage, identifier: int, conv: int, channel: int, flags: 
         out = b""
         async for fragment in DTXFragmenter.fragment(*msg.chunks()):
             fragment.identifier, fragment.conversation_index = identifier, conv
-            fragment.channel_code, fragment.flags = channel, flags
+            fragment.channel_code, fragment.flags = channel, DTXTransportFlags(flags)
             out += b"".join(bytes(chunk) for chunk in fragment.chunks())
         return out
 

@@ -49,6 +49,8 @@ class LabSystem:
     launches: list[dict[str, Any]] = field(default_factory=list)
     signals: list[tuple[int, int]] = field(default_factory=list)
     containers: dict[str, list[ContainerFile]] = field(default_factory=dict)
+    is_locked: bool = False
+    location: tuple[float, float] | None = None
 
     def launch(self, bundle_id: str, *, arguments: Sequence[str] = (), environment: Mapping[str, str] | None = None,
                kill_existing: bool = False, start_suspended: bool = False) -> int:
@@ -96,6 +98,24 @@ class LabSystem:
 
     def press_home(self) -> None:
         return None
+
+    def reboot(self) -> None:
+        for bundle in list(self.running):
+            self.phone.processes.pop(self.running.pop(bundle), None)
+        self.is_locked = True
+
+    @property
+    def locked(self) -> bool:
+        return self.is_locked
+
+    def lock(self) -> None:
+        self.is_locked = True
+
+    def unlock(self) -> None:
+        self.is_locked = False
+
+    def simulate_location(self, latitude: float | None, longitude: float | None = None) -> None:
+        self.location = None if latitude is None or longitude is None else (latitude, longitude)
 
     def open_url(self, url: str) -> int:
         raise LaunchRefused(f"No app handles {url}")
