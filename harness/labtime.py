@@ -45,6 +45,11 @@ class LabTime:
         answer = self._ask({"op": "step", "device": self.device, "until": until})
         return Step(float(answer["now"]), str(answer["marker"]))
 
+    def sync(self) -> Step:
+        """Run nothing new: let the phone's outbound work finish and mark its log, so a wait's first look sees
+        everything the phone did up to now (a step to a time already reached)."""
+        return self.step(0.0)
+
     def advance(self, until: float) -> float:
         """Run every event up to ``until`` (a wait with nothing to watch: an iPhone left unplugged ``for_s``)."""
         now = self.now()

@@ -86,6 +86,7 @@ class WakeExpect:
         assert self.stepper is not None
         limit = (self.mark_time if self.mark_time is not None else self.stepper.now()) + within_s
         reached = False
+        self.stepper.sync()  # the reports the phone sent so far are in before the first look
         while True:
             found = self.collector.store.wait_for(match, self.mark, 0.0)
             if found is not None:

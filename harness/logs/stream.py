@@ -48,6 +48,7 @@ class TimeStepper(Protocol):
 
     def now(self) -> float: ...
     def step(self, until: float) -> StepResult: ...
+    def sync(self) -> StepResult: ...
 
 # Told when a wait starts (the live progress display): the stream, what it waits for (a predicate or a text)
 # and the window in device seconds; what it returns is called when the wait ends. Never called under the lock.
@@ -296,6 +297,9 @@ class EventStream:
         assert self.stepper is not None
         reached = False
         with _observed(self, what, window_s):
+            # First, without moving the clock: the capture has everything the phone logged so far (what the harness
+            # just did may still be on its way); otherwise the first look would depend on the host's speed.
+            self._delivered(self.stepper.sync().marker, what)
             while True:
                 with self._cond:
                     got = found()

@@ -114,7 +114,8 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
         device_props(dev) if dev else {}, duration_s=float(info.get("duration_s", 0.0)),  # type: ignore[arg-type]
         started_at=float(info.get("started_at", time.time())), ended_at=time.time(),  # type: ignore[arg-type]
         message=str(info.get("message", ""))[-20_000:], explanation=str(info.get("explanation", "")),
-        killer=info.get("killer"), artifacts=artifacts, timeline=timeline_from_events(events),  # type: ignore[arg-type]
+        killer=info.get("killer"), artifacts=artifacts,  # type: ignore[arg-type]
+        timeline=timeline_from_events(events, _app_id(session, dev)),
         device_s=item.stash.get(USED_KEY, None), plan_device_s=plan.device_s if plan else None,
         tier=plan.tier if plan else None, verdict=str(info.get("verdict", "")),
         evidence=tuple(info.get("evidence", ())), window=info.get("window"),  # type: ignore[arg-type]
@@ -132,3 +133,13 @@ def summary(run: ReportRun, run_dir: Path) -> None:
 
 
     print_summary(run, Console(highlight=False, width=160), run_dir)
+
+
+def _app_id(session: object | None, dev: DeviceConfig | None) -> str | None:
+    """The app under test on this phone (its package or bundle id), for the timeline; None keeps every event."""
+    run = getattr(session, "run", None)
+    config = getattr(run, "config", None)
+    if dev is None or config is None:
+        return None
+    app = config.app
+    return str(app.android_package if dev.platform == "android" else app.ios_bundle_id) or None

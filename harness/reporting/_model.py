@@ -97,10 +97,20 @@ class TimelineItem:
         return cls(event.time, event.kind, _label(event), state, _subject(event), event.killer)
 
 
-def timeline_from_events(events: Iterable[Event]) -> tuple[TimelineItem, ...]:
-    """The timed events as timeline items, in time order."""
+def timeline_from_events(events: Iterable[Event], package: str | None = None) -> tuple[TimelineItem, ...]:
+    """The timed events as timeline items, in time order; with ``package``, only the app's own and the phone's
+    (Doze): a real phone logs other apps' starts, jobs and kills by the hundred, and they explain nothing here."""
+    if package is not None:
+        events = (e for e in events if about_app(e, package))
     items = (TimelineItem.from_event(e) for e in events)
     return tuple(sorted((i for i in items if i is not None), key=lambda i: i.time))
+
+
+def about_app(event: Event, package: str) -> bool:
+    """Whether ``event`` is the app's (its package, its task, one of its jobs) or the phone's own state (Doze)."""
+    if event.package is not None:
+        return event.package == package
+    return event.kind == "doze" or event.task is not None or event.job_id is not None
 
 
 def _subject(event: Event) -> str | None:
