@@ -39,6 +39,10 @@ NIGHT = 6 * HOUR
 # How long the two gate cells watch the upload not run: with every other constraint met, JobScheduler would start it
 # within seconds; the job's unsatisfied constraints in dumpsys then say which gate held it.
 GATE_WATCH_S = 2 * MIN
+# The user is on the phone half a minute before putting it away: EMUI's PowerGenie cleans up only on a screen-off
+# that follows at least 10 s of screen-on, and on a lab phone whose clock stands still while the harness acts the
+# launch itself takes no time.
+SCREEN_ON_S = 30
 
 
 def _nightly_job(android: AndroidDriver, timeline: Expect, task: str) -> Job:
@@ -59,7 +63,7 @@ def test_upload_waits_for_the_charger(android: AndroidDriver, timeline: Expect, 
     android.launch()
     android.home()
     android.unplug()
-    timeline.reset()  # before the screen-off: an OEM clean-up seconds after it (EMUI) is inside the watch
+    timeline.settle(SCREEN_ON_S)  # and marks: an OEM clean-up seconds after the screen-off (EMUI) is in the watch
     android.screen_off()
     android.idle_maintenance()  # idle for JobScheduler now: only the charger is missing
     # Before light Doze (4 min after screen-off on 14/15) and before the MIUI, ColorOS and One UI screen-off
@@ -106,6 +110,7 @@ def test_upload_runs_overnight_on_the_charger(android: AndroidDriver, timeline: 
     android.home()
     job = android.find_job(task)  # a run in the last hour puts the next one off (WorkManager's period)
     due_s = max(0.0, job.earliest_run_s or 0.0) if job is not None else 0.0
+    timeline.settle(SCREEN_ON_S)
     android.screen_off()
     timeline.reset()
     timeline.task_not_fired(task, during_s=16 * MIN)
