@@ -248,7 +248,8 @@ def test_sysmontap_streams_every_process_with_the_requested_attributes(lab: IOSL
 
     first, second = api(lab, IPHONE_12, body)
     names = {process["name"] for process in first}
-    assert {"launchd", "SpringBoard", "lockdownd"} <= names and len(second) == len(first)
+    assert {"launchd", "SpringBoard", "lockdownd"} <= names  # other apps come and go with the background log
+    assert {"launchd", "SpringBoard", "lockdownd"} <= {process["name"] for process in second}
     springboard = next(process for process in first if process["name"] == "SpringBoard")
     assert springboard["pid"] > 0 and springboard["cpuUsage"] == 0.0 and springboard["physFootprint"] > 0
 
