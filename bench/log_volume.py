@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pymobiledevice3.cli.syslog import format_line
 from pymobiledevice3.services.os_trace import parse_syslog_entry
 
+from bench._util import figure
 from harness.config import load_config
 from harness.ios._ostrace import OsTraceDecoder
 from harness.lab.android.logbuf import LogFormat, format_entry
@@ -78,6 +79,7 @@ def ios_figures() -> None:
     rate = IOS_LINES / wall
     print(f"iOS os_trace → expectation (harness side): {IOS_LINES:,} lines in {wall:.2f} s = {rate:,.0f} lines/s; "
           f"goal {IOS_GOAL:,}: {rate / IOS_GOAL:.2f}x the goal")
+    figure("iOS os_trace -> expectation", f"{rate:,.0f} lines/s", f">= {IOS_GOAL:,} lines/s", rate >= IOS_GOAL)
     sample = frames[: len(frames) // 10]
     decoder = OsTraceDecoder()
     start = time.perf_counter()

@@ -25,7 +25,7 @@ from ppadb.client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._util import median_ms
+from bench._util import figure, median_ms
 from harness.android import AndroidDriver
 from harness.lab.android.adbd import FEATURES
 from harness.lab.android.codec import A_VERSION, MAX_PAYLOAD, Command, Decoder, Message, encode
@@ -122,6 +122,7 @@ def _report(samples: list[dict[str, float]]) -> None:
     for label, value, goal, sense, bound in rows:
         met = value <= bound if sense == "le" else value >= bound
         print(f"  {label:<42} {value:6.2f}x   goal {goal:<26} {'met' if met else 'NOT met'}")
+        figure(label, f"{value:.2f}x", goal, met)
 
 
 if __name__ == "__main__":

@@ -17,21 +17,22 @@ from harness.reporting._layout import INDEX, TESTS, slug
 from harness.reporting._matrix import LABELS, Cell, Matrix, survival_matrix
 from harness.reporting._model import DEVICE_PROPS, STATUSES, Result, Run, Selected, Status, TimelineItem
 from harness.reporting._text import clean, utc_clock, utc_stamp
-from harness.reporting._timeline import draw_timeline
+from harness.reporting._timeline import draw_timeline, pictured
 
 __all__ = ["COLOURS", "detail_href", "esc", "page", "write_atomic", "write_html"]
 
 
 def write_html(run: Run, run_dir: Path) -> Path:
-    """The detail pages with their timeline pictures, then index.html (returned)."""
+    """The detail pages with their timeline pictures (for the results that did not pass), then index.html
+    (returned)."""
     tests = run_dir / TESTS
     tests.mkdir(parents=True, exist_ok=True)
     for r in run.results:
         name = slug(r.nodeid)
         picture = tests / f"{name}.png"
         # Pictures drawn as each test ended (RunWriter.add, in the xdist worker) are not drawn again.
-        drawn = picture.exists() or draw_timeline(r.timeline, picture, title=f"{r.scenario} @ {r.device}",
-                                                  window=r.window)
+        drawn = picture.exists() or (pictured(r.outcome) and draw_timeline(
+            r.timeline, picture, title=f"{r.scenario} @ {r.device}", window=r.window))
         write_atomic(tests / f"{name}.html", result_html(run, r, f"{name}.png" if drawn else None))
     for s in run.not_run():
         write_atomic(tests / f"{slug(s.nodeid)}.html", not_run_html(run, s))
@@ -298,7 +299,8 @@ def _timeline(items: tuple[TimelineItem, ...], picture: str | None, nodeid: str)
     img = f'<p><img src="{esc(picture)}" alt="timeline of {esc(nodeid)}"></p>' if picture else ""
     rows = "".join(f"<tr><td>{utc_clock(i.time)}</td><td>{esc(i.kind)}</td><td>{esc(clean(i.label))}</td></tr>"
                    for i in items)
-    return (f"<h2>Timeline</h2>{img}<details><summary>{len(items)} events (device time)</summary>"
+    opened = "" if picture else " open"  # a passed test has no picture (``pictured``): its events show at once
+    return (f"<h2>Timeline</h2>{img}<details{opened}><summary>{len(items)} events (device time)</summary>"
             f'<table class="events"><tr><th>time</th><th>kind</th><th>what</th></tr>{rows}</table></details>')
 
 

@@ -26,7 +26,7 @@ from harness.reporting._junit import write_junit
 from harness.reporting._layout import ARTIFACTS, JUNIT, RESULTS, TESTS, check_run_id, point_latest, slug
 from harness.reporting._model import ReportError, Result, Run, Selected
 from harness.reporting._redact import Redactor
-from harness.reporting._timeline import draw_timeline
+from harness.reporting._timeline import draw_timeline, pictured
 
 __all__ = ["RunWriter", "load_run", "write_reports"]
 
@@ -62,13 +62,14 @@ class RunWriter:
 
     def add(self, result: Result) -> None:
         """Record one finished test; it is on disk when this returns. A later result for the same
-        node id (a rerun) replaces it. Its timeline picture is drawn here, by the process that ran
-        the test, so xdist workers share the drawing instead of the controller doing it all at the end."""
+        node id (a rerun) replaces it. Its timeline picture (a result that did not pass, ``pictured``) is
+        drawn here, by the process that ran the test, so xdist workers share the drawing instead of the controller
+        doing it all at the end."""
         result = self.redactor.result(result)
         for path in {str(Path(p).parent) for p in result.artifacts.values()}:
             self.redactor.files(self.run_dir / path)
         self._append(_codec.encode(_codec.result_line(result)))
-        if result.timeline:
+        if result.timeline and pictured(result.outcome):
             tests = self.run_dir / TESTS
             tests.mkdir(parents=True, exist_ok=True)
             draw_timeline(result.timeline, tests / f"{slug(result.nodeid)}.png",

@@ -23,8 +23,17 @@ from harness.reporting._model import TimelineItem
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["DOZE_COLOURS", "LANES", "Lane", "Span", "doze_bands", "draw_timeline", "label_rows", "lane_spans",
-           "time_ticks"]
+__all__ = ["DOZE_COLOURS", "LANES", "PICTURED", "Lane", "Span", "doze_bands", "draw_timeline", "label_rows",
+           "lane_spans", "pictured", "time_ticks"]
+
+# The outcomes whose detail page gets a timeline picture: those someone opens the page to understand. A passed test
+# keeps its events table; drawing a PNG for each costs more than the test itself on a virtual clock (issue 22).
+PICTURED: frozenset[str] = frozenset({"failed", "error", "expected_kill", "unexpected_survival"})
+
+
+def pictured(outcome: str) -> bool:
+    """Whether a result with this outcome gets a timeline picture (``PICTURED``)."""
+    return outcome in PICTURED
 
 
 # -- spans: pure pairing rules, testable without drawing ----------------------------------------

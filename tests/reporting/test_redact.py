@@ -24,6 +24,9 @@ PEM = "-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIB
     ('{"type": "service_account", "private_key_id": "9f8e7d6c5b4a39281706f5e4d3c2b1a0"}',
      "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
     ("Authorization: Bearer ya29.a0AfH6SMBx-lab-access-token-0001", "ya29.a0AfH6SMBx-lab-access-token-0001"),
+    # the case-blind shapes, in a case their literal pre-check must still see
+    ("AUTHORIZATION: KEY=AAAAlab-legacy-server-key", "AAAAlab-legacy-server-key"),
+    ("sent with BeArEr s3cr3t.lab.opaque-token_01", "s3cr3t.lab.opaque-token_01"),
 ])
 def test_every_shape_of_secret_is_redacted(text: str, secret: str) -> None:
     clean = redact(text)

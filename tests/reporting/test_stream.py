@@ -164,3 +164,14 @@ def test_device_props_of_configured_devices() -> None:
     assert device_props(pixel) == {"platform": "android", "oem": "google", "model": "Pixel 8", "os_version": "15",
                                    "serial": "37281FDJH000AB"}
     assert device_props(iphone)["serial"] == "00008120-001A"
+
+
+def test_a_timeline_picture_is_drawn_for_a_result_that_did_not_pass_only(tmp_path: Path) -> None:
+    w = RunWriter(tmp_path, "r1", started_at=WALL)
+    w.add(result("test_a", "pixel-8", timeline=xiaomi_day()))
+    w.add(result("test_b", "redmi-note-12", "expected_kill", killer="miui", timeline=xiaomi_day()))
+    w.finish()
+    pictures = [p.name for p in (w.run_dir / "tests").glob("*.png")]
+    assert len(pictures) == 1 and "test_b" in pictures[0], pictures
+    passed = next((w.run_dir / "tests").glob("*test_a*.html")).read_text(encoding="utf-8")
+    assert "<img" not in passed and "<details open><summary>12 events" in passed
