@@ -22,7 +22,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from harness.lab.ios.os import IOSModel, texts
-from harness.lab.lognoise import Episode, NoiseSource, WallTicker, fill, parse_episodes
+from harness.lab.lognoise import Episode, LabNoise, NoiseSource, WallTicker, fill, parse_episodes
 
 if TYPE_CHECKING:
     from harness.lab.ios.device import VirtualIPhone
@@ -198,7 +198,7 @@ def _daemon_rows(lines: list[tuple[texts.Daemon, str]]) -> list[_Row]:
 
 
 def start_syslog_noise(phone: VirtualIPhone, rate_per_s: float, app_bundle: str | None,
-                       loop: asyncio.AbstractEventLoop) -> SyslogNoise:
+                       loop: asyncio.AbstractEventLoop | LabNoise) -> SyslogNoise:
     """A lab iPhone just started: a backlog in its ring now, and ``rate_per_s`` lines a wall second from now on
     (rate 0: neither)."""
     noise = SyslogNoise(phone, rate_per_s, app_bundle)

@@ -7,7 +7,8 @@ uids, ids and numbers re-drawn; sources in the files). Nothing it writes names t
 
 The stream is driven by *wall* time (``harness.lab.lognoise.WallTicker``), not by the device clock: a phone logs
 ``[lab] log_noise_per_s`` lines per wall second whatever its clock rate, stamped with the device clock's now.
-A lab of six phones costs its host about six times the rate; a 240x phone logs rate/240 lines per device second;
+A lab of six phones costs its host about six times the rate (a lab's phones share one budget,
+``lognoise.LabNoise``: 200 phones log less each); a 240x phone logs rate/240 lines per device second;
 a clock that jumps from event to event (virtual time) jumps over no lines. Rate 0: no boot log, no stream.
 """
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from harness.lab.android.noise._episodes import Line, Who, fill_line, lines, load
 from harness.lab.android.noise._pool import PACKAGES, SYSTEM
-from harness.lab.lognoise import Episode, NoiseSource, WallTicker
+from harness.lab.lognoise import Episode, LabNoise, NoiseSource, WallTicker
 
 if TYPE_CHECKING:
     from harness.lab.android.device import AndroidDevice
@@ -144,9 +145,10 @@ class LogNoise(NoiseSource[tuple[Line, Who]]):
 
 
 def start_noise(dev: AndroidDevice, rate_per_s: float, app_package: str | None,
-                loop: asyncio.AbstractEventLoop) -> LogNoise:
+                loop: asyncio.AbstractEventLoop | LabNoise) -> LogNoise:
     """A lab phone just started: its boot's log now, again at every reboot, and ``rate_per_s`` lines a wall
-    second from now on (rate 0: no boot log and no stream; the phone's log holds only the model's lines)."""
+    second from now on (rate 0: no boot log and no stream; the phone's log holds only the model's lines); on a
+    ``LabNoise``, within the lab's budget."""
     noise = LogNoise(dev, rate_per_s, app_package)
     if rate_per_s > 0:
         noise.write_boot_log()
