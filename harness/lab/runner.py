@@ -26,6 +26,7 @@ from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_ba
 from harness.lab.android.noise import start_noise
 from harness.lab.android.os import model as android_model
 from harness.lab.clock import Clock, RealtimeClock, VirtualClock
+from harness.lab.lognoise import LabNoise
 from harness.lab.timectl import MARKER_TAG, Steppable, TimeControl
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class Lab:
         self.hub: HubServer | None = None
         self.time = TimeControl(cfg.lab.host, cfg.lab.time_port)
         self._noise: list[Callable[[], None]] = []  # each lab phone's background log: how to stop it
+        self.lab_noise: LabNoise | None = None
 
     @property
     def adb_port(self) -> int:
@@ -108,22 +110,20 @@ class Lab:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
-        for dev_cfg in self.cfg.devices:
-            if not dev_cfg.lab or dev_cfg.platform != "android":
-                continue
-            device = build_android(self.cfg, dev_cfg)
-            assert isinstance(device.clock, VirtualClock | RealtimeClock)
-            device.clock.start(self.loop)
-            self._noise.append(start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
-                                           self.loop).ticker.stop)  # other apps' lines (docs/lab-log-volume.md)
-            if isinstance(device.clock, VirtualClock):
-                self.time.add(dev_cfg.name, _android_steppable(device, device.clock))
-            server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
-            await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
-                               "is the lab already running? try `harness lab status`")
-            self.android[dev_cfg.name] = _Served(dev_cfg, device, server)
-        if self.connect_adb and self.android:
-            await asyncio.to_thread(self._connect_all)
+        self.lab_noise = LabNoise(self.loop)  # every phone's background log, on one timer within one budget
+        phones = [d for d in self.cfg.devices if d.lab and d.platform == "android"]
+        connector = await self._connector() if phones and self.connect_adb else None
+        try:
+            for dev_cfg in phones:
+                served = await self._serve_android(dev_cfg)
+                if connector is not None:
+                    connector.connect(served.server.serial)
+                    await asyncio.sleep(0)  # a loop turn between phones: those connecting get their handshakes
+            if connector is not None:
+                await connector.wait()
+        finally:
+            if connector is not None:
+                connector.close()  # a phone that failed to listen stops the lab: no connects left to start
         await self._start_ios()
         await self._start_appium()
         await self._start_push()
@@ -131,11 +131,26 @@ class Lab:
             await self._listen(self.time.start, "time control", self.time.address,
                                "is the lab already running? change [lab] time_port")
 
+    async def _serve_android(self, dev_cfg: DeviceConfig) -> _Served:
+        assert self.loop is not None and self.lab_noise is not None
+        device = build_android(self.cfg, dev_cfg)
+        assert isinstance(device.clock, VirtualClock | RealtimeClock)
+        device.clock.start(self.loop)
+        self._noise.append(start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
+                                       self.lab_noise).ticker.stop)  # other apps' lines (docs/lab-log-volume.md)
+        if isinstance(device.clock, VirtualClock):
+            self.time.add(dev_cfg.name, _android_steppable(device, device.clock))
+        server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
+        await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
+                           "is the lab already running? try `harness lab status`")
+        served = self.android[dev_cfg.name] = _Served(dev_cfg, device, server)
+        return served
+
     async def _start_ios(self) -> None:
         from harness.lab.ios import UsbmuxdServer, build_iphone  # noqa: PLC0415 - the iPhone lab loads only when devices.toml has an iPhone
         from harness.lab.ios.noise import start_syslog_noise  # noqa: PLC0415 - the iPhone lab loads only when devices.toml has an iPhone
 
-        assert self.loop is not None
+        assert self.loop is not None and self.lab_noise is not None
         phones = []
         for dev_cfg in self.cfg.devices:
             if dev_cfg.lab and dev_cfg.platform == "ios":
@@ -144,7 +159,7 @@ class Lab:
                 seed = dev_cfg.seed if dev_cfg.seed is not None else self.cfg.lab.seed
                 phone = build_iphone(dev_cfg, self.cfg.app, clock, seed=seed)
                 self._noise.append(start_syslog_noise(phone, self.cfg.lab.log_noise_per_s, self.cfg.app.ios_bundle_id,
-                                                      self.loop).ticker.stop)
+                                                      self.lab_noise).ticker.stop)
                 phones.append(phone)
                 if isinstance(clock, VirtualClock):
                     self.time.add(dev_cfg.name, _iphone_steppable(phone, clock))
@@ -183,12 +198,16 @@ class Lab:
                            "is the lab or an Appium server already running? change [lab] appium_port")
         self.appium = server
 
-    def _connect_all(self) -> None:
-        # A server the lab started is the lab's to stop; one that was already there is not.
-        self._own_adb_server = not adb_host.server_running(self.adb_port)
-        adb_host.ensure_server(self.adb_port)
-        for served in self.android.values():
-            adb_host.connect(self.adb_port, served.server.serial)
+    async def _connector(self) -> adb_host.Connector:
+        """The adb server up, and what connects each phone to it as soon as the phone listens."""
+        def ensure() -> None:
+            # A server the lab started is the lab's to stop; one that was already there is not.
+            self._own_adb_server = not adb_host.server_running(self.adb_port)
+            adb_host.ensure_server(self.adb_port)
+
+        await asyncio.to_thread(ensure)
+        assert self.loop is not None
+        return adb_host.Connector(self.adb_port, self.loop)
 
     def _on_back(self, server: AdbdServer) -> None:
         # The adb server forgets a TCP phone whose connection dropped at reboot (or retries only after
