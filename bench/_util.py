@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:
@@ -26,3 +29,19 @@ def figure(name: str, value: str, goal: str, ok: bool) -> None:
     fields = (name, value, goal)
     assert not any("|" in f for f in fields), fields
     print(FIGURE_PREFIX + "|".join((*fields, "PASS" if ok else "MISS")), flush=True)
+
+
+def virtual_clock(devices_toml: str) -> str:
+    """A devices.toml text with ``[lab] clock = "virtual"`` (the shipped default; the test kit's private copies
+    default to "realtime")."""
+    return re.sub(r'(?m)^clock = "\w+"', 'clock = "virtual"', devices_toml)
+
+
+def bytecode_env(cache: Path) -> dict[str, str]:
+    """This environment as on a developer's machine: byte code cached (under ``cache``, private to the bench; pytest
+    keeps its assertion-rewritten modules there too), whatever ``PYTHONDONTWRITEBYTECODE`` says. Without a cache
+    every pytest process compiles the harness and rewrites each pytest plugin's package again: about a second of CPU
+    per process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
