@@ -8,7 +8,7 @@ output passed through as it comes. A script reports a figure of the issue's tabl
 
 The table lists every figure of ``EXPECTED`` in its order, then any other figure a script printed; a figure no
 script printed (a script missing, e.g. ``scale.py`` not written yet, or one that failed) is listed as MISSING.
-``make bench`` exits 1 when a figure misses or is missing.
+``make bench`` exits 1 when a figure misses or is missing. Named scripts only: ``python bench/run_all.py wire``.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ EXPECTED: tuple[tuple[str, str], ...] = (
 )
 
 
-def scripts() -> list[Path]:
+def scripts(only: list[str]) -> list[Path]:
+    """Every bench script, or those named (``python bench/run_all.py wire virtual_day``)."""
     return [p for p in sorted(HERE.glob("*.py")) if p.name not in ("run_all.py", "__init__.py")
-            and not p.name.startswith("_")]
+            and not p.name.startswith("_") and (not only or p.stem in only)]
 
 
 def run(script: Path) -> tuple[list[str], int, float]:
@@ -58,16 +59,18 @@ def run(script: Path) -> tuple[list[str], int, float]:
     return figures, proc.wait(), time.perf_counter() - start
 
 
-def missing(script: str, failed: dict[str, int]) -> str:
+def missing(script: str, failed: dict[str, int], ran: set[str]) -> str:
     if script in failed:
         return f"MISSING ({script} exited {failed[script]})"
     if not (HERE / script).exists():
         return f"MISSING ({script} absent)"
+    if script not in ran:
+        return f"MISSING ({script} not run)"
     return f"MISSING (not printed by {script})"
 
 
-def table(found: dict[str, tuple[str, str, str]], failed: dict[str, int]) -> list[str]:
-    rows = [(name, *found[name]) if name in found else (name, "-", "-", missing(script, failed))
+def table(found: dict[str, tuple[str, str, str]], failed: dict[str, int], ran: set[str]) -> list[str]:
+    rows = [(name, *found[name]) if name in found else (name, "-", "-", missing(script, failed, ran))
             for name, script in EXPECTED]
     known = {name for name, _ in EXPECTED}
     rows += [(name, *found[name]) for name in found if name not in known]
@@ -75,11 +78,12 @@ def table(found: dict[str, tuple[str, str, str]], failed: dict[str, int]) -> lis
     return [f"{name:<{width}}  {value:>{vwidth}}  {goal:<{gwidth}}  {status}" for name, value, goal, status in rows]
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     found: dict[str, tuple[str, str, str]] = {}
     failed: dict[str, int] = {}
     times: list[str] = []
-    for script in scripts():
+    chosen = scripts(only)
+    for script in chosen:
         print(f"== {script.stem}", flush=True)
         figures, code, wall = run(script)
         times.append(f"{script.stem} {wall:.0f} s")
@@ -89,11 +93,11 @@ def main() -> int:
         for line in figures:
             name, value, goal, status = [*line.split("|"), "", "", ""][:4]
             found[name] = (value, goal, status)
-    rows = table(found, failed)
+    rows = table(found, failed, {p.name for p in chosen})
     print("\n== issue 22: figures, goals, this run (" + ", ".join(times) + ")")
     print("\n".join(rows))
     return 0 if all(r.endswith("PASS") for r in rows) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
