@@ -44,10 +44,12 @@ def free_port() -> int:
 _PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port", "time_port")
 
 
-def private_devices_toml(state_dir: Path, text: str | None = None) -> str:
+def private_devices_toml(state_dir: Path, text: str | None = None, clock: str = "realtime") -> str:
     """The shipped devices.toml (or ``text``) with every listening port made free and the lab's state (pidfile,
-    log, push keys) under ``state_dir``, so parallel test labs never share a port or a key file."""
+    log, push keys) under ``state_dir``, so parallel test labs never share a port or a key file; the lab's clock
+    is ``clock`` (tests written against a clock running by itself ask for none; virtual-time tests ask for it)."""
     text = (ROOT / "devices.toml").read_text() if text is None else text
+    text = re.sub(r'(?m)^clock = "\w+"', f'clock = "{clock}"', text)
     ports = {key: free_port() for key in _PORT_KEYS}
     for key, port in ports.items():
         text = re.sub(rf"(?m)^{key} = \d+", f"{key} = {port}", text)

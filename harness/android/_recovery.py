@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _ADB_TIMEOUT_S = 20.0
 _WAIT_S = 15.0
 _LOCKS: dict[int, threading.Lock] = {}
+_RESTARTED: dict[int, float] = {}  # port → when this process last restarted that server (monotonic)
+_RECENT_S = 30.0  # a restart this recent can explain a TCP phone its server does not list (not yet reconnected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class ServerRecovery:
             raise DeviceUnreachable(device, "adb start-server", f"{self.owner} on port {self.port} is gone and "
                                     "the `adb` binary is not on PATH to restart it", "install platform-tools")
         with _LOCKS.setdefault(self.port, threading.Lock()):
+            _RESTARTED[self.port] = time.monotonic()
             self._adb(adb, device, "start-server")
             for serial in self.serials:  # a phone that is itself gone is the wait's business, not the restart's
                 self._adb(adb, device, "connect", serial, check=False)
@@ -49,6 +53,14 @@ class ServerRecovery:
                 self._adb(adb, device, "-s", wait_for, "wait-for-device", timeout_s=_WAIT_S)
         phones = f" and reconnected {', '.join(self.serials)}" if self.serials else ""
         return f"restarted {self.owner} on port {self.port}{phones}"
+
+    def restarting_or_recent(self) -> bool:
+        """Whether this process is restarting the server now or did within ``_RECENT_S``: then a TCP phone the
+        server does not list is one it forgot with the restart, not one that went away."""
+        lock = _LOCKS.get(self.port)
+        if lock is not None and lock.locked():
+            return True
+        return time.monotonic() - _RESTARTED.get(self.port, float("-inf")) < _RECENT_S
 
     def put_down_if_stopped(self) -> str | None:
         """A server that stopped answering because its process is stopped (SIGSTOP, a debugger) never will:

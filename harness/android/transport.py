@@ -164,11 +164,13 @@ class AdbTransport:
                                     "check `harness lab status` / `harness devices`") from exc
 
     def _forgotten(self, exc: DeviceUnreachable) -> bool:
-        """A TCP phone our own server does not list: another thread may have just restarted the server, which
-        forgets ``adb connect`` state; reconnecting it (under the restart's lock) is the same recovery."""
+        """A TCP phone our own server does not list while that server is being (or was just) restarted by another
+        thread: a restarted server forgets ``adb connect`` state; reconnecting it (under the restart's lock) is the
+        same recovery. A phone disconnected otherwise stays an error (it may really be gone)."""
         cause = exc.__cause__
         return (self.recovery is not None and self.serial in self.recovery.serials
-                and isinstance(cause, wire.WireError) and "not found" in cause.message)
+                and isinstance(cause, wire.WireError) and "not found" in cause.message
+                and self.recovery.restarting_or_recent())
 
     def run(self, command: str, timeout_s: float | None = None) -> ShellResult:
         """``command`` with its exit status, in one round trip (see the module's docstring)."""

@@ -80,13 +80,27 @@ def test_a_phone_its_restarted_server_does_not_list_yet_is_connected_again(priva
     but has forgotten the TCP phone. The call reconnects it under the restart's lock, not fails."""
     drv = driver(private_lab)
     serial = private_lab.serial("pixel-8")
-    subprocess.run(["adb", "-P", str(private_lab.adb_port), "disconnect", serial], check=True, timeout=20,
-                   capture_output=True)
-    assert serial not in server_devices("127.0.0.1", private_lab.adb_port)
+    assert drv.transport.recovery is not None
+    drv.transport.recovery.restart("pixel-8", serial)  # another thread's restart, a moment ago
+    _disconnect(private_lab, serial)
 
     assert drv.transport.shell("echo back").strip() == "back"
     assert drv.transport.recoveries, "the call should say it reconnected the phone"
     assert server_devices("127.0.0.1", private_lab.adb_port)[serial] == "device"
+
+
+def test_a_phone_disconnected_with_no_restart_is_not_reconnected_behind_the_users_back(private_lab: RunningLab) -> None:
+    drv = driver(private_lab)
+    serial = private_lab.serial("pixel-8")
+    _disconnect(private_lab, serial)
+    with pytest.raises(DeviceUnreachable, match="is not listed by the adb server"):
+        drv.transport.shell("echo x", timeout_s=5)
+    assert not drv.transport.recoveries
+
+
+def _disconnect(lab: RunningLab, serial: str) -> None:
+    subprocess.run(["adb", "-P", str(lab.adb_port), "disconnect", serial], check=True, timeout=20, capture_output=True)
+    assert serial not in server_devices("127.0.0.1", lab.adb_port)
 
 
 def test_a_server_the_harness_does_not_own_is_reported_not_restarted(private_lab: RunningLab) -> None:

@@ -26,6 +26,7 @@ from harness.plan import (
     plan_cell,
 )
 from harness.plan._cost import PROMPT_WALL_S, CostContext, overhead_wall_s
+from harness.plan._plan import VIRTUAL_DEVICE_S_PER_WALL_S
 from tests.labkit import ROOT
 
 
@@ -76,7 +77,23 @@ def test_a_cell_on_a_real_phone_costs_its_windows_plus_overhead_and_gets_a_limit
     assert plan.tier == "full" and plan.declared
 
 
+def realtime(cfg: Config) -> Config:
+    """The shipped lab under ``clock = "realtime"``: its phones run ``clock_rate`` times the wall clock."""
+    return dataclasses.replace(cfg, lab=dataclasses.replace(cfg.lab, clock="realtime"))
+
+
+def test_a_virtual_lab_phone_has_windows_at_1x_and_wall_time_from_its_stepping(cfg: Config) -> None:
+    dev = cfg.device("pixel-8")
+    assert cfg.virtual_time(dev) and cfg.clock_rate(dev) == 1.0  # windows sized as on a real phone
+    plan = plan_cell("t::a[pixel-8]", cfg, dev, lambda c: 20 * MIN)
+    assert plan.device_s == 20 * MIN  # the clock stands still while the cell acts: its own work costs none
+    assert plan.wall_s == pytest.approx(overhead_wall_s(dev) + 20 * MIN / VIRTUAL_DEVICE_S_PER_WALL_S)
+    assert plan.tier == "full"
+    assert not cfg.virtual_time(real(cfg, "pixel-8"))
+
+
 def test_a_lab_phone_runs_the_same_windows_faster_but_keeps_the_tier_of_a_real_phone(cfg: Config) -> None:
+    cfg = realtime(cfg)
     dev = cfg.device("pixel-8")
     rate = cfg.clock_rate(dev)
     assert rate > 1

@@ -28,10 +28,12 @@ ON_A, ON_B = ("pixel-8", "iphone-12"), ("xiaomi-13", "iphone-15")
 
 
 def host_config(base: Config, host: str, names: tuple[str, ...], state: Path) -> Config:
-    """The shipped lab, on ``host``, with only ``names``, free ports and a fast clock."""
+    """The shipped lab, on ``host``, with only ``names``, free ports and a fast real-time clock: its phones are
+    driven from another host's controller, which sees them as real phones and waits on the wall clock (only a
+    controller that lists a phone as ``lab = true`` steps a virtual clock)."""
     lab = dataclasses.replace(base.lab, host=host, adb_server_port=free_port(), usbmuxd_port=free_port(),
                               appium_port=free_port(), push_port=free_port(), hub_port=free_port(), clock_rate=600.0,
-                              state_dir=str(state))
+                              time_port=free_port(), clock="realtime", state_dir=str(state))
     devices = []
     for dev in base.devices:
         if dev.name not in names:

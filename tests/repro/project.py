@@ -10,14 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.labkit import ROOT
-from tests.plugin.test_plugin_lab_run import private_config
+from tests.labkit import ROOT, private_devices_toml
 
 HARNESS = [sys.executable, "-m", "harness.cli"]
 
 
-def make_project(path: Path, names: tuple[str, ...], scenarios: tuple[str, ...], clock_rate: int = 600) -> Path:
-    text = re.sub(r"(?m)^clock_rate = \d+", f"clock_rate = {clock_rate}", private_config(path), count=1)  # [lab]
+def make_project(path: Path, names: tuple[str, ...], scenarios: tuple[str, ...], clock_rate: int = 600,
+                 clock: str = "virtual") -> Path:
+    """A project on the shipped lab's virtual clock (runs replay exactly, whatever the host's load); ``clock =
+    "realtime"`` at ``clock_rate`` for a test that needs the phones' time to run by itself."""
+    text = private_devices_toml(path / "state", clock=clock)
+    text = re.sub(r"(?m)^clock_rate = \d+", f"clock_rate = {clock_rate}", text, count=1)  # [lab]
     head, *devices = text.split("[[device]]")
     kept = [d for d in devices if any(f'name = "{n}"' in d for n in names)]
     (path / "devices.toml").write_text(head + "".join("[[device]]" + d for d in kept))

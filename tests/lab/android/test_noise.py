@@ -138,7 +138,7 @@ def test_devices_toml_sets_the_rate_and_checks_its_range(tmp_path: Path) -> None
     text = (ROOT / "devices.toml").read_text()
     for value, ok in (("250", True), ("0", True), ("-1", False), ("20000", False)):
         path = tmp_path / f"devices-{value}.toml"
-        path.write_text(text.replace("[lab]\n", f"[lab]\nlog_noise_per_s = {value}\n", 1))
+        path.write_text(re.sub(r"(?m)^log_noise_per_s = \S+", f"log_noise_per_s = {value}", text, count=1))
         if ok:
             assert load_config(path).lab.log_noise_per_s == float(value)
         else:
