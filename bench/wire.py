@@ -122,7 +122,7 @@ def _report(samples: list[dict[str, float]]) -> None:
     for label, value, goal, sense, bound in rows:
         met = value <= bound if sense == "le" else value >= bound
         print(f"  {label:<42} {value:6.2f}x   goal {goal:<26} {'met' if met else 'NOT met'}")
-        figure(label, f"{value:.2f}x", goal, met)
+        figure(label, f"{value:.3f}x", goal, met)
 
 
 if __name__ == "__main__":
