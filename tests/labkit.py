@@ -159,9 +159,9 @@ class RunningLab:
 
 
 @contextmanager
-def one_phone_lab(name: str) -> Iterator[RunningLab]:
+def one_phone_lab(name: str, clock: str = "realtime") -> Iterator[RunningLab]:
     """A private lab serving one phone of the shipped pool (own ports, adb server and state), stopped afterwards."""
-    lab = RunningLab(test_config(names=(name,)))
+    lab = RunningLab(test_config(names=(name,), clock=clock))
     lab.thread.start()
     try:
         yield lab

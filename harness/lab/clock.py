@@ -160,17 +160,19 @@ class VirtualClock(ManualClock):
         if due is not None and due <= self._now:
             self._soon = self._loop.call_soon(self._run_due)
 
-    def _run_due(self) -> None:
+    def _run_due(self) -> bool:
+        """Run every event due now; False when they never end (a model re-scheduling itself at this instant)."""
         self._soon = None
         for _ in range(_RUNAWAY):
             timer = self._pop_due(self._now)
             if timer is None:
-                return
+                return True
             self._run(timer)
         # A model that schedules itself again at the same instant forever would hang the lab's loop (on a
         # real-time clock it only spins): say so, and leave the rest for the next step.
         log.error("over %d events at device time %.6f: a model re-schedules itself at the same instant", _RUNAWAY,
                   self._now)
+        return False
 
     def step(self, until: float, moved: Callable[[], bool], max_groups: int = 10_000) -> float:
         """Run events in time order up to ``until``, one event time at a time, and stop after the first time at
@@ -182,8 +184,7 @@ class VirtualClock(ManualClock):
                 self._now = max(self._now, until)
                 return self._now
             self._now = max(self._now, due)
-            self._run_due()
-            if moved():
+            if not self._run_due() or moved():
                 return self._now
         return self._now
 
