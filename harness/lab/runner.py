@@ -319,6 +319,9 @@ class LabThread:
             asyncio.run_coroutine_threadsafe(self.lab.stop(), self._loop).result(timeout_s)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout_s)
+        if not self._thread.is_alive():  # its sockets and self-pipe go with it (else: ResourceWarning, leaked fds)
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
 
     def __enter__(self) -> LabThread:
         return self.start()

@@ -117,8 +117,12 @@ def test_a_kill_names_the_pid_its_start_gave() -> None:
 def test_rate_zero_writes_nothing() -> None:
     noise = quiet_noise(rate=0.0)
     before = noise.dev.logs.entries(["main", "system", "events", "radio"])
-    noise.ticker.start(_never_run_loop())
-    assert noise.dev.logs.entries(["main", "system", "events", "radio"]) == before
+    loop = asyncio.new_event_loop()  # never run: a rate of 0 schedules nothing on it
+    try:
+        noise.ticker.start(loop)
+        assert noise.dev.logs.entries(["main", "system", "events", "radio"]) == before
+    finally:
+        loop.close()
 
 
 def test_every_episode_file_parses_and_fills() -> None:
@@ -128,10 +132,6 @@ def test_every_episode_file_parses_and_fills() -> None:
         assert episodes and all(e.rows for e in episodes)
     assert sum(e.weight for e in load("episodes.txt")) > 0
     assert noise.write_boot_log() > 2000
-
-
-def _never_run_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.new_event_loop()
 
 
 def test_devices_toml_sets_the_rate_and_checks_its_range(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ class IOSLab:
         asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         async def run() -> Any:
