@@ -100,6 +100,8 @@ class _Connection(asyncio.Protocol):
                 dirty, self._dirty = self._dirty, {}
                 for stream in dirty:
                     stream.emit()
+                    if stream.closed:  # its CLSE is out: the host's later messages for it find nothing
+                        self.streams.pop(stream.local_id, None)
         finally:
             self._flush_due = False
         if self._out:
@@ -198,6 +200,9 @@ class _Connection(asyncio.Protocol):
             self.tasks[local_id] = task
 
     async def _serve(self, stream: Stream, runner: Callable[[], object]) -> None:
+        """Run the service, then close its stream. The stream stays in ``streams`` until its CLSE leaves (``flush``):
+        until then the host may still write to it (``adb shell``'s close-stdin packet after a shell that already
+        exited), and adbd takes such a WRTE as its socket does, not as one for an unknown stream."""
         try:
             await runner()  # type: ignore[misc]
             await stream.close()
@@ -210,7 +215,6 @@ class _Connection(asyncio.Protocol):
             log.exception("[%s] service failed", self.dev.name)
             await stream.close()
         finally:
-            self.streams.pop(stream.local_id, None)
             self.tasks.pop(stream.local_id, None)
 
     async def open_to_host(self, destination: str, timeout_s: float) -> Stream:
@@ -269,9 +273,7 @@ class _Connection(asyncio.Protocol):
         if msg.command != Command.WRTE and self._answer_open(msg):
             return
         stream = self.streams.get(msg.arg1)
-        if stream is None:
-            if msg.command == Command.WRTE:
-                self.transmit(Message(Command.CLSE, 0, msg.arg0))
+        if stream is None:  # adb.cpp handle_packet: an OKAY, WRTE or CLSE for no local socket is dropped unanswered
             return
         if msg.command == Command.OKAY:
             stream.on_okay(self._delta(msg))

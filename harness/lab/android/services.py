@@ -49,7 +49,7 @@ def open_service(dev: AndroidDevice, service: str, stream: Stream) -> Service | 
     if service.startswith("shell"):
         args, command = _parse_shell(service)
         pty = "pty" in args or (not command and "raw" not in args)
-        body = _script(command) if command else _interactive_body(dev, echo=pty)
+        body = _script(command) if command else _interactive_body(dev, tty=pty)
         serve = _serve_v2 if "v2" in args else _serve_raw
         return lambda: serve(dev, stream, body, pty)
     if service.startswith("exec:"):
@@ -125,8 +125,8 @@ def _script(command: str) -> Body:
     return lambda inv: run_script(command, inv)
 
 
-def _interactive_body(dev: AndroidDevice, echo: bool) -> Body:
-    return lambda inv: _interactive(dev, inv, inv.stdin, echo=echo)
+def _interactive_body(dev: AndroidDevice, tty: bool) -> Body:
+    return lambda inv: _interactive(dev, inv, inv.stdin, tty=tty)
 
 
 async def _run(dev: AndroidDevice, stream: Stream, body: Body, stdout: Output, stderr: Output, v2: bool) -> int:
@@ -159,15 +159,20 @@ async def _serve_v2(dev: AndroidDevice, stream: Stream, body: Body, pty: bool) -
     stream.send(_PACKET.pack(ID_EXIT, 1) + bytes([status & 0xFF]))
 
 
-async def _interactive(dev: AndroidDevice, inv: Invocation, stdin: Input, echo: bool) -> int:
-    """``adb shell`` with no command: a prompt, one command line at a time, until ``exit`` or EOF."""
-    prompt = f"{dev.props.get('ro.product.device', 'localhost')}:/ $ "
+async def _interactive(dev: AndroidDevice, inv: Invocation, stdin: Input, tty: bool) -> int:
+    """``adb shell`` with no command: one command line at a time, until ``exit`` or EOF.
+
+    adbd starts a login shell (``-/system/bin/sh``, daemon/shell_service.cpp). mksh talks (prompts) only when stdin
+    and stderr are terminals (main.c: ``isatty(0) && isatty(2)``), so a pty shell echoes and prompts, and a raw
+    one, which ``adb shell`` asks for when its stdin is not a terminal (``shell,v2,raw:``, client/commandline.cpp
+    adb_shell), prints only what its commands print."""
+    prompt = f"{dev.props.get('ro.product.device', 'localhost')}:/ $ " if tty else ""
     inv.out(prompt)
     line = bytearray()
     while chunk := await stdin.read():
         for byte in chunk:
             char = bytes([byte])
-            if echo:
+            if tty:  # the terminal echoes what it reads
                 inv.out("\n" if char == b"\r" else char.decode(errors="replace"))
             if char not in (b"\r", b"\n"):
                 line += char

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+import struct
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import adbutils
 import pytest
 
+from harness.lab.android.adbd import AdbdServer, _Connection
+from harness.lab.android.codec import A_VERSION, Command, Decoder, Message, encode
 from tests.labkit import RunningLab
 
 ANDROID = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")
 MANUFACTURER = {"pixel-8": "Google", "xiaomi-13": "Xiaomi", "oppo-find-x6": "OPPO", "samsung-s23": "samsung"}
+V2 = struct.Struct("<BI")  # shell protocol packet header: id, length (adb/shell_protocol.h)
 THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ [VDIWEF] .+?: ")
 
 
@@ -160,19 +167,19 @@ def test_device_shell_commands(lab: RunningLab, command: str, pattern: str) -> N
 
 
 def test_logcat_follows_until_the_client_closes(lab: RunningLab) -> None:
-    proc = subprocess.Popen(["adb", "-P", str(lab.adb_port), "-s", lab.serial("xiaomi-13"), "logcat", "-T", "1",
-                             "-s", "Follow"], stdout=subprocess.PIPE, text=True)
-    try:
-        lab.shell("xiaomi-13", "log -t Follow first")
-        assert proc.stdout is not None
-        seen = [proc.stdout.readline() for _ in range(2)]
-        assert seen[0].startswith("--------- beginning of main")
-        assert seen[1].rstrip().endswith("I Follow  : first")
-        lab.shell("xiaomi-13", "log -t Follow second")
-        assert proc.stdout.readline().rstrip().endswith("I Follow  : second")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with subprocess.Popen(["adb", "-P", str(lab.adb_port), "-s", lab.serial("xiaomi-13"), "logcat", "-T", "1",
+                           "-s", "Follow"], stdout=subprocess.PIPE, text=True) as proc:  # the pipe closed at the end
+        try:
+            lab.shell("xiaomi-13", "log -t Follow first")
+            assert proc.stdout is not None
+            seen = [proc.stdout.readline() for _ in range(2)]
+            assert seen[0].startswith("--------- beginning of main")
+            assert seen[1].rstrip().endswith("I Follow  : first")
+            lab.shell("xiaomi-13", "log -t Follow second")
+            assert proc.stdout.readline().rstrip().endswith("I Follow  : second")
+        finally:
+            proc.terminate()
+            proc.wait(10)
     assert lab.shell("xiaomi-13", "echo still-serving").stdout == "still-serving\n"
 
 
@@ -185,6 +192,75 @@ def test_logcat_bad_option_and_sizes(lab: RunningLab) -> None:
 
 
 def test_interactive_shell_reads_commands_from_stdin(lab: RunningLab) -> None:
+    """`adb shell` with piped stdin opens ``shell,v2,raw:`` (client/commandline.cpp adb_shell: raw when stdin is not a
+    terminal) and sends the close-stdin packet at EOF, often after the shell has already exited: its output and exit
+    code must still arrive. mksh without a terminal prints no prompt."""
     result = lab.adb("pixel-8", "shell", stdin="echo from-stdin\nexit 4\n")
-    assert "from-stdin" in result.stdout
-    assert result.code == 4
+    assert (result.stdout, result.stderr, result.code) == ("from-stdin\n", "", 4)
+
+
+class _Wire(asyncio.Transport):
+    """The adbd's side of a connection with no socket: what it writes, decoded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoder = Decoder()
+        self.messages: list[Message] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.messages += self.decoder.feed(bytes(data))
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+async def _close_stdin_as_the_shell_exits(server: AdbdServer) -> tuple[int, list[Message]]:
+    """An interactive raw shell reads ``exit 4``; the host's close-stdin packet is read in the loop turn in which the
+    shell exits, before the flush that carries the shell's last output (how `adb shell` under load meets it)."""
+    conn, wire = _Connection(server), _Wire()
+    conn.connection_made(wire)
+    try:
+        conn.data_received(encode(Message(Command.CNXN, A_VERSION, 4096, b"host::features=shell_v2")))
+        conn.data_received(encode(Message(Command.OPEN, 7, 0, b"shell,v2,raw:\0")))
+        local = wire.messages[-1].arg0
+        await asyncio.sleep(0)  # the shell waits on its stdin
+        conn.data_received(encode(Message(Command.WRTE, 7, local, V2.pack(0, 7) + b"exit 4\n")))
+        asyncio.get_running_loop().call_soon(conn.data_received, encode(Message(Command.WRTE, 7, local, V2.pack(4, 0))))
+        for _ in range(100):
+            if any(m.command == Command.CLSE for m in wire.messages):
+                break
+            await asyncio.sleep(0)
+        return local, wire.messages
+    finally:
+        conn.connection_lost(None)
+
+
+def test_a_write_that_meets_the_shells_exit_is_taken_and_the_output_still_leaves(lab: RunningLab) -> None:
+    server = lab.thread.lab.android["pixel-8"].server
+    local, messages = lab.run(_close_stdin_as_the_shell_exits(server))
+    after = messages[messages.index(Message(Command.OKAY, local, 7)) + 1 :]
+    assert [m.command for m in after] == [Command.OKAY, Command.OKAY, Command.WRTE, Command.CLSE], messages
+    assert all((m.arg0, m.arg1) == (local, 7) for m in after), "a CLSE(0, id) would close the host's socket early"
+    assert after[2].data == V2.pack(3, 1) + b"\x04"
+
+
+def test_a_message_for_no_stream_is_dropped_unanswered(lab: RunningLab) -> None:
+    """adb.cpp handle_packet: a WRTE, OKAY or CLSE whose local id names no socket is ignored."""
+    port = lab.cfg.device("pixel-8").lab_port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        decoder = Decoder()
+        sock.sendall(encode(Message(Command.CNXN, A_VERSION, 4096, b"host::features=shell_v2")))
+        stray = encode(Message(Command.WRTE, 5, 999, b"stray"))
+        sock.sendall(stray + encode(Message(Command.OPEN, 6, 0, b"shell:echo hi\0")))
+        received: list[Message] = []
+        while not any(m.command == Command.CLSE for m in received):
+            received += decoder.feed(sock.recv(1 << 16))
+    assert [m.command for m in received] == [Command.CNXN, Command.OKAY, Command.WRTE, Command.CLSE]
+    assert received[2].data == b"hi\n" and received[1].arg1 == 6
