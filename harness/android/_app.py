@@ -184,9 +184,9 @@ class AppVerbs(DriverBase):
                         return
                 except (DeviceUnreachable, DeviceTimeout, CommandFailed):
                     pass
-                if self.stepper is not None and limit is not None:  # a virtual lab phone: its clock moves only here
-                    reached = self.stepper.step(limit).now >= limit
-                else:
+                if self.stepper is not None and limit is not None and self.stepper.now() < limit:
+                    self.stepper.step(limit)  # a virtual lab phone: its clock moves only here
+                else:  # a real phone; or a virtual one whose window is over (its transport may still be catching up)
                     time.sleep(0.2)  # the phone is down: there is no stream to wait on until adbd answers
                     reached = time.monotonic() >= deadline
         finally:

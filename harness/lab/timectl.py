@@ -35,7 +35,9 @@ __all__ = ["MARKER_TAG", "Steppable", "TimeControl"]
 log = logging.getLogger("harness.lab.time")
 
 MARKER_TAG = "LabClock"  # the tag (Android) / process (iOS) of the step markers in a lab phone's log
-_OUTBOUND_S = 10.0  # wall seconds a step waits for the phone's outbound requests (a wake report) to finish
+# Wall seconds a step waits for the phone's outbound work to finish: a wake report, or a phone back from a reboot
+# reconnecting to the adb server (adb connect + wait-for-device, 20 s each at most on a loaded host).
+_OUTBOUND_S = 45.0
 
 
 @dataclass(frozen=True, slots=True)

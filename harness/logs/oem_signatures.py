@@ -38,7 +38,7 @@ XIAOMI: tuple[Signature, ...] = (
 OPPO: tuple[Signature, ...] = (
     Signature("oppo", reason=_r(r"(?i)\b(?:athena|oplushans|hans)\b"), source="unverified"),
     Signature("oppo", tag=_r(r"(?i)^(?:athena|hans|oplushans|oplusathena|coloros)"),
-              text=_r(r"(?i)kill|force.?stop|clean|freez"), source="unverified"),
+              text=_r(r"(?i)kill|force.?stop|clean|(?<!un)freez"), source="unverified"),  # not "unfreeze … screen on"
 )
 ONEPLUS: tuple[Signature, ...] = (
     Signature("oneplus", reason=_r(r"\b(?:OHPD|OPBF)\b"), source="unverified"),

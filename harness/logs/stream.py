@@ -313,6 +313,12 @@ class EventStream:
                 self._delivered(step.marker, what)
                 reached = step.now >= limit
 
+    def caught_up(self) -> None:
+        """A virtual lab phone: the capture holds everything the phone logged up to now (nothing moves). A no-op
+        for any other phone, whose log cannot be told apart from what is still on its way."""
+        if self.stepper is not None and not self.closed and self.loss is None:
+            self._delivered(self.stepper.sync().marker, "the capture to catch up")
+
     def _delivered(self, marker: str, what: object) -> None:
         """Wait (wall time: delivery only) until the capture has read the step's marker line."""
         deadline = time.monotonic() + _MARKER_WALL_S

@@ -6,15 +6,17 @@ the JUnit/HTML reports, the terminal matrix and the history; xdist workers only 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import pytest
 
 from harness.config import Config, DeviceConfig
-from harness.errors import DeviceLost
+from harness.errors import DeviceLost, HarnessError
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
+from harness.logs.stream import EventStream, Mark
 from harness.plugin._fixtures import SESSION_KEY
 from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
 from harness.pool import LeaseLost
@@ -106,7 +108,7 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
         artifacts = {p.name: str(p.relative_to(writer.run_dir)) for p in sorted(folder.iterdir()) if p.is_file()}
     stream, opened = getattr(session, "stream", None), getattr(session, "opened", None)
     if stream is not None:
-        events = stream.logged_since(opened) if opened is not None else list(stream.events)
+        events = _cell_events(stream, opened)
     name = getattr(item, "originalname", item.name)
     plan = item.stash.get(PLAN_KEY, None)
     writer.add(Result(
@@ -143,3 +145,16 @@ def _app_id(session: object | None, dev: DeviceConfig | None) -> str | None:
         return None
     app = config.app
     return str(app.android_package if dev.platform == "android" else app.ios_bundle_id) or None
+
+
+def _cell_events(stream: EventStream, opened: Mark | None) -> list[Event]:
+    """The cell's events: on a virtual lab phone, all it logged up to now and from the cell's first mark on (by
+    position: its clock stood still, so lines from before the mark can carry the mark's own time); elsewhere, what
+    the phone logged from the mark's device time on (a capture can start with lines from before it opened)."""
+    if opened is None:
+        return list(stream.events)
+    if stream.stepper is None:
+        return stream.logged_since(opened)
+    with contextlib.suppress(HarnessError):  # a lost phone: its result is written with what the capture has
+        stream.caught_up()
+    return stream.since(opened)
