@@ -2,7 +2,7 @@
 
 Each phone (Pixel, Xiaomi, Oppo, Samsung) is driven as a test drives it: the real adb server, the real
 ``AndroidDriver`` and its logcat capture, and the waiting primitive stepping the phone's clock through
-``harness/labtime.py`` (``EventStream.wait_quiet_until``). Each phone launches the app, goes home, is unplugged,
+``harness/virtual_time.py`` (``EventStream.wait_quiet_until``). Each phone launches the app, goes home, is unplugged,
 its screen off, then the harness waits out 24 device-hours; the 4 phones wait in parallel threads. Printed: the
 wall time against the 10 s goal, device-seconds per wall-second, and per phone the steps the wait took (one per
 event time that logged a line), the wall time per step and the app's task_start events the capture saw.
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._util import figure
 from harness.android import AndroidDriver
-from harness.labtime import LabTime, Step
+from harness.virtual_time import LabTime, Step
 from tests.labkit import RunningLab, test_config
 
 PHONES = ("pixel-8", "xiaomi-13", "oppo-find-x6", "samsung-s23")

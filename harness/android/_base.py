@@ -19,7 +19,7 @@ from harness.android.transport import AdbTransport, ShellResult
 from harness.driver import DriverCore, VerbRecord
 from harness.errors import CommandFailed, HarnessError
 from harness.journal import Journal, Undo
-from harness.labtime import LabTime
+from harness.virtual_time import LabTime
 
 __all__ = ["DriverBase", "VerbRecord"]
 
@@ -30,7 +30,7 @@ class DriverBase(DriverCore):
     def __init__(self, transport: AdbTransport, package: str | None = None, journal: Journal | None = None) -> None:
         super().__init__(transport.name, package, journal)
         self.transport = transport
-        self.stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/labtime.py)
+        self.stepper: LabTime | None = None  # a virtual lab phone's clock; only waits move it
 
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
         self.guard(command)

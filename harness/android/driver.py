@@ -15,9 +15,9 @@ from harness.android.transport import AdbTransport
 from harness.config import Config, DeviceConfig
 from harness.errors import HarnessError
 from harness.journal import journal_for
-from harness.labtime import lab_time
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
+from harness.virtual_time import lab_time
 
 __all__ = ["AndroidDriver", "DozeStates", "ProcessState"]
 

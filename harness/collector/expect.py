@@ -43,7 +43,7 @@ class WakeExpect:
                  stream: EventStream | None = None, stepper: TimeStepper | None = None) -> None:
         self.collector, self.device, self.clock_rate = collector, device, clock_rate
         self.device_now, self.grace_s, self.stream = device_now, grace_s, stream
-        # A virtual lab phone's clock (harness/labtime.py): a wait steps it, and its windows are device time only.
+        # A virtual lab phone's clock (harness/virtual_time.py): a wait steps it, and its windows are device time only.
         self.stepper = stepper
         self.mark = 0
         self.mark_time: float | None = None

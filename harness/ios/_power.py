@@ -34,8 +34,8 @@ from harness.errors import CommandFailed, DeviceError, DeviceTimeout, DeviceUnre
 from harness.ios._base import IOSBase
 from harness.ios._bridge import bridge
 from harness.journal import Undo
-from harness.labtime import LabTime
 from harness.usbhub import CambrionixClient, HubPort
+from harness.virtual_time import LabTime
 
 __all__ = ["PowerVerbs"]
 
@@ -48,7 +48,7 @@ class PowerVerbs(IOSBase):
     usb_hub: str | None = None  # "host:port" of the hub API the phone's USB port is on (devices.toml usb_hub)
     usb_hub_port: str | None = None  # "HUBSERIAL:N", when the hub cannot find the phone by its USB serial
     _hub: tuple[CambrionixClient, HubPort] | None = None
-    stepper: LabTime | None = None  # a virtual lab phone's clock: these waits move it (harness/labtime.py)
+    stepper: LabTime | None = None  # a virtual lab phone's clock: these waits move it (harness/virtual_time.py)
 
     def _away(self, why: str) -> None:
         """The phone leaves on purpose: its capture follows it instead of calling it lost."""

@@ -32,9 +32,9 @@ from harness.ios.process import ProcessControl, process_control_for
 from harness.ios.syslog import SyslogCapture
 from harness.ios.transport import IOSTransport
 from harness.journal import Undo, journal_for
-from harness.labtime import LabTime, lab_time
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
+from harness.virtual_time import LabTime, lab_time
 
 __all__ = ["IOSDriver", "IOSProcess"]
 
@@ -51,7 +51,7 @@ class IOSProcess:
 class IOSDriver(LocationVerbs, PowerVerbs):
     """The ``harness.driver.Driver`` shape over pymobiledevice3, plus the iOS verbs of its mixins."""
 
-    stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/labtime.py)
+    stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/virtual_time.py)
 
     _executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 

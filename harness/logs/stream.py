@@ -32,7 +32,7 @@ __all__ = ["EventStream", "Loss", "Mark", "StepResult", "TimeStepper", "WaitObse
 _WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
 _MARKER_WALL_S = 30.0  # a step's marker line travels lab → adb/usbmuxd → capture in milliseconds; a loaded host
 _CLOCK_GRAIN_S = 0.001  # a log timestamp's resolution, at worst (logcat's milliseconds)
-_MARKER_TAG = "LabClock"  # harness.labtime.MARKER_TAG (this module imports no client)
+_MARKER_TAG = "LabClock"  # harness.virtual_time.MARKER_TAG (this module imports no client)
 T = TypeVar("T")
 
 
@@ -44,7 +44,7 @@ class StepResult(Protocol):
 
 
 class TimeStepper(Protocol):
-    """A virtual lab phone's clock as a wait moves it (``harness.labtime.LabTime``)."""
+    """A virtual lab phone's clock as a wait moves it (``harness.virtual_time.LabTime``)."""
 
     def now(self) -> float: ...
     def step(self, until: float) -> StepResult: ...

@@ -15,8 +15,8 @@ import pytest
 from harness.android import AndroidDriver
 from harness.errors import LabError
 from harness.lab.clock import VirtualClock, sleep_device
-from harness.labtime import LabTime
 from harness.logs.stream import EventStream
+from harness.virtual_time import LabTime
 from tests import labkit
 from tests.labkit import RunningLab
 
