@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import queue
 import re
+import subprocess
+import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,20 +28,60 @@ def pixel(lab: RunningLab) -> Iterator[RunningLab]:
     lab.shell("pixel-8", f"input keyevent 224; am force-stop {PKG}")
 
 
-def _count(lab: RunningLab, name: str, pattern: str) -> int:
-    return len(re.findall(pattern, lab.adb(name, "logcat", "-d").stdout, re.M))
+class _Follow:
+    """``adb logcat`` followed from a marker line on: what the phone logs after the marker is read as it comes, so
+    the ring buffer's pruning cannot take it away. A full 1 MiB main ring on a lab phone turns over in about two
+    wall minutes of background log (logd's default is 256 KiB, logd/LogSize.h, so a real phone's turns over sooner),
+    and a count of matches in ``logcat -d`` stays level while an app's periodic lines arrive and old ones are pruned."""
+
+    def __init__(self, lab: RunningLab, name: str) -> None:
+        self.name = name
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._proc = subprocess.Popen(["adb", "-P", str(lab.adb_port), "-s", lab.serial(name), "logcat", "-v",
+                                       "threadtime", "-T", "1"], stdout=subprocess.PIPE, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.log = ""
+        self.wait_for("", timeout_s=20.0)  # -T 1 prints the ring's last line once logcat reads: it is attached
+        token = uuid.uuid4().hex
+        lab.shell(name, f"log -t BgMark {token}")
+        self.wait_for(rf" BgMark +: {token}$")
+        self.log = ""  # what came before the marker is not this capture's
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self._lines.put(line)
+
+    def wait_for(self, pattern: str, timeout_s: float = 10.0) -> str:
+        """The capture up to the first line since the marker (or the last wait) that matches ``pattern``."""
+        deadline = time.monotonic() + timeout_s
+        start = len(self.log)
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern!r} in {self.name}'s logcat within {timeout_s:g} s "
+                                     "since the mark; tail:\n" + self.log[-2000:]) from None
+            self.log += line
+            if re.search(pattern, line.rstrip("\n")):
+                return self.log[start:]
+
+    def close(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(10)
+        self._reader.join(10)  # the pipe's end: the reader is done with it
+        assert self._proc.stdout is not None
+        self._proc.stdout.close()
 
 
-def _wait_for(lab: RunningLab, name: str, pattern: str, *, seen: int = 0, timeout_s: float = 10.0) -> str:
-    """Wait until logcat holds more than ``seen`` lines matching ``pattern`` (``seen`` counted before acting)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        log = lab.adb(name, "logcat", "-d").stdout
-        if len(re.findall(pattern, log, re.M)) > seen:
-            return log
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no line matching {pattern!r} in {name}'s logcat; tail:\n" + log[-2000:])
-        time.sleep(0.1)
+@contextmanager
+def _follow(lab: RunningLab, name: str) -> Iterator[_Follow]:
+    capture = _Follow(lab, name)
+    try:
+        yield capture
+    finally:
+        capture.close()
 
 
 def _worker_id(lab: RunningLab) -> int:
@@ -49,10 +94,13 @@ def _worker_id(lab: RunningLab) -> int:
 
 def test_worker_runs_in_background_and_prints_the_probe(pixel: RunningLab) -> None:
     end = r"I ReactNativeJS: BgProbe v1 task_end task=sync-orders run=\d+ result=success duration_ms=\d+$"
-    seen = _count(pixel, "pixel-8", end)
-    assert pixel.shell("pixel-8", MONKEY).code == 0
-    pixel.shell("pixel-8", "input keyevent 3")
-    log = _wait_for(pixel, "pixel-8", end, seen=seen)
+    pixel.shell("pixel-8", f"am force-stop {PKG}")  # no worker left running by an earlier test: these lines are ours
+    with _follow(pixel, "pixel-8") as capture:
+        assert pixel.shell("pixel-8", MONKEY).code == 0
+        pixel.shell("pixel-8", "input keyevent 3")
+        capture.wait_for(end)
+        capture.wait_for(r"I WM-WorkerWrapper: Worker result SUCCESS for ")  # WorkManager logs it after the task
+    log = capture.log
     assert re.search(THREADTIME + r"I ReactNativeJS: BgProbe v1 task_start task=sync-orders run=\d+ "
                      r"trigger=workmanager$", log, re.M)
     assert re.search(THREADTIME + r"I WM-WorkerWrapper: Worker result SUCCESS for Work \[ id=[0-9a-f-]{36}, "
@@ -74,7 +122,7 @@ def test_force_stop_removes_the_worker_until_launch_and_relaunch_gets_a_new_id(p
     run = pixel.shell("pixel-8", f"cmd jobscheduler run -f -n {WM_NS} {PKG} {old}")
     assert run.code == 23 and "Could not find job" in run.stderr
     rescheduled = r"D WM-ForceStopRunnable: Application was force-stopped, rescheduling\.$"
-    seen = _count(pixel, "pixel-8", rescheduled)
-    pixel.shell("pixel-8", MONKEY)
-    assert _worker_id(pixel) != old
-    _wait_for(pixel, "pixel-8", rescheduled, seen=seen)
+    with _follow(pixel, "pixel-8") as capture:
+        pixel.shell("pixel-8", MONKEY)
+        assert _worker_id(pixel) != old
+        capture.wait_for(rescheduled)
