@@ -41,15 +41,24 @@ def _log(lab: RunningLab, name: str) -> str:
     return lab.adb(name, "logcat", "-d").stdout
 
 
-def _wait_for(lab: RunningLab, name: str, pattern: str, *, seen: int, timeout_s: float = 20.0) -> str:
+def _now(lab: RunningLab, name: str) -> str:
+    """The phone's time, as ``logcat -T`` reads it back (epoch seconds with a fraction)."""
+    return lab.shell(name, "date +%s.%N").stdout.strip()
+
+
+def _wait_for(lab: RunningLab, name: str, pattern: str, *, since: str, timeout_s: float = 20.0) -> str:
+    """A line matching ``pattern`` logged at or after the phone time ``since``. Read with ``logcat -d -T since``,
+    not by counting matches in the whole ring: the background log fills the ring, and an app that logs as often as
+    old lines are pruned keeps a count level while new lines come."""
     deadline = time.monotonic() + timeout_s
     while True:
-        log = _log(lab, name)
-        if len(re.findall(pattern, log, re.M)) > seen:
+        log = lab.adb(name, "logcat", "-d", "-T", since).stdout
+        if re.search(pattern, log, re.M):
             return log
         if time.monotonic() > deadline:
-            raise AssertionError(f"no new line matching {pattern!r} in {name}'s logcat; tail:\n" + log[-2000:])
-        time.sleep(0.1)  # logcat -d is a snapshot: poll it, as tests/lab/android/test_app_e2e.py does
+            raise AssertionError(f"no line matching {pattern!r} in {name}'s logcat since {since}; tail:\n"
+                                 + log[-2000:])
+        time.sleep(0.1)  # logcat -d is a snapshot: poll it
 
 
 @pytest.mark.parametrize("ui", ["xiaomi-13"], indirect=True)
@@ -68,13 +77,14 @@ def test_xiaomi_user_swipe_kills_the_app_with_onekeyclean(lab: RunningLab, ui: U
 def test_pixel_user_swipe_removes_the_task_and_the_periodic_job_keeps_running(lab: RunningLab, ui: UiDriver) -> None:
     ui.open_app()
     pid = lab.shell("pixel-8", f"pidof {PKG}").stdout.strip()
+    swiped = _now(lab, "pixel-8")
     ui.force_quit_like_user()
     log = _log(lab, "pixel-8")
     assert re.search(rf"I ActivityManager: Killing {pid}:{PKG}/u0a\d+ \(adj \d+\): remove task$", log, re.M)
     assert not re.search(rf"Killing {pid}:.*OneKeyClean", log)
     assert "androidx.work.impl.background.systemjob.SystemJobService" in lab.shell(
         "pixel-8", f"dumpsys jobscheduler {PKG}").stdout  # not force-stopped: the job is still scheduled
-    _wait_for(lab, "pixel-8", TASK_END, seen=len(re.findall(TASK_END, log, re.M)))  # …and runs in background
+    _wait_for(lab, "pixel-8", TASK_END, since=swiped)  # …and runs in background
 
 
 @pytest.mark.parametrize("ui", ["pixel-8"], indirect=True)
@@ -123,13 +133,13 @@ def test_app_control_verbs(lab: RunningLab, ui: UiDriver, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("ui", ["pixel-8"], indirect=True)
 def test_diagnostics_reads_the_ring_buffer_off_the_screen(lab: RunningLab, ui: UiDriver) -> None:
-    seen = len(re.findall(TASK_END, _log(lab, "pixel-8"), re.M))
+    opened = _now(lab, "pixel-8")
     ui.open_app()
     with pytest.raises(UiError, match="permission prompt covers the app"):
         ui.diagnostics()
     ui.grant_background_location()
     ui.background_app()
-    _wait_for(lab, "pixel-8", TASK_END, seen=seen)
+    _wait_for(lab, "pixel-8", TASK_END, since=opened)
     ring = [json.loads(line) for line in lab.shell("pixel-8", f"run-as {PKG} cat files/bgprobe.jsonl").stdout
             .splitlines()]
     events = ui.diagnostics()
