@@ -42,6 +42,10 @@ class AppConfig:
     debuggable: bool = True
     tasks: tuple[TaskConfig, ...] = ()
 
+    def app_id(self, platform: str) -> str | None:
+        """The app under test's id on ``platform``: its package on Android, its bundle id on iOS (None if unset)."""
+        return self.android_package if platform == "android" else self.ios_bundle_id
+
     def task(self, name: str) -> TaskConfig:
         for task in self.tasks:
             if task.name == name:

@@ -191,7 +191,7 @@ def _appium(device: DeviceSession, request: pytest.FixtureRequest) -> ProcessCon
 def require_app(drv: Driver, dev: DeviceConfig, app: AppConfig) -> None:
     """A phone without the app under test gives no verdict on it: the cell is an error saying "app not installed",
     never a FAIL with the launcher's raw output ("No activities found")."""
-    ident = app.android_package if dev.platform == "android" else app.ios_bundle_id
+    ident = app.app_id(dev.platform)
     if ident and not drv.installed():
         raise DeviceError(dev.name, "app", f"app not installed: {ident} is not on the phone",
                           "install the build under test (`harness doctor` checks each phone), or fix the id in [app]")
@@ -230,7 +230,7 @@ class App:
 
     @property
     def package(self) -> str:
-        pkg = self.config.android_package if self.device.platform == "android" else self.config.ios_bundle_id
+        pkg = self.config.app_id(self.device.platform)
         if pkg is None:
             key = "android_package" if self.device.platform == "android" else "ios_bundle_id"
             raise HarnessError(f"{self.device.name}: [app] has no {key} in devices.toml")

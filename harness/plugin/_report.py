@@ -143,8 +143,8 @@ def _app_id(session: object | None, dev: DeviceConfig | None) -> str | None:
     config = getattr(run, "config", None)
     if dev is None or config is None:
         return None
-    app = config.app
-    return str(app.android_package if dev.platform == "android" else app.ios_bundle_id) or None
+    app_id: str | None = config.app.app_id(dev.platform)
+    return app_id
 
 
 def _cell_events(stream: EventStream, opened: Mark | None) -> list[Event]:

@@ -55,7 +55,7 @@ class UiDriver:
         self.platform = dev.platform
         self.session = session or UiSession(cfg, dev)
         self.app_name = cfg.app.name
-        app_id = cfg.app.android_package if dev.platform == "android" else cfg.app.ios_bundle_id
+        app_id = cfg.app.app_id(dev.platform)
         if not app_id:
             key = "android_package" if dev.platform == "android" else "ios_bundle_id"
             raise HarnessError(f"{cfg.path}: [app] has no {key}")
