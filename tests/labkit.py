@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import fcntl
+import os
 import re
 import socket
 import subprocess
@@ -27,18 +29,36 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-_HANDED_OUT: set[int] = set()
+_CLAIMS_DIR = Path(tempfile.gettempdir()) / "bgharness-test-ports"
+_CLAIMS: dict[int, int] = {}  # port -> the descriptor whose lock claims it, held until this process exits
 
 
 def free_port() -> int:
-    """A free loopback port not handed out before in this process (the kernel may offer one twice)."""
+    """A free loopback port that no other live test process has claimed.
+
+    The kernel's pick is free only at the instant it is made: between it and the server's bind, another
+    xdist worker may be offered the same port. Two workers' labs then share one adb server, and the first to
+    finish kills the other's (``adb kill-server``) mid-test. So each pick is claimed with an exclusive lock on
+    a file named by the port; the lock dies with the process that holds it, so a crashed worker frees its
+    ports."""
+    _CLAIMS_DIR.mkdir(exist_ok=True)
     while True:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
+        if port not in _CLAIMS and _claim(port):
             return port
+
+
+def _claim(port: int) -> bool:
+    fd = os.open(_CLAIMS_DIR / str(port), os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _CLAIMS[port] = fd
+    return True
 
 
 _PORT_KEYS = ("adb_server_port", "usbmuxd_port", "appium_port", "push_port", "hub_port", "time_port")
