@@ -8,6 +8,8 @@ line after it.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -122,6 +124,10 @@ def format_entry(entry: LogEntry, fmt: LogFormat) -> str:
 Listener = Callable[[LogEntry], None]
 
 
+def _seq(entry: LogEntry) -> int:
+    return entry.seq
+
+
 class LogBuffers:
     """Ring buffers per log id, with listeners for followers (``logcat`` without ``-d``)."""
 
@@ -162,6 +168,17 @@ class LogBuffers:
             merged.extend(self._rings[name])
         merged.sort(key=lambda e: e.seq)
         return merged
+
+    def newest(self, buffers: Iterable[str], count: int, accept: Callable[[LogEntry], bool]) -> list[LogEntry]:
+        """The last ``count`` entries of ``buffers`` that ``accept`` takes, oldest first (``logcat -t/-T <count>``).
+        Read newest first, each ring from its end: a capture opened with its phone's last lines costs those lines,
+        not a merge and filter of the full rings (tens of thousands of entries once the background log has filled
+        them, ~40 ms of the lab's loop per capture the harness starts)."""
+        rings = [reversed(self._rings[name]) for name in buffers]
+        taken = (e for e in heapq.merge(*rings, key=_seq, reverse=True) if accept(e))
+        picked = list(itertools.islice(taken, max(0, count)))
+        picked.reverse()
+        return picked
 
     def clear(self, buffers: Iterable[str]) -> None:
         for name in buffers:

@@ -248,18 +248,25 @@ async def logcat(inv: Invocation) -> int:
         inv.out(_sizes(dev, opts))
         return 0
     printer = _Printer(inv, opts)
-    backlog = [e for e in dev.logs.entries(opts.buffers) if _passes(e, opts)]
-    if opts.tail_since is not None:
-        backlog = [e for e in backlog if e.sec >= opts.tail_since]
-    if opts.tail_count is not None:
-        backlog = backlog[-opts.tail_count :] if opts.tail_count else []
-    for entry in backlog:
+    for entry in _backlog(dev, opts):
         printer.emit(entry)
         if printer.done:
             return 0
     if opts.dump:
         return 0
     return await _follow(dev, opts, printer)
+
+
+def _backlog(dev: AndroidDevice, opts: Options) -> list[LogEntry]:
+    """The entries printed before following: all that pass, those since ``-T <time>``, or the last ``-t/-T <n>``."""
+    if opts.tail_count is not None and opts.tail_since is None:  # the harness's capture start: read from the end
+        return dev.logs.newest(opts.buffers, opts.tail_count, lambda e: _passes(e, opts))
+    backlog = [e for e in dev.logs.entries(opts.buffers) if _passes(e, opts)]
+    if opts.tail_since is not None:
+        backlog = [e for e in backlog if e.sec >= opts.tail_since]
+    if opts.tail_count is not None:
+        backlog = backlog[-opts.tail_count :] if opts.tail_count else []
+    return backlog
 
 
 async def _follow(dev: AndroidDevice, opts: Options, printer: _Printer) -> int:
