@@ -39,8 +39,20 @@ _PROBE_S = 2.0
 BUFFERS = "main,system,events,crash"
 _START_LINES = 200  # about a second of a busy phone's log, at the capture's start
 _RESEND = 2000  # lines asked again when a dropped stream is reopened (the stream drops those it has)
+# Linux's TCP_QUICKACK: the adb server writes to its clients with Nagle on, so a small write (a log line) that
+# follows another within the client's delayed-ACK time (40 ms) waits for that ACK. Acking at once after each read
+# delivers every line as it is written: the first lines of a capture came 40 ms late, and so did a step's marker.
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 _STATES = {"missing": "disconnected", "offline": "went offline",
            "unauthorized": "became unauthorized (USB debugging was revoked)"}
+
+
+def _ack_now(sock: socket.socket) -> None:
+    """Ack what was read at once (a no-op where TCP_QUICKACK does not exist); the kernel drops back to delayed
+    ACKs by itself, so this is asked again after every read."""
+    if _QUICKACK is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
 
 
 class LogcatCapture:
@@ -68,6 +80,7 @@ class LogcatCapture:
         conn.send(f"shell:logcat -b {BUFFERS} -v threadtime -v year -T {since}")
         sock: socket.socket = conn.socket
         sock.settimeout(_QUIET_S)
+        _ack_now(sock)  # the service's OKAY was read: its first lines are next
         return sock
 
     def _read(self) -> None:
@@ -102,6 +115,7 @@ class LogcatCapture:
                 return None
             if not chunk:
                 return None
+            _ack_now(sock)
             heard = time.monotonic()
             pending += chunk
             *lines, pending = pending.split(b"\n")
