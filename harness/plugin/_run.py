@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from harness.config import Config, DeviceConfig, load_config
+from harness.config._farm import farm_url
 from harness.errors import DeviceError
 from harness.labctl import state_dir
-from harness.pool import Pool, select
+from harness.pool import LeaseStore, Pool, select
 from harness.reporting import Redactor, RunWriter, config_secrets
 from harness.reporting import new_run_id as _report_run_id
 
@@ -47,10 +48,8 @@ class Run:
     def pool(self) -> Pool:
         """Created on first use: a run that leases nothing never touches the lease files."""
         if self._pool is None:
-            from harness.farm import farm_store  # noqa: PLC0415 - a farm URL (HARNESS_FARM_URL, [farm] url): leases in PostgreSQL
-
             self._pool = Pool(state_dir(self.config) / "pool", self.run_id, lease_timeout_s=self.lease_timeout_s,
-                              store=farm_store(self.config))
+                              store=_farm_store(self.config))
         return self._pool
 
     @property
@@ -91,6 +90,17 @@ class Run:
         if run.lab_seed is not None and not config.pluginmanager.has_plugin(LabSeeder.NAME):
             config.pluginmanager.register(LabSeeder(run), LabSeeder.NAME)
         return run
+
+
+def _farm_store(config: Config) -> LeaseStore | None:
+    """The farm's lease store when a farm URL is set (``HARNESS_FARM_URL``, ``[farm] url``), else None. harness.farm
+    loads psycopg (~0.5 s of CPU in imports), so it is imported only for a farm: not in every xdist worker's first
+    test of a run on lease files."""
+    if farm_url(config) is None:
+        return None
+    from harness.farm import farm_store  # noqa: PLC0415 - psycopg loads only for a farm
+
+    return farm_store(config)
 
 
 # The lab's own property (harness/lab/android/shell/builtins.py): reseeds the phone's policy randomness.
