@@ -5,10 +5,14 @@ An episode file holds episodes (lines that come together), each ``== <name> <wei
 written: ``n:A-B`` a number in [A, B], ``hex:N`` N hex digits, ``uuid`` a version-4 UUID, ``b64`` a 22-character
 id fixed per app (an install directory's), anything else from the caller's values.
 
-``WallTicker`` drives a background log by *wall* time (never the device clock, which may jump: virtual time):
-every ``TICK_S`` it asks for about ``rate × elapsed`` lines, more in a burst and fewer between, and writes each
-episode at its own moment within the tick. A lab's phones tick together on one timer (``LabNoise``), within one
-budget of lines a second for the whole lab.
+``WallTicker`` drives a background log by *wall* time on a real-time clock: every ``TICK_S`` it asks for about
+``rate × elapsed`` lines, more in a burst and fewer between, and writes each episode at its own moment within the
+tick. A lab's phones tick together on one timer (``LabNoise``), within one budget of lines a second for the whole
+lab. On a virtual clock (``[lab] clock = "virtual"``) the log moves with the phone's clock instead
+(``device_tick``): each step of the time control that moves the clock writes ``rate × moved`` lines at the step's
+end, at most ``STEP_MAX_S`` of them, and none while the clock stands still. Wall time then decides nothing on such a
+phone (how many lines lie between two of the app's is the seed's), so the same seed gives the same timelines and
+the same relay buffers however loaded the host is.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["LAB_BUDGET_PER_S", "TICK_S", "Episode", "LabNoise", "NoiseSource", "WallTicker", "fill",
+__all__ = ["LAB_BUDGET_PER_S", "STEP_MAX_S", "TICK_S", "Episode", "LabNoise", "NoiseSource", "WallTicker", "fill",
            "parse_episodes"]
 
 R = TypeVar("R")  # one line to write, as a platform's noise source holds it
@@ -36,6 +40,9 @@ _PLACEHOLDER = re.compile(r"%\{([a-z0-9_]+)(?::(-?\d+)(?:-(-?\d+))?)?\}")
 # A burst: one tick in ten carries 4x the mean, the others 2/3 of it (mean 1).
 _BURST_P, _BURST_X, _CALM_X = 0.1, 4.0, 2.0 / 3.0
 _MAX_ELAPSED_S = 1.0  # a stalled loop catches up at most this much: it does not flood
+# A virtual clock's step writes at most this many device seconds' worth: a six-hour wait is thousands of steps,
+# and its log is the step ends' (docs/lab-log-volume.md, "On a virtual clock").
+STEP_MAX_S = 0.5
 _LINES_PER_TURN = 5.0  # a phone of a large lab is ticked when about this many lines are due (LabNoise)
 _MAX_TURN_TICKS = 20  # but at least every 2 s
 
@@ -193,6 +200,20 @@ class WallTicker:
         episodes = self._write(count)
         for at, episode in zip(sorted(self.rng.uniform(0.0, span_s) for _ in episodes), episodes, strict=True):
             self._loop.call_later(at, self._run, episode)
+
+    def device_tick(self, device_s: float) -> None:
+        """A virtual clock moved ``device_s`` device seconds: about ``rate × device_s`` lines (at most
+        ``STEP_MAX_S``' worth; more in a burst, fewer between), written now in the order decided, stamped with the
+        phone's time now. Never started on a loop: the phone's time control calls it."""
+        if self.rate_per_s <= 0 or device_s <= 0 or not self._active():
+            return
+        burst = _BURST_X if self.rng.random() < _BURST_P else _CALM_X
+        self._owed += self.rate_per_s * min(device_s, STEP_MAX_S) * burst
+        count = int(self._owed)
+        self._owed -= count
+        if count:
+            for episode in self._write(count):
+                episode()
 
     def _run(self, episode: Callable[[], None]) -> None:
         if self.running and self._active():

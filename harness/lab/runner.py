@@ -26,7 +26,7 @@ from harness.lab.android.device import AndroidDevice, DeviceIdentity, install_ba
 from harness.lab.android.noise import start_noise
 from harness.lab.android.os import model as android_model
 from harness.lab.clock import Clock, RealtimeClock, VirtualClock
-from harness.lab.lognoise import LabNoise
+from harness.lab.lognoise import LabNoise, NoiseSource
 from harness.lab.timectl import MARKER_TAG, Steppable, TimeControl
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def lab_clock(cfg: Config, dev_cfg: DeviceConfig) -> VirtualClock | RealtimeCloc
     return VirtualClock(rate) if cfg.virtual_time(dev_cfg) else RealtimeClock(rate)
 
 
-def _android_steppable(dev: AndroidDevice, clock: VirtualClock) -> Steppable:
+def _android_steppable(dev: AndroidDevice, clock: VirtualClock, noise: NoiseSource[Any]) -> Steppable:
     lines = [0]
 
     def count(_entry: object) -> None:
@@ -56,14 +56,14 @@ def _android_steppable(dev: AndroidDevice, clock: VirtualClock) -> Steppable:
 
     dev.logs.subscribe(count)
     return Steppable(clock, lambda: lines[0], lambda text: dev.syslog("I", MARKER_TAG, text, buffer="main"),
-                     lambda: dev.outbound)
+                     lambda: dev.outbound, noise.ticker.device_tick)
 
 
-def _iphone_steppable(phone: VirtualIPhone, clock: VirtualClock) -> Steppable:
+def _iphone_steppable(phone: VirtualIPhone, clock: VirtualClock, noise: NoiseSource[Any]) -> Steppable:
     def mark(text: str) -> None:
         phone.log(MARKER_TAG, text)
 
-    return Steppable(clock, lambda: phone.syslog.last_seq, mark, tuple)
+    return Steppable(clock, lambda: phone.syslog.last_seq, mark, tuple, noise.ticker.device_tick)
 
 
 def build_android(cfg: Config, dev_cfg: DeviceConfig, clock: Clock | None = None) -> AndroidDevice:
@@ -136,10 +136,12 @@ class Lab:
         device = build_android(self.cfg, dev_cfg)
         assert isinstance(device.clock, VirtualClock | RealtimeClock)
         device.clock.start(self.loop)
-        self._noise.append(start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
-                                       self.lab_noise).ticker.stop)  # other apps' lines (docs/lab-log-volume.md)
-        if isinstance(device.clock, VirtualClock):
-            self.time.add(dev_cfg.name, _android_steppable(device, device.clock))
+        virtual = device.clock if isinstance(device.clock, VirtualClock) else None
+        noise = start_noise(device, self.cfg.lab.log_noise_per_s, self.cfg.app.android_package,
+                            self.lab_noise if virtual is None else None)  # other apps' lines (docs/lab-log-volume.md)
+        self._noise.append(noise.ticker.stop)
+        if virtual is not None:
+            self.time.add(dev_cfg.name, _android_steppable(device, virtual, noise))
         server = AdbdServer(device, self.cfg.lab.host, dev_cfg.lab_port or 0, on_back=self._on_back)
         await self._listen(server.start, f"lab device {dev_cfg.name}", f"{self.cfg.lab.host}:{dev_cfg.lab_port}",
                            "is the lab already running? try `harness lab status`")
@@ -158,11 +160,13 @@ class Lab:
                 clock.start(self.loop)
                 seed = dev_cfg.seed if dev_cfg.seed is not None else self.cfg.lab.seed
                 phone = build_iphone(dev_cfg, self.cfg.app, clock, seed=seed)
-                self._noise.append(start_syslog_noise(phone, self.cfg.lab.log_noise_per_s, self.cfg.app.ios_bundle_id,
-                                                      self.lab_noise).ticker.stop)
+                virtual = clock if isinstance(clock, VirtualClock) else None
+                noise = start_syslog_noise(phone, self.cfg.lab.log_noise_per_s, self.cfg.app.ios_bundle_id,
+                                           self.lab_noise if virtual is None else None)
+                self._noise.append(noise.ticker.stop)
                 phones.append(phone)
-                if isinstance(clock, VirtualClock):
-                    self.time.add(dev_cfg.name, _iphone_steppable(phone, clock))
+                if virtual is not None:
+                    self.time.add(dev_cfg.name, _iphone_steppable(phone, virtual, noise))
         if not phones:
             return
         server = UsbmuxdServer(phones, self.cfg.lab.host, self.cfg.lab.usbmuxd_port)

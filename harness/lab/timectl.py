@@ -48,6 +48,7 @@ class Steppable:
     logged: Callable[[], int]  # a count that grows with every line the phone logs
     mark: Callable[[str], None]  # writes a step marker into the captured log
     outbound: Callable[[], Collection[asyncio.Future[Any]]]  # requests the phone has in flight
+    background: Callable[[float], None] = lambda _moved_s: None  # other apps' log for the device seconds moved
 
 
 class TimeControl(TcpServer):
@@ -83,9 +84,10 @@ class TimeControl(TcpServer):
 
     async def _step(self, phone: Steppable, until: float) -> dict[str, Any]:
         await self._settle(phone)  # what the harness's last action started (a reboot going down) is done first
-        before = phone.logged()
+        before, start = phone.logged(), phone.clock.now()
         now = phone.clock.step(until, lambda: phone.logged() != before or _busy(phone))
         await self._settle(phone)
+        phone.background(now - start)  # before the marker: a wait reads them where every run of this seed does
         marker = f"step {next(self._seq)} at {now:.3f}"
         phone.mark(marker)
         return {"now": now, "marker": marker}

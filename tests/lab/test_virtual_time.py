@@ -136,6 +136,27 @@ def test_the_same_seed_and_actions_give_the_same_device_times_whatever_the_host_
     assert runs[0] and runs[0] == runs[1]
 
 
+def _whole_log(lab: RunningLab) -> list[str]:
+    """Two hours of the phone, then its whole log (every buffer, device times and all)."""
+    _task_times(lab)
+    return _driver(lab).transport.shell("logcat -d -b all -v threadtime", timeout_s=30).splitlines()
+
+
+def test_the_background_log_moves_with_the_clock_so_the_same_seed_gives_the_same_log() -> None:
+    """Other apps' lines are written as the clock moves (capped per step), never by wall time: how many of them lie
+    between two of the app's lines, and so what a relay's buffer or a capture's first lines hold, is the seed's."""
+    logs = []
+    for _ in range(2):
+        with labkit.one_phone_lab("pixel-8", clock="virtual") as lab:
+            drv = _driver(lab)
+            count = len(drv.transport.shell("logcat -d -b all", timeout_s=30).splitlines())
+            time.sleep(0.5)  # wall time, the clock standing still: no one logs
+            assert len(drv.transport.shell("logcat -d -b all", timeout_s=30).splitlines()) == count
+            logs.append(_whole_log(lab))
+    assert len(logs[0]) > 2000  # the boot's log and two hours of background, not only the app's lines
+    assert logs[0] == logs[1]
+
+
 def test_an_unknown_phone_gets_a_clear_error_from_the_time_control(lab: RunningLab) -> None:
     lost = LabTime(lab.cfg.lab.host, lab.cfg.lab.time_port, "no-such-phone")
     with pytest.raises(LabError, match=r"unknown device 'no-such-phone' \(this lab's virtual clocks: pixel-8\)"):

@@ -57,6 +57,7 @@ _SYSTEM_ACTIVITIES = ("photoanalysisd.backgroundanalysis", "mediaanalysisd.fullP
                       "spotlightknowledged.processing", "suggestd.harvesting", "coreduetd.knowledge-sync",
                       "assistant.analytics.upload", "geod.cache.clean", "healthd.analytics")
 
+_FIRST_PID, _LAST_PID = 20_000, 99_998  # the noise apps' pids, below XNU's PID_MAX (99999)
 _CODED = {"launch": 4.0, "suspend": 6.0, "terminate": 2.0, "push": 3.0}  # episodes written from os/texts.py
 
 
@@ -86,6 +87,7 @@ class SyslogNoise(NoiseSource["_Row"]):
         self._names = [e.name for e in self._episodes] + list(_CODED)
         self._weights = [e.weight for e in self._episodes] + list(_CODED.values())
         self.powered = True
+        self._next_pid = _FIRST_PID + self.rng.randrange(2000)
         self.ticker = WallTicker(rate_per_s, self.rng, self._decide, lambda: self.powered)
         for name, pid in DAEMONS.items():
             phone.processes.setdefault(pid, name)
@@ -148,10 +150,23 @@ class SyslogNoise(NoiseSource["_Row"]):
         return _App(bundle, self.apps[bundle], self.running[bundle])
 
     def _launch(self, bundle: str) -> _App:
-        pid = self.phone.next_pid(1 + self.rng.randrange(40))
+        pid = self._new_pid()
         self.running[bundle] = pid
         self.phone.processes[pid] = self.apps[bundle]
         return _App(bundle, self.apps[bundle], pid)
+
+    def _new_pid(self) -> int:
+        """A pid from the noise's own range, above any the model gives (its apps count up from 400).
+
+        A real iPhone has one pid sequence; here the other apps' launches follow the wall clock, and a model pid
+        that depended on how many of them came first would differ from run to run on a virtual clock (the same
+        seed must give the same timeline). Android's noise keeps its own range for the same reason."""
+        while True:
+            self._next_pid += 1 + self.rng.randrange(40)
+            if self._next_pid > _LAST_PID:
+                self._next_pid = _FIRST_PID
+            if self._next_pid not in self.phone.processes:
+                return self._next_pid
 
     def _end(self, app: _App) -> None:
         self.running.pop(app.bundle, None)
@@ -198,11 +213,13 @@ def _daemon_rows(lines: list[tuple[texts.Daemon, str]]) -> list[_Row]:
 
 
 def start_syslog_noise(phone: VirtualIPhone, rate_per_s: float, app_bundle: str | None,
-                       loop: asyncio.AbstractEventLoop | LabNoise) -> SyslogNoise:
+                       loop: asyncio.AbstractEventLoop | LabNoise | None) -> SyslogNoise:
     """A lab iPhone just started: a backlog in its ring now, and ``rate_per_s`` lines a wall second from now on
-    (rate 0: neither)."""
+    (rate 0: neither). ``loop`` None: a virtual clock's phone, whose stream its time control writes as the clock
+    moves (``noise.ticker.device_tick``)."""
     noise = SyslogNoise(phone, rate_per_s, app_bundle)
     if rate_per_s > 0:
         noise.write_backlog()
-        noise.ticker.start(loop)
+        if loop is not None:
+            noise.ticker.start(loop)
     return noise

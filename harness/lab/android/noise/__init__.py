@@ -145,13 +145,15 @@ class LogNoise(NoiseSource[tuple[Line, Who]]):
 
 
 def start_noise(dev: AndroidDevice, rate_per_s: float, app_package: str | None,
-                loop: asyncio.AbstractEventLoop | LabNoise) -> LogNoise:
+                loop: asyncio.AbstractEventLoop | LabNoise | None) -> LogNoise:
     """A lab phone just started: its boot's log now, again at every reboot, and ``rate_per_s`` lines a wall
     second from now on (rate 0: no boot log and no stream; the phone's log holds only the model's lines); on a
-    ``LabNoise``, within the lab's budget."""
+    ``LabNoise``, within the lab's budget. ``loop`` None: a virtual clock's phone, whose stream its time control
+    writes as the clock moves (``noise.ticker.device_tick``)."""
     noise = LogNoise(dev, rate_per_s, app_package)
     if rate_per_s > 0:
         noise.write_boot_log()
         dev.on_boot(noise.rebooted)
-        noise.ticker.start(loop)
+        if loop is not None:
+            noise.ticker.start(loop)
     return noise
