@@ -14,8 +14,9 @@ pytest_plugins = ["harness.plugin"]
 def _timeline_starts_after_the_previous_cell(request: pytest.FixtureRequest) -> None:
     """A cell's timeline holds what the phone logged from the cell's start on, not the previous cell's last lines.
 
-    The capture opens with ``logcat -T <epoch second>`` (an iPhone's relay sends its buffer first), so it begins with
-    lines logged before the cell, and the first mark counts a line logged at its own instant as "since" it. On a real
+    The capture opens with the phone's last lines (``logcat -T <count>``; an iPhone's relay may send its buffer
+    first), so it begins with lines logged before the cell, and the first mark counts a line logged at its own
+    instant as "since" it. On a real
     phone the previous cell's lines are older than the mark: its clock ran on through the teardown and the setup. On a
     virtual clock it stood still, so the previous cell's last lines (a push's task run, a permission revoke's kill, a
     thawed app's held jobs) carry the mark's very time, and whether they count depended on how far the reader had got

@@ -44,6 +44,9 @@ class AndroidDriver(AppVerbs, PowerVerbs, ServiceVerbs, LocationVerbs, DeviceCon
         """Start capturing logcat to ``path`` and into a stream that expectations wait on."""
         stream = EventStream(self.name, self.clock_rate, path, device_clock=self.device_time, stepper=self.stepper)
         self.stream = stream  # verbs check it: a phone its capture lost is not acted on (DriverBase.guard)
+        if self.package is not None:  # the app's running process, whose start line may be long out of the log
+            for pid in self._run("capture", f"pidof {self.package}").output.split():
+                stream.known_process(int(pid), self.package)
         return LogcatCapture(self.transport, stream).start(), stream
 
     def device_time(self) -> float | None:

@@ -69,8 +69,14 @@ class LogcatCapture:
         """Follow the phone's log from (about) now: its last ``_START_LINES`` lines, then every new one. By count,
         not ``-T <this second>``: a phone whose clock stood still (a virtual lab phone while the harness acts) can
         have thousands of lines in "this second", and what came before the capture is not the cell's anyway (its
-        waits count from their marks)."""
-        self._sock = self._open(str(_START_LINES), timeout_s)
+        waits count from their marks).
+
+        A virtual lab phone's capture starts at its last line: the earlier lines only teach the parser context (a
+        work id's job, a run still open), and how many of the app's lines 200 lines reached back to depended on
+        how much background log the host's wall clock had let the lab write, so the same seed gave two timelines.
+        The app's running process is told to the stream by the driver (``pidof``) instead."""
+        context = 1 if self.stream.stepper is not None else _START_LINES
+        self._sock = self._open(str(context), timeout_s)
         self._thread = threading.Thread(target=self._read, name=f"logcat-{self.transport.name}", daemon=True)
         self._thread.start()
         return self

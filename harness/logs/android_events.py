@@ -90,6 +90,9 @@ class EventBuilder:
             return ln.process.split(":", 1)[0]
         return self.pid_package.get(ln.pid) if ln.pid is not None else None
 
+    def known_process(self, pid: int, package: str) -> None:
+        self.pid_package[pid] = package
+
     def note_process(self, pid: int | None, process: str, appid: int | None) -> str:
         package = process.split(":", 1)[0]
         if pid is not None:

@@ -147,6 +147,9 @@ class IOSEventBuilder:
     def app_package(self, ln: LogLine) -> str | None:
         return self.pid_bundle.get(ln.pid) if ln.pid is not None else None
 
+    def known_process(self, pid: int, package: str) -> None:
+        self.pid_bundle[pid] = package
+
     # -- process lifecycle ----------------------------------------------------------------------
     def started(self, ln: LogLine, pid: int, bundle: str) -> None:
         if pid in self._alive:

@@ -38,6 +38,10 @@ class EventSource(Protocol):
 
     def feed(self, records: Iterable[LogLine]) -> None: ...
 
+    def known_process(self, pid: int, package: str) -> None:
+        """``pid`` is ``package``'s, as the phone said when the capture opened (its start line may be long gone
+        from the log); lines read later may say otherwise and win."""
+
 
 def parser_pair(platform: str, *, year: int | None = None) -> tuple[LineParser, EventSource]:
     """A fresh parser and event builder for ``platform``'s device log (times without a year go in ``year``)."""

@@ -129,6 +129,14 @@ class EventStream:
         self._anchor: tuple[float, float] | None = None
         self._resent: set[str] | None = None  # lines a resumed capture may send again
         self._resend_left = 0
+        self._replay_floor: float | None = None  # while resuming: lines timed before it predate the capture
+
+    def known_process(self, pid: int, package: str) -> None:
+        """Before the capture starts: ``pid`` is ``package``'s process, as the phone says now (``pidof``). A line
+        its process logs is the app's even when the line that started it is older than the capture's first line;
+        without this, whether it was depended on how much else the phone had logged since."""
+        with self._cond:
+            self._builder.known_process(pid, package)
 
     # -- feeding (reader thread) ----------------------------------------------------------------
     def feed(self, raw_lines: Iterable[str]) -> None:
@@ -138,7 +146,10 @@ class EventStream:
         if self._file is not None:
             self._file.writelines(line + "\n" for line in lines)
             self._file.flush()
+        floor = self._replay_floor
         records = self._parser.feed(lines)
+        if floor is not None:  # a resumed relay's buffer: lines older than any it had are from before the capture
+            records = [r for r in records if r.time is None or r.time >= floor]
         self._publish(records, lines)
 
     def flush(self) -> None:
@@ -167,16 +178,20 @@ class EventStream:
         kept = [line for line in lines if line not in self._resent]
         self._resend_left -= len(lines)
         if self._resend_left <= 0:  # past what the capture can have sent again
-            self._resent = None
+            self._resent = self._replay_floor = None
         return kept
 
     def resuming(self, resend: int = _RESUME_MEMORY) -> None:
         """The capture reopens after a drop asking for its last ``resend`` lines again (``logcat -T 2000``, a
         relay's buffer): among the next ``resend`` lines, those it already has are dropped (nothing is counted
-        twice, nothing logged while it was closed is missed)."""
+        twice, nothing logged while it was closed is missed). A relay's buffer also holds lines from before this
+        capture began (an iPhone's syslog_relay sends all it has), which it never had: lines timed before the
+        newest it had when it dropped were all delivered then (a live stream misses nothing older), so those it
+        does not have predate the capture, and are dropped too."""
         with self._cond:
             self._resent = {text for _, text in list(self.lines)[-_RESUME_MEMORY:]}
             self._resend_left = resend
+            self._replay_floor = self.last_time
 
     # -- the phone's presence (capture and driver) ---------------------------------------------------
     def lost(self, how: str, fix: str = _FIX) -> Loss:

@@ -12,6 +12,7 @@ Everything heavy (the lab, the pool, the log capture) is created only when a tes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -144,6 +145,7 @@ def _driven(device: DeviceSession, node: pytest.Item, drv: D) -> Iterator[D]:
     device.guard("capture")
     require_app(drv, device.config, device.run.config.app)
     capture, stream = drv.capture(device.artifacts / LOG_FILE[device.config.platform])
+    stream.caught_up()  # a virtual phone: the report's timeline starts after what it logged before the cell
     device.driver, device.stream, device.opened = drv, stream, stream.mark()
     device.captures.append(capture)
     try:
@@ -154,6 +156,8 @@ def _driven(device: DeviceSession, node: pytest.Item, drv: D) -> Iterator[D]:
         problems = drv.restore()
         if problems:
             log.warning("[%s] state not fully restored: %s", device.name, "; ".join(problems))
+        with contextlib.suppress(HarnessError):  # a virtual phone: what the restore logged is in the timeline,
+            stream.caught_up()  # whatever the host's load (a lost phone: the capture has what it could read)
         capture.stop()
 
 

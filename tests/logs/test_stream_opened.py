@@ -31,3 +31,39 @@ def test_without_a_device_time_every_line_counts() -> None:
     stream.feed([PROBE.format(s=0, run=1)])
     stream.flush()
     assert len(stream.logged_since(opened)) == 1
+
+
+WM_LINE = ("11-28 08:00:03.000  4730  4761 D WM-SystemJobScheduler: "
+           "Scheduling work ID 08be261c-2def-4bd6-a716-1e4410968dc4Job ID 33")
+
+
+def scheduled_package(known: dict[int, str]) -> str | None:
+    stream = EventStream("pixel-8", year=2026)
+    for pid, package in known.items():
+        stream.known_process(pid, package)
+    stream.feed([WM_LINE])
+    stream.flush()
+    [event] = stream.events
+    assert event.kind == "work_scheduled"
+    return event.package
+
+
+def test_a_process_known_when_the_capture_opened_owns_its_lines() -> None:
+    """WorkManager's lines name no package: they are the app's by their pid, which the process's start line maps,
+    and that line may be far older than the capture's first (the app started cells ago). The driver tells the
+    stream the app's running pid when it opens the capture (``pidof``)."""
+    assert scheduled_package({}) is None
+    assert scheduled_package({4730: "com.example.courier"}) == "com.example.courier"
+    assert scheduled_package({4000: "com.example.courier"}) is None
+
+
+def test_a_resumed_relay_does_not_add_what_was_logged_before_the_capture_began() -> None:
+    """An iPhone's syslog_relay sends its whole buffer to each connection: after a reconnect (the phone was
+    unplugged) the lines from before the capture's first are sent too, and they are not the test's events."""
+    stream = EventStream("pixel-8", year=2026)
+    stream.feed([PROBE.format(s=10, run=1), PROBE.format(s=11, run=2)])
+    stream.resuming()
+    stream.feed([PROBE.format(s=5, run=0), PROBE.format(s=10, run=1), PROBE.format(s=11, run=2),
+                 PROBE.format(s=12, run=3)])
+    stream.flush()
+    assert [e.extra["run"] for e in stream.events] == ["1", "2", "3"]
