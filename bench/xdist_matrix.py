@@ -11,7 +11,8 @@ serial runs never load).
 Beside the wall times it prints the CPU each run took: the pytest processes' (controller and workers), and the lab's
 (its process and its adb server). Wall times carry the host's other load; CPU does not. A run on a virtual clock
 waits for nothing, so the parallel run cannot take less wall time than its CPU over the cores it has: that floor,
-over the slowest phone's wall time, is the best ratio this host can show (the goal needs it at 1.3x or below).
+over the slowest phone's wall time, is the best ratio this host can show (the goal needs it at 1.3x or below); over
+the slowest phone's CPU it is the ratio on an idle host of this many cores, whose serial run waits for no core.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def main() -> None:
     print(cpu_line("  the slowest phone alone", slowest))
     print(cpu_line("  40 tests x 4 phones, -n 4", parallel))
     print(f"  on {cores} cores the -n 4 run needs at least its CPU / {cores} = {floor:.1f} s of wall time: "
-          f"{floor / slowest.wall_s:.2f}x the slowest phone alone, the best this host can show")
+          f"{floor / slowest.wall_s:.2f}x the slowest phone alone, the best this host can show "
+          f"({floor / slowest.cpu_s:.2f}x its CPU, its wall time on an idle host, where its processes take turns)")
     print(f"40 tests x 4 devices with -n 4: {parallel.wall_s:.1f} s = {ratio:.2f}x the slowest single device "
           f"(goal <= {GOAL:g}x), clock {cfg.lab.clock!r}")
     figure("40 tests x 4 phones -n 4 / slowest phone alone", f"{ratio:.2f}x", f"<= {GOAL:g}x", ratio <= GOAL)
