@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from rich.console import Console
 
 from harness.logs.stream import WaitObserver, observe_waits
 from harness.plugin._options import devices_named
@@ -24,6 +23,9 @@ from harness.plugin._progress._display import Display, LineProxy, terminal_out
 from harness.plugin._progress._feed import Feed
 from harness.plugin._progress._watch import RunWatch
 from harness.plugin._run import RUN_KEY
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["MODES", "RunWatch", "outcome_of"]
 

@@ -17,15 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from harness.plugin._progress._board import Board
 from harness.plugin._progress._feed import PROGRESS_DIR
 from harness.plugin._progress._lines import PREFIX, cell_name, end_line, now_text, span, start_line, wait_line
+
+if TYPE_CHECKING:  # rich loads only in the process that shows progress: not in xdist workers, which only feed it
+    from rich.console import Console, Group
+    from rich.live import Live
 
 __all__ = ["Display", "LineProxy", "Tail", "terminal_out"]
 
@@ -53,6 +53,8 @@ class LineProxy(io.TextIOBase):
         self._partial = ""
 
     def write(self, text: str) -> int:
+        from rich.text import Text  # noqa: PLC0415 - rich loads only where progress shows
+
         *whole, self._partial = (self._partial + text).split("\n")
         for line in whole:
             self.console.print(Text.from_ansi(line), soft_wrap=True)
@@ -171,6 +173,9 @@ class Display:
 
     def _show(self, now: float) -> None:
         if self._live is None:
+            from rich.console import Console  # noqa: PLC0415 - rich loads only where progress shows
+            from rich.live import Live  # noqa: PLC0415 - rich loads only where progress shows
+
             console = Console(file=self.out, force_terminal=True, highlight=False)
             self._live = Live(self._render(now), console=console, auto_refresh=False, transient=False,
                               redirect_stdout=False, redirect_stderr=False)
@@ -182,6 +187,9 @@ class Display:
 
     def _render(self, now: float) -> Group:
         """Two lines per phone (the cell, then what it does now), cut at the terminal's width, never wrapped."""
+        from rich.console import Group  # noqa: PLC0415 - rich loads only where progress shows
+        from rich.text import Text  # noqa: PLC0415 - rich loads only where progress shows
+
         views = self.board.views(now)
         width = max((len(v.device) for v in views), default=0) + 2
         lines: list[Text] = []
