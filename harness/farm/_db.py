@@ -63,12 +63,20 @@ class Db:
         except psycopg.Error as exc:
             raise FarmUnreachable(f"{self.where}: cannot connect to the farm database: {_first_line(exc)} "
                                   f"(is PostgreSQL up and the URL right? `harness farm status` tries it)") from exc
+        try:
+            self._migrate_once(conn)
+        except BaseException:
+            conn.close()  # a refused schema (newer harness) or a failed migration: the caller never gets it
+            raise
+        return conn
+
+    def _migrate_once(self, conn: Conn) -> None:
+        """Migrate the schema on this process's first connection to the URL."""
         with _MIGRATE_LOCK:
             if self.url not in _MIGRATED:
                 with self.errors("migrate the schema"):
                     migrate(conn, self.where)
                 _MIGRATED.add(self.url)
-        return conn
 
     @contextmanager
     def errors(self, doing: str) -> Iterator[None]:
