@@ -13,7 +13,7 @@ import typer
 from harness.cli._common import DevicesOpt, exits, load, make_console
 from harness.config import Config
 from harness.config._roles import app_fingerprint
-from harness.errors import ConfigError
+from harness.errors import ConfigError, LabError
 from harness.labctl import lab_state, repair_adb_server, spawn_lab, state_dir, stop_lab
 from harness.pool import leases
 
@@ -74,6 +74,17 @@ async def _serve(cfg: Config) -> None:
             (state_dir(cfg) / "lab.json").unlink()
 
 
+def _refuse_another_app(cfg: Config, running: dict[str, object]) -> None:
+    """The lab reads ``[app]`` only when it starts: a lab started from another ``[app]`` (a task added, another
+    package) models that app, and a run against it would stop at its first cell (plugin/_lab.py). Say so here,
+    where the user asked for a lab for this file, instead of "already running"."""
+    theirs = running.get("app_fingerprint")
+    if theirs is not None and theirs != app_fingerprint(cfg.app):
+        raise LabError(f"{cfg.path}: the running lab (pid {running['pid']}) was started with another [app] than "
+                       "this file's (it reads [app] only at start); restart it: `harness lab down` then "
+                       "`harness lab up --detach`")
+
+
 @lab_app.command("up")
 @exits
 def up(devices: str = DevicesOpt,
@@ -90,6 +101,7 @@ def up(devices: str = DevicesOpt,
         console.print(f"lab already running (pid {running['pid']}); `harness lab status` shows it")
         if repaired:
             console.print(f"its adb server was gone: {repaired}")
+        _refuse_another_app(cfg, running)
         return
     if detach:
         _print_status(spawn_lab(cfg))

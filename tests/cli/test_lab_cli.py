@@ -39,6 +39,13 @@ def test_lab_up_status_devices_down(config: Path) -> None:
     again = harness("lab", "up", "--detach", "--devices", str(config))
     assert again.returncode == 0 and "already running" in again.stdout
 
+    # A task added to [app] after the lab started: the lab still models the old app, and `lab up` says so.
+    added = config.with_name("added.toml")
+    added.write_text(config.read_text().replace("[push]", '[[app.task]]\nname = "extra"\nkind = "background-task"\n'
+                                                          'interval_min = 15\n\n[push]', 1))
+    stale = harness("lab", "up", "--detach", "--devices", str(added))
+    assert stale.returncode == 1 and "started with another [app]" in stale.stderr, stale.stdout + stale.stderr
+
     status = json.loads(harness("lab", "status", "--json", "--devices", str(config)).stdout)
     assert status["running"] is True
     assert re.fullmatch(r"127\.0\.0\.1:\d+", status["adb_server"])
