@@ -8,13 +8,15 @@ JSON. ``--package`` takes an Android package or an iOS bundle id.
 A run the app reports twice (the probe's line and Expo's own, a few ms apart) is one event; ``--json`` rows carry
 the task and, where the probe numbers it, the run. A plain function so the typer app (and tests) can call it with
 any streams. Exit codes: 0 on success; 1 when an Android capture holds none of the system lines an analysis needs
-(kills, Doze and job runs are in the system and events buffers: ``adb logcat -b all``); 2 when the file is empty
+(kills, Doze and job runs are in the system and events buffers: ``adb logcat -b all``), or its buffer dividers show
+no events buffer (``adb logcat -d`` dumps main and system only); 2 when the file is empty
 or cannot be read as a text capture.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +39,14 @@ _SYSTEM_KINDS = frozenset({"process_start", "process_died", "kill", "force_stop"
                            "job_timeout", "doze", "boot"})
 _BUFFERS_HINT = ("holds no system or events buffer lines (ActivityManager, DeviceIdleController, JobScheduler): "
                  "kills, Doze and job runs cannot be read from it; capture with `adb logcat -b all -d > file.txt`")
+
+
+# logcat heads each buffer's first line with this divider. `adb logcat -d` dumps main, system and crash only: no
+# events buffer, which is where Doze (device_idle, device_idle_light) and the OS's kill and process records go.
+_BUFFER_DIVIDER = re.compile(r"(?m)^-{9} beginning of (\w+)\s*$")
+_EVENTS_HINT = ("holds only the {buffers} buffer(s), not events, where Doze (device_idle) and the OS's kill and "
+                "process records are logged: a timeline without them cannot say why work did not run; capture with "
+                "`adb logcat -b all -d > file.txt`")
 
 
 class CaptureError(Exception):
@@ -81,6 +91,10 @@ def run_logs(path: str, package: str | None, as_json: bool, out: TextIO, err: Te
         err.write(skipped_note(text, skipped, skipped_line_nos) + "\n")
     if missing_buffers:
         err.write(f"harness logs: {path} {_BUFFERS_HINT}\n")
+        return EXIT_MISSING_BUFFERS
+    buffers = sorted(set(_BUFFER_DIVIDER.findall(text))) if android_log else []
+    if buffers and "events" not in buffers:  # no divider at all: a filtered or pasted capture, nothing to tell
+        err.write(f"harness logs: {path} {_EVENTS_HINT.format(buffers=' and '.join(buffers))}\n")
         return EXIT_MISSING_BUFFERS
     return EXIT_OK
 

@@ -38,7 +38,7 @@ def test_json_objects_have_exactly_the_keys(tmp_path: Path) -> None:
 
 def test_line_numbers_count_every_line_of_the_file(tmp_path: Path) -> None:
     capture = tmp_path / "mixed.txt"
-    capture.write_text("--------- beginning of system\n\nnot logcat\n" + (DATA / "s21_a.txt").read_text()
+    capture.write_text("--------- beginning of events\n\nnot logcat\n" + (DATA / "s21_a.txt").read_text()
                        + "[ 05-25 18:10:17.249 4230:16683 D/PFW.HwPFWAppWakeLockPolicy ]\n"
                          "force stop abnormal wakelock app uid: 10185\n\n", encoding="utf-8")
     code, out, err = run(capture)

@@ -43,3 +43,13 @@ def test_a_main_buffer_only_capture_is_read_but_says_what_it_lacks(tmp_path: Pat
     assert code == EXIT_MISSING_BUFFERS
     assert "task_start" in out  # what it holds is still printed
     assert "no system or events buffer lines" in err and "adb logcat -b all -d" in err
+
+
+def test_a_capture_without_the_events_buffer_says_where_doze_is(tmp_path: Path) -> None:
+    """`adb logcat -d` dumps main and system (its dividers say so): the system lines are there, Doze is not."""
+    default_dump = "--------- beginning of main\n--------- beginning of system\n" + RUN
+    code, out, err = run(tmp_path, default_dump)
+    assert code == EXIT_MISSING_BUFFERS and "task_start" in out
+    assert "only the main and system buffer(s), not events" in err and "adb logcat -b all -d" in err
+    code, _, err = run(tmp_path, default_dump.replace("of system", "of events"))
+    assert (code, err) == (EXIT_OK, "")
