@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import fcntl
 import os
 import re
 import socket
@@ -29,35 +28,57 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-_CLAIMS_DIR = Path(tempfile.gettempdir()) / "bgharness-test-ports"
-_CLAIMS: dict[int, int] = {}  # port -> the descriptor whose lock claims it, held until this process exits
+# Test labs listen below the kernel's ephemeral range (``ip_local_port_range``, 32768 up by default): a port the
+# kernel picks (bind to port 0) is free only at that instant, and until the lab binds it, any outgoing connection
+# on the host, or another xdist worker's pick, may take it ("address already in use", or two workers' labs on one
+# adb server, the first to finish killing the other's). Each worker takes its ports from its own slice, in turn.
+_FIRST_PORT = 20_000
+_SLICE = 1_500
+_SLICES = 8  # gw0..gw7 each have one; the process that is no xdist worker has the ninth (32000..32767)
+
+
+def _slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) % _SLICES if worker.startswith("gw") and worker[2:].isdigit() else _SLICES
+    low = _FIRST_PORT + index * _SLICE
+    ephemeral = _ephemeral_low()
+    return range(low, min(low + _SLICE, ephemeral))
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+_NEXT: list[int] = []  # this process's next port to try, in its slice
 
 
 def free_port() -> int:
-    """A free loopback port that no other live test process has claimed.
-
-    The kernel's pick is free only at the instant it is made: between it and the server's bind, another
-    xdist worker may be offered the same port. Two workers' labs then share one adb server, and the first to
-    finish kills the other's (``adb kill-server``) mid-test. So each pick is claimed with an exclusive lock on
-    a file named by the port; the lock dies with the process that holds it, so a crashed worker frees its
-    ports."""
-    _CLAIMS_DIR.mkdir(exist_ok=True)
-    while True:
+    """A free loopback port of this process's slice, never handed out twice while the slice lasts (the ports
+    come in turn, so a config made but not started yet keeps its ports)."""
+    ports = _slice()
+    if not ports:  # a host whose ephemeral range starts lower: the kernel's pick, as good as it gets there
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port not in _CLAIMS and _claim(port):
+            return int(sock.getsockname()[1])
+    if not _NEXT:
+        _NEXT.append(ports.start)
+    for _ in range(len(ports)):
+        port = _NEXT[0]
+        _NEXT[0] = port + 1 if port + 1 < ports.stop else ports.start
+        if _bindable(port):
             return port
+    raise RuntimeError(f"no free loopback port in {ports.start}..{ports.stop - 1} for this test process")
 
 
-def _claim(port: int) -> bool:
-    fd = os.open(_CLAIMS_DIR / str(port), os.O_CREAT | os.O_RDWR, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return False
-    _CLAIMS[port] = fd
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
     return True
 
 

@@ -30,6 +30,9 @@ from harness.logs.platforms import EventSource, LineParser, parser_pair
 __all__ = ["EventStream", "Loss", "Mark", "StepResult", "TimeStepper", "WaitObserver", "observe_waits"]
 
 _WALL_SLACK_S = 1.0  # log delivery through adb takes milliseconds; this covers a busy machine
+# Past a wait's wall deadline, while the capture has read nothing timed after the window's end (it lags a busy
+# host's phone), the wait goes on for a line past the window, up to this long: only then is "nothing came" known.
+_CATCH_UP_WALL_S = 15.0
 _MARKER_WALL_S = 30.0  # a step's marker line travels lab → adb/usbmuxd → capture in milliseconds; a loaded host
 _CLOCK_GRAIN_S = 0.001  # a log timestamp's resolution, at worst (logcat's milliseconds)
 _MARKER_TAG = "LabClock"  # harness.virtual_time.MARKER_TAG (this module imports no client)
@@ -300,8 +303,8 @@ class EventStream:
                     self._raise_lost(match)
                 if limit is not None and self.last_time is not None and self.last_time > limit:
                     return None
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.closed:
+                remaining = self._remaining(deadline, limit)
+                if remaining is None:
                     return None
                 self._cond.wait(remaining)
 
@@ -410,10 +413,23 @@ class EventStream:
             while self.last_time is None or self.last_time < device_time:
                 if self.loss is not None:  # before ``closed``: a capture that lost its phone closes the stream
                     self._raise_lost("the window to pass")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.closed:
+                remaining = self._remaining(deadline, device_time)
+                if remaining is None:
                     return
                 self._cond.wait(remaining)
+
+    def _remaining(self, deadline: float, limit: float | None) -> float | None:
+        """Wall seconds a wait on a phone whose clock runs by itself may still wait, None to end it (under the
+        lock). Past the deadline it waits on while the capture lags: it has read lines, none yet timed after the
+        window's end ``limit``. A window is device time; on a loaded host the capture reads it late, and ending at
+        the wall deadline would call a kill still in flight "never happened"."""
+        if self.closed:
+            return None
+        left = deadline - time.monotonic()
+        if left > 0:
+            return left
+        lagging = limit is not None and self.last_time is not None and self.last_time <= limit
+        return left + _CATCH_UP_WALL_S if lagging and left + _CATCH_UP_WALL_S > 0 else None
 
 
 def _waited_for(what: object) -> str:

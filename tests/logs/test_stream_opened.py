@@ -3,7 +3,11 @@ own timeline is what the device logged from the moment the capture opened, where
 
 from __future__ import annotations
 
-from harness.logs.stream import EventStream
+import threading
+import time
+from collections.abc import Callable
+
+from harness.logs.stream import _CATCH_UP_WALL_S, EventStream, observe_waits
 
 PROBE = ("11-28 08:00:{s:02d}.000  4730  4761 I ReactNativeJS: "
          "BgProbe v1 task_start task=sync-orders run={run} trigger=test")
@@ -67,3 +71,62 @@ def test_a_resumed_relay_does_not_add_what_was_logged_before_the_capture_began()
                  PROBE.format(s=12, run=3)])
     stream.flush()
     assert [e.extra["run"] for e in stream.events] == ["1", "2", "3"]
+
+
+def _started(what: Callable[[], None]) -> threading.Thread:
+    """``what`` on another thread once the test thread's wait has started (the wait observer says so)."""
+    began = threading.Event()
+
+    def observer(_stream: EventStream, _what: object, _window: float) -> None:
+        began.set()
+
+    def run() -> None:
+        if began.wait(30):
+            what()
+
+    observe_waits(observer)
+    feeder = threading.Thread(target=run, daemon=True)
+    feeder.start()
+    return feeder
+
+
+def _feeding(stream: EventStream, *lines: str, after: threading.Event | None = None) -> Callable[[], None]:
+    def feed() -> None:
+        if after is not None:
+            after.wait(1.6)  # the capture lags past the wait's wall deadline (0.25 s + 1 s of slack)
+        stream.feed(list(lines))
+        stream.flush()
+    return feed
+
+
+def test_a_wait_past_its_wall_deadline_waits_for_a_lagging_capture_to_read_its_window() -> None:
+    """A 240x phone's 60 s window is 0.25 s of wall time, plus a second of slack: on a host loaded past that, the
+    line that ends the window's question arrives late. Until the capture has read a line timed after the window,
+    "nothing came" is not known, and a kill still in flight must not read as "never killed"."""
+    stream = EventStream("pixel-8", clock_rate=240.0, year=2026)
+    stream.feed([PROBE.format(s=0, run=1)])
+    stream.flush()
+    mark = stream.mark()
+    never = threading.Event()
+    feeder = _started(_feeding(stream, PROBE.format(s=30, run=2), after=never))
+    try:
+        found = stream.wait_for(lambda e: e.extra.get("run") == "2", mark, 60)
+    finally:
+        observe_waits(None)
+        feeder.join(5)
+    assert found is not None and found.extra["run"] == "2"
+
+
+def test_a_line_past_the_window_ends_the_wait_at_once() -> None:
+    stream = EventStream("pixel-8", clock_rate=240.0, year=2026)
+    stream.feed([PROBE.format(s=0, run=1)])
+    stream.flush()
+    mark = stream.mark()
+    feeder = _started(_feeding(stream, PROBE.format(s=59, run=9), PROBE.format(s=59, run=10)))
+    started = time.monotonic()
+    try:
+        assert stream.wait_for(lambda e: e.extra.get("run") == "2", mark, 30) is None
+    finally:
+        observe_waits(None)
+        feeder.join(5)
+    assert time.monotonic() - started < _CATCH_UP_WALL_S  # it did not wait out the catch-up
