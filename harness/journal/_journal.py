@@ -10,7 +10,7 @@ Lines (oldest first)::
 An entry is pending until a ``done`` line names it; a ``failed`` line only notes the last error (the entry
 stays pending, to be tried again and reported). ``record`` keeps the first pending entry of a key: a second
 change of the same thing must not replace the undo to the original state with an undo to the first change.
-Undo runs newest first, as a stack. Every read-check-append holds the file's lock (``filelock``), so two
+Undo runs newest first, as a stack. Every read-check-append holds the file's lock (``harness._flock``), so two
 processes never interleave lines; the device actions themselves run outside the lock (the pool's lease
 already makes one holder per device), and each outcome is appended under the lock again.
 
@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from filelock import FileLock, Timeout
-
+from harness._flock import LockTimeout, acquire
 from harness.errors import DeviceError, HarnessError
 from harness.journal._undo import Undo
 
@@ -148,17 +147,17 @@ class Journal:
             yield
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.path.with_suffix(".lock")))  # a fresh lock per use: filelock refuses forks
+        path = self.path.with_suffix(".lock")
         try:
-            lock.acquire(timeout=LOCK_TIMEOUT_S, poll_interval=0.005)
-        except Timeout as exc:
-            raise DeviceError(self.device, "restore journal", f"its lock {lock.lock_file} stayed taken for "
+            held = acquire(path, LOCK_TIMEOUT_S, poll_s=0.005)  # a descriptor per use: nothing crosses a fork
+        except LockTimeout as exc:
+            raise DeviceError(self.device, "restore journal", f"its lock {path} stayed taken for "
                               f"{LOCK_TIMEOUT_S:g} s", "a process is stuck writing it; `fuser` on the file finds "
                               "it") from exc
         try:
             yield
         finally:
-            lock.release()
+            held.release()
 
     def _read(self) -> list[dict[str, Any]]:
         if self.path is None:

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from filelock import FileLock, Timeout
-
+from harness._flock import LockTimeout, acquire
 from harness.errors import PoolError
 
 __all__ = [
@@ -73,22 +72,19 @@ _LOCK_POLL_S = 0.002
 
 @contextmanager
 def file_lock(path: Path, timeout_s: float, device: str, command: str) -> Iterator[None]:
-    """Hold the ``filelock`` at ``path``; its Timeout becomes a PoolError naming the device.
-
-    A fresh FileLock per use: filelock refuses instances inherited across fork, and the pool may be
-    created before multiprocessing forks.
-    """
-    lock = FileLock(str(path))
+    """Hold the lock at ``path`` (``harness._flock``: a descriptor per use, so nothing is inherited across a fork,
+    which matters as the pool may be created before multiprocessing forks); a timeout becomes a PoolError naming
+    the device."""
     try:
-        lock.acquire(timeout=timeout_s, poll_interval=_LOCK_POLL_S)
-    except Timeout as exc:
+        held = acquire(path, timeout_s, _LOCK_POLL_S)
+    except LockTimeout as exc:
         raise PoolError(device, command, f"the file lock {path} stayed taken for {timeout_s:g} s",
                         "a process is stuck inside the pool (stopped with SIGSTOP?); `fuser` on the file finds it"
                         ) from exc
     try:
         yield
     finally:
-        lock.release()
+        held.release()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import filelock
-
 from harness import __version__
+from harness._flock import LockTimeout, acquire
 from harness.reporting import _codec
 from harness.reporting._html import write_html
 from harness.reporting._junit import write_junit
@@ -50,7 +49,7 @@ class RunWriter:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ReportError(f"{self.run_dir}: cannot create the run folder: {e}") from e
-        self._lock = filelock.FileLock(f"{self.results_path}.lock", timeout=lock_timeout_s)
+        self._lock_path, self._lock_timeout_s = Path(f"{self.results_path}.lock"), lock_timeout_s
         header = _codec.Header(run_id, time.time() if started_at is None else started_at, harness_version, lab_seed)
         if self._append(_codec.encode(_codec.header_line(header)), only_if_empty=True):
             point_latest(self.reports_dir, run_id)
@@ -94,11 +93,14 @@ class RunWriter:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            with self._lock:
-                yield
-        except filelock.Timeout as e:
-            raise ReportError(f"{self.results_path}: another process held the lock for {self._lock.timeout:g} s; "
-                              f"if no harness is running, delete {self._lock.lock_file}") from e
+            held = acquire(self._lock_path, self._lock_timeout_s)
+        except LockTimeout as e:
+            raise ReportError(f"{self.results_path}: another process held the lock for {self._lock_timeout_s:g} s; "
+                              f"if no harness is running, delete {self._lock_path}") from e
+        try:
+            yield
+        finally:
+            held.release()
 
     def _append(self, data: bytes, *, only_if_empty: bool = False) -> bool:
         with self._locked():
