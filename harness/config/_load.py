@@ -129,9 +129,10 @@ def _device(path: str, index: int, raw: dict[str, Any], lab: LabConfig) -> Devic
     lab_port = t.port("lab_port", None)
     serial, udid = t.get("serial", "str"), t.get("udid", "str")
     if platform == "android" and serial is None:
-        if not (is_lab and lab_port):
+        if not is_lab:
             raise t.fail("missing key 'serial'", "Android devices need the serial adb lists")
-        serial = f"{lab.host}:{lab_port}"
+        if lab_port is not None:  # a lab phone without one is told below that it needs lab_port, not a serial
+            serial = f"{lab.host}:{lab_port}"
     if platform == "ios" and udid is None:
         raise t.fail("missing key 'udid'", "iPhones need the UDID usbmuxd lists")
     for key, value in (("serial", serial), ("udid", udid)):

@@ -60,6 +60,7 @@ def test_real_device_defaults_to_the_local_adb_server(tmp_path: Path) -> None:
         (lambda t: t.replace('oem = "google"', 'oem = "nokla"'), "device 'p8': unknown oem 'nokla'"),
         (lambda t: t.replace('model = "Pixel 8"\n', ""), "device 'p8': missing key 'model'"),
         (lambda t: t.replace('serial = "ABC123"\n', ""), "device 'p8': missing key 'serial'"),
+        (lambda t: t.replace('serial = "ABC123"\n', "lab = true\n"), "device 'p8': missing key 'lab_port'"),
         (lambda t: t.replace('os_version = "15"', "os_version = 15"), "key 'os_version' must be a str"),
         (lambda t: t.replace("adb_server_port = 5999", 'adb_server_port = "x"'),
          "[lab]: key 'adb_server_port' must be an integer"),
