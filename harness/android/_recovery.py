@@ -4,20 +4,27 @@ The harness owns the lab's private server (``[lab] adb_server_port``) and a loca
 entry names ``adb_server_restartable = true``; any other server (a developer's own 5037, a remote
 host's) is only reported. A restarted server knows no TCP phones (``adb connect`` state lives in
 the server), so every ``host:port`` serial of that server is connected again; USB phones come back
-on their own. ``adb start-server`` and ``adb connect`` are idempotent, so two workers that notice
-the same dead server at once do no harm.
+on their own. Two xdist workers that notice the same dead server at once take turns on a lock file
+per port: two ``adb start-server`` at once are not idempotent (the second one's daemon finds the port
+taken and its client says "failed to start daemon", measured with two workers on a lab whose server
+was killed mid-run: the loser's phone was quarantined for the rest of the run). A worker that gets
+the lock after another's restart finds the server up, and its ``start-server`` returns at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from harness.config import Config, DeviceConfig
 from harness.errors import DeviceUnreachable
@@ -30,6 +37,7 @@ _WAIT_S = 15.0
 _LOCKS: dict[int, threading.Lock] = {}
 _RESTARTED: dict[int, float] = {}  # port → when this process last restarted that server (monotonic)
 _RECENT_S = 30.0  # a restart this recent can explain a TCP phone its server does not list (not yet reconnected)
+_TURN_S = 2 * _ADB_TIMEOUT_S + _WAIT_S  # the longest another process's restart can hold the lock file
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +52,9 @@ class ServerRecovery:
         if adb is None:
             raise DeviceUnreachable(device, "adb start-server", f"{self.owner} on port {self.port} is gone and "
                                     "the `adb` binary is not on PATH to restart it", "install platform-tools")
-        with _LOCKS.setdefault(self.port, threading.Lock()):
+        with _LOCKS.setdefault(self.port, threading.Lock()), self._turn(device):
             _RESTARTED[self.port] = time.monotonic()
+            _stamp(self.port)
             self._adb(adb, device, "start-server")
             for serial in self.serials:  # a phone that is itself gone is the wait's business, not the restart's
                 self._adb(adb, device, "connect", serial, check=False)
@@ -60,7 +69,28 @@ class ServerRecovery:
         lock = _LOCKS.get(self.port)
         if lock is not None and lock.locked():
             return True
-        return time.monotonic() - _RESTARTED.get(self.port, float("-inf")) < _RECENT_S
+        if time.monotonic() - _RESTARTED.get(self.port, float("-inf")) < _RECENT_S:
+            return True
+        try:  # another process's restart: its stamp is recent, or it holds the lock file now
+            if time.time() - _lock_path(self.port, ".stamp").stat().st_mtime < _RECENT_S:
+                return True
+        except OSError:
+            return False  # no process on this host ever restarted it
+        try:
+            with FileLock(str(_lock_path(self.port)), timeout=0):
+                return False
+        except Timeout:
+            return True
+
+    def _turn(self, device: str) -> FileLock:
+        """The lock file that makes workers restart this server one at a time (see the module's docstring)."""
+        lock = FileLock(str(_lock_path(self.port)), timeout=_TURN_S)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DeviceUnreachable(device, "adb start-server", f"another process has been restarting {self.owner} "
+                                    f"on port {self.port} for over {_TURN_S:g} s", "check `harness devices`") from None
+        return lock
 
     def put_down_if_stopped(self) -> str | None:
         """A server that stopped answering because its process is stopped (SIGSTOP, a debugger) never will:
@@ -86,6 +116,19 @@ class ServerRecovery:
         if check and result.returncode != 0:
             raise DeviceUnreachable(device, " ".join(cmd[1:]), f"failed while restarting {self.owner}: "
                                     f"{(result.stdout + result.stderr).strip()[-200:]}", "check `harness devices`")
+
+
+def _lock_path(port: int, suffix: str = ".lock") -> Path:
+    """One lock file (and one stamp) per server port on this host, whatever the config's state dir: two configs
+    (two labs, or a lab and a test lab) that name one port share one server."""
+    return Path(tempfile.gettempdir()) / f"bgh-adb-restart-{port}{suffix}"
+
+
+def _stamp(port: int) -> None:
+    """Note the restart's time beside the lock (not on it: taking a lock file rewrites it): another process's
+    call that finds its TCP phone missing within ``_RECENT_S`` knows the restart forgot it."""
+    with contextlib.suppress(OSError):
+        _lock_path(port, ".stamp").touch()
 
 
 def recovery_for(cfg: Config, dev: DeviceConfig) -> ServerRecovery | None:

@@ -7,6 +7,7 @@ killing or stopping that server disturbs no one else.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.android import AndroidDriver
+from harness.android._recovery import ServerRecovery
 from harness.android.transport import AdbTransport, server_answers, server_devices
 from harness.errors import DeviceTimeout, DeviceUnreachable, HarnessError
 from harness.labctl import repair_adb_server
@@ -86,6 +88,38 @@ def test_a_phone_its_restarted_server_does_not_list_yet_is_connected_again(priva
 
     assert drv.transport.shell("echo back").strip() == "back"
     assert drv.transport.recoveries, "the call should say it reconnected the phone"
+    assert server_devices("127.0.0.1", private_lab.adb_port)[serial] == "device"
+
+
+WORKERS = 4  # with the old code, 2 runs in 3 failed at three workers
+
+
+def _restart_in_a_worker(port: int, serial: str, ready: multiprocessing.synchronize.Barrier,
+                         results: multiprocessing.Queue[str]) -> None:
+    """What an xdist worker does when its call finds the server dead: restart it (its own process, own locks)."""
+    recovery = ServerRecovery(port, (serial,), "the lab's private adb server")
+    ready.wait()
+    try:
+        results.put(recovery.restart(f"worker {os.getpid()}", serial))
+    except HarnessError as exc:
+        results.put(f"error: {exc}")
+
+
+def test_workers_that_find_the_server_dead_at_once_all_bring_it_back(private_lab: RunningLab) -> None:
+    """Four processes restart the killed server at the same moment: each one ends with the server up and the
+    phone connected (two concurrent `adb start-server` fail one of them: "failed to start daemon")."""
+    serial = private_lab.serial("pixel-8")
+    kill_server(private_lab.adb_port)
+    spawn = multiprocessing.get_context("spawn")
+    ready, results = spawn.Barrier(WORKERS), spawn.Queue()
+    workers = [spawn.Process(target=_restart_in_a_worker, args=(private_lab.adb_port, serial, ready, results))
+               for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    said = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert all(s.startswith("restarted the lab's private adb server") for s in said), said
     assert server_devices("127.0.0.1", private_lab.adb_port)[serial] == "device"
 
 
