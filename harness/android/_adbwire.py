@@ -64,7 +64,7 @@ def connect(host: str, port: int, deadline: float) -> socket.socket:
             _ADDRESSES[(host, port)] = (sock.family, sock.getpeername())
             return sock
         return _connect_to(known, deadline)
-    except ConnectionRefusedError as exc:
+    except (ConnectionRefusedError, ConnectionResetError) as exc:  # reset: the listener closed as we connected
         _ADDRESSES.pop((host, port), None)
         raise ServerGone(f"nothing listens at {host}:{port}") from exc
     except TimeoutError as exc:

@@ -28,10 +28,16 @@ _OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+
 # a state (may be frozen later), not a freeze; only a move *to* a frozen state is one.
 _FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
 _FROZEN_STATES = frozenset({"frozen", "freezed", "freeze", "freezing"})
-# ColorOS hans: the lab's wording (docs/oem-profiles.md), and "freeze uid: … scene: LcdOff" as quoted in public
-# repositories' notes; no public thread shows a whole line [unverified]. The package may be missing: then the
-# uid names it, when the capture tied that uid to a package.
-_HANS_FREEZE = re.compile(r"^freeze uid: (\d+)(?: package: (\S+))?(?: reason: (.*?))?(?:.*?\bscene: (\S+))?\s*$")
+# ColorOS hans: the lab's wording (docs/oem-profiles.md, "freeze uid: <uid> package: <pkg> reason: …"), and as
+# real devices print it: "freeze uid: 10045 …  scene: |StrictMode-1|LcdOn" (ColorOS 16, jossephus/chuchu#100,
+# field h001; the reporter elided the rest), and, quoted in public notes, the package bare after the uid and
+# the pids before the scene ("freeze uid: 10452 com.folio.reader  pids: [29524]", "freeze uid:10056
+# tv.own.owntv.mobile pids:[…] scene: LcdOff"). The package may be missing: then the uid names it, when the
+# capture tied that uid to a package. "unfreeze uid: …" is the thaw and does not match.
+_HANS_FREEZE = re.compile(r"^freeze uid: ?(\d+)(?:,? (?:package: |pkg: ?)?(?P<pkg>[A-Za-z][\w.]*(?::[\w.]+)?)(?=\s|$))?"
+                          r"(?P<rest>.*)$")
+_HANS_REASON = re.compile(r"\breason: (.*?)(?=\s+(?:scene|pids?):|$)")
+_HANS_SCENE = re.compile(r"\bscene: ?(\S+)")
 # Samsung Chimera (One UI 3+) kills by itself: "Killed on trigger2 : org.yaxim.bruno, freed: 34707,
 # 10202[4548]:G2(0x20000) score=…, pids: 4548 / stats: …" (field a007, dont-kill-my-app#307).
 _CHIMERA = re.compile(r"^Killed on (\w+) : ([A-Za-z][\w.]*)(?::\S+)?, .*?\bpids: (\d+(?:,\s*\d+)*)")
@@ -55,8 +61,9 @@ def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
 def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
     m = _HANS_FREEZE.match(row)
     if m is not None:
-        package = m.group(2) or b.appid_package.get(int(m.group(1)) % 100_000)
-        reason = (m.group(3) or "").strip() or (f"scene {m.group(4)}" if m.group(4) else None)
+        package = m["pkg"] or b.appid_package.get(int(m.group(1)) % 100_000)
+        why, scene = _HANS_REASON.search(m["rest"]), _HANS_SCENE.search(m["rest"])
+        reason = (why.group(1).strip() if why else "") or (f"scene {scene.group(1)}" if scene else None)
         b.emit("freeze", ln, line_no, raw, package=package, reason=reason, killer="oppo", extra={"uid": m.group(1)})
 
 

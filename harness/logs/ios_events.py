@@ -18,6 +18,13 @@ and where its wording comes from (real lines in shared/reference/captures/ios.md
   followed by the ``kill``. OS kills (jetsam, watchdog, background time expiry) have killer ``ios``.
 - **SpringBoard** ``Received incoming message on topic <bundle> at priority <n>`` → ``push`` (reason
   ``priority 5`` for a background push, 10 for an alert; firebase/flutterfire#8277, uxduck/push#7).
+  **apsd** hears it first: ``Received message for enabled topic '<bundle>' … with priority <n>`` (the topic
+  is ``<private>`` in release builds) → ``push``; when SpringBoard's line follows, the two are one push and
+  SpringBoard's wording (it names the app, and the priority it was delivered at) replaces apsd's.
+- **ReportCrash** ``Sending event: com.apple.stability.crash {…"bundleID":"<bundle>"…}`` → ``process_died``
+  (the crash report names no pid; RunningBoard's or launchd's account of the same end replaces it).
+- **launchd** ``[…UIKitApplication:<bundle>[…] [<pid>]:] exited with exit reason (namespace: n code: c)`` →
+  ``kill`` or ``process_died``, decoded as RunningBoard's report is.
 - **dasd** ``Submitted Activity:`` / ``CANCELED:`` / ``COMPLETED`` / ``'<name>' … DecisionToRun:<0|1>`` →
   ``activity`` (reason submitted / canceled / completed / run / deferred). A silent push's activity is
   ``com.apple.pushLaunch.<bundle>:<hex>``, which names the app; no capture shows a BGTask's activity name,
@@ -66,6 +73,24 @@ _STARTED = (" This process will be managed", " This process will not be managed"
 # watchdog ("watchdog provision violated")>." (dotnet/macios#10086).
 _FB_EXITED = re.compile(r"Process exited: <FBProcessExitContext; (?P<what>[^(>]*?)(?: \((?P<why>[^)]*)\))?>")
 _PUSH = re.compile(r"Received incoming message on topic (\S+) at priority (\d+)")
+# apsd, for every push it receives (iOS 10-17): "<APSCourier: 0x…>: Received message for enabled topic
+# 'com.ihs.energyalert' with payload '{…}' onInterface: NonCellular  for device token: NO  with priority 10"
+# (dotnet/macios#3784, field h010; the payload may span rows), "<private>: Received message for enabled topic
+# '<private>' onInterface: WWAN with payload '<private>' with priority 5 for device token: NO" (field i004).
+_APSD_PUSH = re.compile(r"Received message for enabled topic '(?P<topic>[^']*)'(?:.*?\bwith priority (?P<prio>\d+))?",
+                        re.S)
+_PUSH_SAME_LINES = 50  # apsd's line and SpringBoard's for one push: milliseconds and a few lines apart
+_PUSH_SAME_S = 5.0
+# ReportCrash's stability event for a crash it wrote up (flutter/flutter#60657, field h005).
+_STABILITY_CRASH = re.compile(r'^Sending event: com\.apple\.stability\.crash \{.*?"bundleID":"(?P<bundle>[^"]+)"'
+                              r'(?:.*?"terminationReasonNamespace":"(?P<ns>[^"]+)")?')
+# launchd's account of an app's end as a device's system log quotes it: "[user/501/UIKitApplication:
+# net.dot.System.Runtime.Tests[2d42][rb-legacy] [27597]:] exited with exit reason (namespace: 3 code: 0x2) -"
+# (dotnet/runtime#127867, field h018); namespace and code as in RunningBoard's report.
+_LAUNCHD_EXIT = re.compile(r"UIKitApplication:(?P<bundle>[^\[\]\s]+)\[[0-9A-Fa-f]+\](?:\[[^\]]*\])* "
+                           r"\[(?P<pid>\d+)\]:?\] exited with exit reason "
+                           r"\(namespace: (?P<ns>\d+) code: (?P<code>0x[0-9A-Fa-f]+|\d+)\)")
+_END_LOOKBACK = 20  # events to look back over for another account of the same end
 _DASD: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Submitted Activity: (\S+)(?: at priority (\d+))?"), "submitted"),
     (re.compile(r"^CANCELED: (\S+)(?: at priority (\d+))?"), "canceled"),
@@ -113,6 +138,7 @@ class IOSEventBuilder:
         self._quit: set[int] = set()  # pids whose force_stop is out
         self._contexts: dict[int, _Context] = {}
         self.bg_runs: dict[tuple[str, int | None, str], int] = {}  # (process, pid, task id) → line of its last run
+        self.apsd_push: int | None = None  # index in ``events`` of apsd's last push, until SpringBoard's line
 
     def feed(self, records: Iterable[LogLine]) -> None:
         for ln in records:
@@ -196,7 +222,49 @@ class IOSEventBuilder:
         self._alive.discard(pid)
         if pid not in self._gone:
             self._gone.add(pid)
+            self._drop_crash_note(bundle)
             self.emit(kind, ln, package=bundle or None, pid=pid, reason=reason, killer=killer, extra=extra)
+
+    def _drop_crash_note(self, bundle: str) -> None:
+        """A ReportCrash end has no pid; an account of the same end that names one replaces it."""
+        events = self.events
+        for i in range(len(events) - 1, max(len(events) - _END_LOOKBACK, 0) - 1, -1):
+            ev = events[i]
+            if ev.kind == "process_died" and ev.pid is None and ev.package == bundle \
+                    and ev.extra.get("source") == "ReportCrash":
+                del events[i]
+                if self.apsd_push is not None and self.apsd_push > i:
+                    self.apsd_push -= 1
+                return
+
+    def crash_reported(self, ln: LogLine, bundle: str, why: str | None) -> None:
+        """ReportCrash wrote up a crash: the process ended, unless another line already said so."""
+        for ev in self.events[-_END_LOOKBACK:]:
+            if ev.kind in ("kill", "process_died") and ev.package == bundle:
+                return
+        self.emit("process_died", ln, package=bundle, reason=f"crash ({why})" if why else "crash",
+                  extra={"source": "ReportCrash"})
+
+    # -- pushes ---------------------------------------------------------------------------------
+    def push(self, ln: LogLine, topic: str | None, priority: str | None, source: str) -> None:
+        """One push per delivery: apsd's line, then SpringBoard's for the same push, merge into SpringBoard's."""
+        reason = f"priority {priority}" if priority else None
+        extra = {"topic": topic or "", "priority": priority or ""}
+        if source != "SpringBoard":
+            extra["source"] = source
+        prev_i = self.apsd_push
+        self.apsd_push = None
+        if source == "SpringBoard" and prev_i is not None and prev_i < len(self.events):
+            prev = self.events[prev_i]
+            near = (prev.time is not None and ln.time is not None and abs(ln.time - prev.time) <= _PUSH_SAME_S) or (
+                (prev.time is None or ln.time is None) and 0 <= ln.line_no - (prev.line or 0) <= _PUSH_SAME_LINES)
+            if prev.kind == "push" and prev.package in (None, topic) and near:
+                self.events[prev_i] = replace(prev, time=ln.time, time_text=ln.time_text, package=topic,
+                                              reason=reason or prev.reason, line=ln.line_no, raw=ln.raw, extra=extra)
+                return
+        self.emit("push", ln, package=topic, reason=reason, extra=extra)
+        if source == "apsd":
+            self.apsd_push = len(self.events) - 1
 
 
 Handler = Callable[[IOSEventBuilder, LogLine], None]
@@ -229,8 +297,7 @@ def _springboard(b: IOSEventBuilder, ln: LogLine) -> None:
     msg = ln.msg
     m = _PUSH.search(msg)
     if m is not None:
-        b.emit("push", ln, package=m.group(1), reason=f"priority {m.group(2)}",
-               extra={"topic": m.group(1), "priority": m.group(2)})
+        b.push(ln, m.group(1), m.group(2), "SpringBoard")
         return
     about = b.subject(msg)  # FrontBoard's "[app<bundle>:pid] …" lines
     if about is None:
@@ -333,9 +400,42 @@ def _kernel(b: IOSEventBuilder, ln: LogLine) -> None:
                 {"source": "kernel", "process": m["name"]})
 
 
+def _apsd(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _APSD_PUSH.search(ln.msg)
+    if m is None:
+        return
+    topic = m["topic"]
+    if topic.startswith(_APPLE):
+        return  # Apple's own services (iMessage, iCloud, …) get pushes too; none is an app's
+    b.push(ln, None if topic in ("", "<private>") else topic, m["prio"], "apsd")
+
+
+def _reportcrash(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _STABILITY_CRASH.match(ln.msg)
+    if m is not None:
+        b.crash_reported(ln, m["bundle"], m["ns"])
+
+
+def _launchd(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _LAUNCHD_EXIT.search(ln.msg)
+    if m is None:
+        return
+    pid, bundle, namespace, code = int(m["pid"]), m["bundle"], int(m["ns"]), int(m["code"], 0)
+    b.known_process(pid, bundle)
+    if namespace == 0:  # OS_REASON_NONE: an exit, its status not printed here
+        b.ended(ln, "process_died", pid, bundle, "exited", None, {"source": "launchd"})
+        return
+    ex = ios_exit(namespace, code, 0)
+    if ex.user_quit:
+        b.force_quit(ln, pid, bundle, ex.reason)
+    b.ended(ln, ex.kind, pid, bundle, ex.reason, ex.killer,
+            {"namespace": ex.namespace, "code": ex.code, "source": "launchd"})
+
+
 _BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd,
                                    "assertiond": _assertiond, "kernel": _kernel,
-                                   "ReportSystemMemory": _kernel}
+                                   "ReportSystemMemory": _kernel, "apsd": _apsd, "ReportCrash": _reportcrash,
+                                   "launchd": _launchd, "com.apple.xpc.launchd": _launchd}
 
 
 # -- the app's own process ------------------------------------------------------------------------------

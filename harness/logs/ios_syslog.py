@@ -101,8 +101,10 @@ _RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\
 _SENDER_ONLY = re.compile(r"^(?P<proc>launchd|com\.apple\.xpc\.launchd|runningboardd|dasd|assertiond|SpringBoard|apsd"
                           r"|ReportSystemMemory(?=: Process .* killed by jetsam)"
                           r"|kernel(?=: (?:memorystatus|killing_)))(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
-# … and Appium's device-log relay: "[iOSLog] [IOS_SYSLOG_ROW] " or "info: [IOS_SYSLOG_ROW ] " (field n027).
-_DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?|(?:info: |\[\w+\] )*\[IOS_SYSLOG_ROW ?\] )+")
+# … and Appium's device-log relay: "[iOSLog] [IOS_SYSLOG_ROW] " or "info: [IOS_SYSLOG_ROW ] " (field n027); a
+# Markdown fence or inline-code backticks glued to the first line ("```16:49:45.424565+0100\tSpringBoard\t…",
+# field h008) or bold around it, as logcat.py reads them.
+_DAMAGE = re.compile(r"^(?:[ \t]+|-*> ?|`+ ?|\*\*|(?:info: |\[\w+\] )*\[IOS_SYSLOG_ROW ?\] )+")
 _META = re.compile(r'^\[(?:connected(?::[^\]]*)?|disconnected)\]$|^Waiting for ".*" \.\.\.$')
 
 

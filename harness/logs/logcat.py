@@ -77,6 +77,7 @@ _NUM = r" *\d+(?:\.\d+)?"
 _TIME = rf"(?P<t>(?:{_DATE}|{_NUM})(?: [+-]\d{{4}})?)"
 _UIDP = r"(?:(?P<uid>[^:()\s]+): *)?"  # "( 1000: 1370)" / "( shell: 1370)" with -v uid
 _TAG_MSG = r"(?P<tag>.*?) *:(?: (?P<msg>.*))?$"
+_CLOCK = r"\d\d:\d\d:\d\d\.\d{1,9}"  # a time of day with no date: it places nothing (LogLine.time stays None)
 
 # The default format, with millisecond times and a tag without ":", gets a regex of its own:
 # it is most of every capture, and this shape matches about twice as fast as the general one.
@@ -90,6 +91,12 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Eclipse DDMS "Save as text": the time column ends in ": " ("08-29 12:30:01.157: I/Tag(4666): msg").
     ("ddms", re.compile(rf"^{_TIME}: (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
     ("brief", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
+    # The date cut away, the clock kept ("13:39:01.203 I/OplusHansManager: freeze uid: 10045 …", field h001):
+    # -v time with or without its pid column, and threadtime, as people trim a capture to fit a comment.
+    ("time", re.compile(rf"^(?P<t>{_CLOCK}) (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):"
+                        r"(?: (?P<msg>.*))?$")),
+    ("time", re.compile(rf"^(?P<t>{_CLOCK}) (?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
+    ("threadtime", re.compile(rf"^(?P<t>{_CLOCK}) +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
     ("process", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+)\) (?P<msg>.*)  \((?P<tag>[^()]*)\)$")),
     ("thread", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+): *(?P<tid>\d+)\) (?P<msg>.*)$")),
     ("tag", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
@@ -161,6 +168,8 @@ class _Clock:
         return base - zone + (int(frac) / 10 ** len(frac) if dot else 0.0)
 
     def _whole(self, whole: str) -> float | None:
+        if ":" in whole and "-" not in whole:
+            return None  # a time of day with no date (the clock-only formats): no instant to place it at
         if "-" not in whole:
             # -v epoch (%19lld, padding already stripped) or -v monotonic (%6lld seconds since
             # boot, not a wall-clock time); no uptime reaches 2001-09-09, so size tells them apart.
