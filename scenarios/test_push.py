@@ -26,6 +26,7 @@ from harness.collector import (
     Collector,
     WakeExpect,
     adb_reverse,
+    reverse_problem,
     wake_count_rows,
     write_android_config,
 )
@@ -97,7 +98,8 @@ def wakes(android: AndroidDriver, device: DeviceSession, collector: Collector, a
                          device.name)
     assert device.stream is not None  # the android fixture opened the capture: a lost phone ends the wake waits too
     return WakeExpect(collector, device.name, clock_rate=android.clock_rate, device_now=android.device_time,
-                      stream=device.stream, stepper=android.stepper)
+                      stream=device.stream, stepper=android.stepper,
+                      path=lambda: reverse_problem(android.transport, port, collector.port))
 
 
 @cost(lambda c: c.ack + 2 * max(DELIVERY_S, c.ack))

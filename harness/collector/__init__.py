@@ -19,6 +19,8 @@ from harness.collector._phone import (
     adb_reverse,
     app_config,
     remove_adb_reverse,
+    reverse_listed,
+    reverse_problem,
     write_android_config,
 )
 from harness.collector._records import (
@@ -44,6 +46,8 @@ __all__ = [
     "app_config",
     "parse_wake",
     "remove_adb_reverse",
+    "reverse_listed",
+    "reverse_problem",
     "wake_count_rows",
     "wake_event",
     "write_android_config",

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
 from harness.android.transport import AdbTransport
-from harness.errors import CommandFailed, DeviceUnreachable
+from harness.errors import CommandFailed, DeviceUnreachable, HarnessError
 
-__all__ = ["CONFIG_FILE", "adb_reverse", "app_config", "remove_adb_reverse", "write_android_config"]
+__all__ = ["CONFIG_FILE", "adb_reverse", "app_config", "remove_adb_reverse", "reverse_listed", "reverse_problem",
+           "write_android_config"]
 
 CONFIG_FILE = "bgprobe-collector.json"
 
@@ -42,6 +44,52 @@ def _reverse_request(transport: AdbTransport, request: str, timeout_s: float) ->
 def adb_reverse(transport: AdbTransport, device_port: int, host_port: int, timeout_s: float = 10.0) -> None:
     """``adb reverse tcp:<device_port> tcp:<host_port>``: the phone's loopback port reaches the host's."""
     _reverse_request(transport, f"reverse:forward:tcp:{device_port};tcp:{host_port}", timeout_s)
+
+
+def reverse_listed(transport: AdbTransport, timeout_s: float = 10.0) -> dict[str, str]:
+    """``adb reverse --list``: the phone's reversed ports, local → remote (``{"tcp:8765": "tcp:39133"}``). adbd
+    answers ``reverse:list-forward`` with the listing alone, after the server's OKAY (``adb/adb.cpp:
+    handle_forward_request``: its OKAY is ``#if ADB_HOST``); a row is ``<serial> <local> <remote>``."""
+    request = "reverse:list-forward"
+    device = transport.device()
+    try:
+        conn = device.create_connection(timeout=timeout_s)
+        with conn:
+            conn.send(request)  # the server reached adbd
+            size = int(_exactly(conn, 4), 16)
+            text = _exactly(conn, size).decode("utf-8", "replace")
+    except (RuntimeError, ValueError) as exc:
+        raise CommandFailed(transport.name, request, str(exc).replace("ERROR: ", ""),
+                            "see `adb reverse --list`") from exc
+    except OSError as exc:
+        raise DeviceUnreachable(transport.name, request, f"adb server {transport.server}: {exc}",
+                                "is the phone still listed by `adb devices`?") from exc
+    return {parts[1]: parts[2] for line in text.splitlines() if len(parts := line.split()) >= 3}
+
+
+def _exactly(conn: Any, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.read(size - len(data))
+        if not chunk:
+            raise ConnectionResetError("adbd closed the stream mid-answer")
+        data += chunk
+    return data
+
+
+def reverse_problem(transport: AdbTransport, device_port: int, host_port: int) -> str | None:
+    """Why the phone's reports cannot reach the collector now, or None: a reverse lives as long as the adb
+    connection that made it, so an adb server restart, a reconnect or a reboot drops it silently."""
+    local, remote = f"tcp:{device_port}", f"tcp:{host_port}"
+    try:
+        listed = reverse_listed(transport)
+    except HarnessError as exc:
+        return f"its `adb reverse` could not be read ({exc})"
+    if listed.get(local) != remote:
+        now = f"now {listed[local]}" if local in listed else "no longer listed"
+        return f"its `adb reverse {local} {remote}` to the collector was lost ({now}: the adb server restarted, or " \
+               "the phone reconnected or rebooted)"
+    return None
 
 
 def remove_adb_reverse(transport: AdbTransport, device_port: int, timeout_s: float = 10.0) -> None:

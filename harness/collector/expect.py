@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from harness.collector._records import WakeRecord
 from harness.collector._server import Collector
+from harness.errors import DeviceLost
 from harness.logs.stream import EventStream, TimeStepper
 
 __all__ = ["WakeExpect", "WakeExpectationFailed"]
@@ -40,8 +41,12 @@ class WakeExpect:
 
     def __init__(self, collector: Collector, device: str, *, clock_rate: float = 1.0,
                  device_now: Callable[[], float] | None = None, grace_s: float = 5.0,
-                 stream: EventStream | None = None, stepper: TimeStepper | None = None) -> None:
+                 stream: EventStream | None = None, stepper: TimeStepper | None = None,
+                 path: Callable[[], str | None] | None = None) -> None:
         self.collector, self.device, self.clock_rate = collector, device, clock_rate
+        # Why the phone's reports cannot reach the collector now (None: they can), asked when a window closed with
+        # nothing in it: an Android phone's `adb reverse` dies with the adb connection that made it.
+        self.path = path
         self.device_now, self.grace_s, self.stream = device_now, grace_s, stream
         # A virtual lab phone's clock (harness/virtual_time.py): a wait steps it, and its windows are device time only.
         self.stepper = stepper
@@ -97,6 +102,13 @@ class WakeExpect:
                 return None
             reached = self.stepper.step(limit).now >= limit
 
+    def _path_intact(self, during: str) -> None:
+        """A window with no report means nothing only if reports could arrive: a lost path is DeviceLost (the
+        cell is an error), never a product FAIL, nor a not_woke PASS."""
+        problem = self.path() if self.path is not None else None
+        if problem is not None:
+            raise DeviceLost(self.device, problem, during, "the cell's wakes could not be seen; run it again")
+
     def since(self) -> list[WakeRecord]:
         return self.collector.store.since(self.mark, self.device)
 
@@ -105,6 +117,7 @@ class WakeExpect:
         what = f"wake{f' (reason {reason})' if reason else ''}{f' for {task}' if task else ''}"
         found = self._wait(self._matches(reason, task), within_s, f"woke {what!r}")
         if found is None:
+            self._path_intact(f"while waiting for woke {what!r}")
             raise WakeExpectationFailed(self.device, f"no {what} within {within_s:g} s of device time", _HINT,
                                         self.since())
         if self.mark_time is not None and found.time - self.mark_time > within_s:
@@ -116,6 +129,8 @@ class WakeExpect:
     def not_woke(self, reason: str | None = None, during_s: float = 60.0) -> None:
         """No wake (of ``reason``) is reported for ``during_s`` device seconds."""
         found = self._wait(self._matches(reason, None), during_s, f"not_woke {reason or 'any'!r}")
+        if found is None:
+            self._path_intact(f"while checking not_woke {reason or 'any'!r}")
         if found is not None:
             raise WakeExpectationFailed(self.device, f"woke ({found.reason}) when it should not have",
                                         "the platform did not drop it", self.since())

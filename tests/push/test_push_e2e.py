@@ -7,12 +7,22 @@ config, and the phone's log read with ``adb logcat``.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from harness.android.transport import AdbTransport
-from harness.collector import Collector, WakeExpect, adb_reverse, remove_adb_reverse, write_android_config
+from harness.collector import (
+    Collector,
+    WakeExpect,
+    adb_reverse,
+    remove_adb_reverse,
+    reverse_listed,
+    reverse_problem,
+    write_android_config,
+)
+from harness.errors import DeviceLost
 from harness.push import Pusher
 from tests.push.conftest import GatewayLab
 
@@ -76,3 +86,31 @@ def test_force_stopped_app_gets_nothing(gwlab: GatewayLab, reporting: tuple[Coll
             f"intent.RECEIVE flg=0x10000000 pkg={PKG} (has extras) }}") in _logcat(gwlab)
     assert gwlab.gateway.outcomes("pixel-8")[-1] == "dropped"
     lab.shell("pixel-8", f"monkey -p {PKG} -c android.intent.category.LAUNCHER 1")  # leave it launched
+
+
+def test_a_reverse_lost_with_its_adb_connection_makes_a_wake_wait_an_error(
+        gwlab: GatewayLab, reporting: tuple[Collector, AdbTransport]) -> None:
+    """An `adb reverse` lives as long as the adb connection that made it: a server restart or a reconnect drops it,
+    and from then on no report can reach the collector. A quiet window then proves nothing: the wait is an error
+    (DeviceLost), never a "did not wake" FAIL, nor a not_woke PASS."""
+    collector, transport = reporting
+    serial = gwlab.cfg.device("pixel-8").serial
+    assert serial is not None
+    wakes = WakeExpect(collector, "pixel-8", clock_rate=gwlab.cfg.lab.clock_rate, grace_s=0.2,
+                       path=lambda: reverse_problem(transport, DEVICE_PORT, collector.port))
+    assert reverse_listed(transport)[f"tcp:{DEVICE_PORT}"] == f"tcp:{collector.port}"
+    wakes.not_woke(during_s=1)  # the path is there: a quiet window is a pass
+
+    port = str(gwlab.cfg.lab.adb_server_port)
+    for verb in ("disconnect", "connect"):  # what a restarted server or a replugged phone does to the connection
+        subprocess.run(["adb", "-P", port, verb, serial], capture_output=True, timeout=20, check=True)
+    transport.state()  # online again
+    try:
+        problem = reverse_problem(transport, DEVICE_PORT, collector.port)
+        assert problem is not None and "was lost (no longer listed" in problem
+        with pytest.raises(DeviceLost, match="to the collector was lost"):
+            wakes.not_woke(during_s=1)
+        with pytest.raises(DeviceLost, match="while waiting for woke"):
+            wakes.woke(within_s=1)
+    finally:
+        adb_reverse(transport, DEVICE_PORT, collector.port)  # as the fixture left it, for its teardown
