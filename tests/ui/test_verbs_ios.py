@@ -79,7 +79,9 @@ def test_process_control_through_appium(lab: RunningLab, ui: UiDriver) -> None:
     assert ui.app_state() in (AppState.RUNNING_IN_BACKGROUND, AppState.RUNNING_IN_BACKGROUND_SUSPENDED)
     assert driver.pid() == pid  # the pid last seen for the app in the background
     assert driver.kill() is True
-    assert driver.pid() == 0 and lab.call(system.pid_for_bundle, BUNDLE) == 0
+    # that process is gone (on this 600x clock the OS may launch the app again in the background within a wall
+    # second, under a new pid: under a CPU hog it did, as pid 603)
+    assert driver.pid() != pid and lab.call(system.pid_for_bundle, BUNDLE) != pid
     assert BUNDLE not in lab.call(lambda: set(system.force_quit))  # a kill, not the user's force-quit
 
 
