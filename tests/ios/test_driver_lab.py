@@ -56,9 +56,11 @@ def test_dvt_launch_pid_kill_and_the_probe_trigger(iphone12: tuple[IOSDriver, Ex
         e.get("event") == "task_start" and e.get("trigger") == "test" for e in ring)
     timeline.reset()
     assert driver.kill()
-    assert driver.pid() == 0 and not driver.process().running
-    died = timeline.killed(within_s=60)
+    # an hour of device time is 6 s of wall time at this lab's 600x: room for a loaded host's round trips (60 s,
+    # 0.1 s of wall, ended before the kill line of a DVT kill made beside a CPU hog); the kill still comes first
+    died = timeline.killed(within_s=3600)
     assert died.kind == "kill" and died.package == BUNDLE and died.killer != "user"
+    assert driver.pid() != pid  # that process is gone (at 600x the OS may have launched the app again since)
 
 
 def test_unknown_task_and_release_builds_are_refused_with_the_fix(ios_lab: RunningLab) -> None:
