@@ -74,6 +74,10 @@ def _to_end(sock: socket.socket, deadline: float) -> tuple[bytes, int | None]:
     return wire.read_to_end(sock, deadline), None
 
 
+def _message(sock: socket.socket, deadline: float) -> tuple[bytes, int | None]:
+    return wire.read_message(sock, deadline).encode(), None
+
+
 class AdbTransport:
     def __init__(self, name: str, serial: str, host: str, port: int,
                  default_timeout_s: float = DEFAULT_TIMEOUT_S, recovery: ServerRecovery | None = None) -> None:
@@ -115,6 +119,13 @@ class AdbTransport:
         """Raw shell output (stdout + stderr) of ``command``; no exit status. Bounded by ``timeout_s`` in all."""
         timeout = timeout_s if timeout_s is not None else self.default_timeout_s
         out = self._with_recovery(command, lambda: self._service(f"shell:{command}", command, timeout, _to_end))
+        return out[0].decode("utf-8", "replace")
+
+    def query(self, service: str, timeout_s: float | None = None) -> str:
+        """A device service whose answer is one length-prefixed message (``reverse:list-forward``: adbd sends
+        it after the server's OKAY). Bounded by ``timeout_s`` in all."""
+        timeout = timeout_s if timeout_s is not None else self.default_timeout_s
+        out = self._with_recovery(service, lambda: self._service(service, service, timeout, _message))
         return out[0].decode("utf-8", "replace")
 
     def _service(self, service: str, command: str, timeout: float, read: _Reader) -> tuple[bytes, int | None]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import Any
 
 from harness.android.transport import AdbTransport
 from harness.errors import CommandFailed, DeviceUnreachable, HarnessError
@@ -50,31 +49,8 @@ def reverse_listed(transport: AdbTransport, timeout_s: float = 10.0) -> dict[str
     """``adb reverse --list``: the phone's reversed ports, local → remote (``{"tcp:8765": "tcp:39133"}``). adbd
     answers ``reverse:list-forward`` with the listing alone, after the server's OKAY (``adb/adb.cpp:
     handle_forward_request``: its OKAY is ``#if ADB_HOST``); a row is ``<serial> <local> <remote>``."""
-    request = "reverse:list-forward"
-    device = transport.device()
-    try:
-        conn = device.create_connection(timeout=timeout_s)
-        with conn:
-            conn.send(request)  # the server reached adbd
-            size = int(_exactly(conn, 4), 16)
-            text = _exactly(conn, size).decode("utf-8", "replace")
-    except (RuntimeError, ValueError) as exc:
-        raise CommandFailed(transport.name, request, str(exc).replace("ERROR: ", ""),
-                            "see `adb reverse --list`") from exc
-    except OSError as exc:
-        raise DeviceUnreachable(transport.name, request, f"adb server {transport.server}: {exc}",
-                                "is the phone still listed by `adb devices`?") from exc
+    text = transport.query("reverse:list-forward", timeout_s)
     return {parts[1]: parts[2] for line in text.splitlines() if len(parts := line.split()) >= 3}
-
-
-def _exactly(conn: Any, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.read(size - len(data))
-        if not chunk:
-            raise ConnectionResetError("adbd closed the stream mid-answer")
-        data += chunk
-    return data
 
 
 def reverse_problem(transport: AdbTransport, device_port: int, host_port: int) -> str | None:
