@@ -9,6 +9,7 @@ hex digits of length plus the text; the answer starts ``OKAY`` or ``FAIL`` + hex
 
 from __future__ import annotations
 
+import errno
 import socket
 import struct
 import time
@@ -55,20 +56,31 @@ def _recv_exact(sock: socket.socket, size: int, deadline: float) -> bytes:
 _ADDRESSES: dict[tuple[str, int], tuple[socket.AddressFamily, tuple[Any, ...]]] = {}  # what connected last time
 
 
+# Connecting to a server that is gone or going: refused; or reset, or not connected when its peer address is asked
+# (its listener closed as we connected: a killed adb server).
+_GONE = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ENOTCONN})
+
+
 def connect(host: str, port: int, deadline: float) -> socket.socket:
     """A connection to the adb server; the address that answered is kept, so later calls skip the name lookup."""
     known = _ADDRESSES.get((host, port))
     try:
         if known is None:
             sock = socket.create_connection((host, port), timeout=_left(deadline))
-            _ADDRESSES[(host, port)] = (sock.family, sock.getpeername())
+            try:
+                _ADDRESSES[(host, port)] = (sock.family, sock.getpeername())
+            except OSError:
+                sock.close()
+                raise
             return sock
         return _connect_to(known, deadline)
-    except (ConnectionRefusedError, ConnectionResetError) as exc:  # reset: the listener closed as we connected
-        _ADDRESSES.pop((host, port), None)
-        raise ServerGone(f"nothing listens at {host}:{port}") from exc
     except TimeoutError as exc:
         raise ServerSilent(f"{host}:{port} did not accept a connection") from exc
+    except OSError as exc:
+        if exc.errno not in _GONE:
+            raise
+        _ADDRESSES.pop((host, port), None)
+        raise ServerGone(f"nothing listens at {host}:{port}") from exc
 
 
 def _connect_to(address: tuple[socket.AddressFamily, tuple[Any, ...]], deadline: float) -> socket.socket:
