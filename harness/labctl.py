@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness._bytecode import bytecode_cached_env
 from harness.config import Config
 from harness.errors import LabError
 
@@ -64,7 +65,7 @@ def spawn_lab(cfg: Config) -> dict[str, Any]:
     with log_path.open("ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "lab", "up", "--devices", cfg.path, "-v"],
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+                                start_new_session=True, env=bytecode_cached_env())
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         state = lab_state(cfg)

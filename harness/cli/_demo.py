@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from harness._bytecode import bytecode_cached_env
 from harness.cli._common import load, make_console
 from harness.cli._devices import devices_cmd
 from harness.cli._lab import _print_status
@@ -37,7 +38,7 @@ def run_demo(devices: str, workers: int | None = None, tier: str | None = None) 
     console.print(f"\n[bold]running the scenario catalogue on every device, {workers} in parallel[/]")
     cmd = [sys.executable, "-m", "pytest", "scenarios", "-n", str(workers), "-p", "no:cacheprovider", "-q",
            "--devices", devices, "-W", "ignore::pytest.PytestAssertRewriteWarning", *(["--tier", tier] if tier else [])]
-    code = subprocess.call(cmd)
+    code = subprocess.call(cmd, env=bytecode_cached_env())
     console.print("\nthe lab keeps running for more runs; stop it with `harness lab down` "
                   "(open reports/latest/index.html for the matrix with evidence)")
     return code

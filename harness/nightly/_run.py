@@ -15,13 +15,13 @@ result at all (pytest could not start, the lab did not come up) is an infrastruc
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness._bytecode import bytecode_cached_env
 from harness.config import Config, load_config
 from harness.farm import farm_store
 from harness.labctl import state_dir
@@ -104,7 +104,7 @@ def pytest_command(plan: NightlyPlan) -> list[str]:
 
 def _run_catalogue(plan: NightlyPlan, run_id: str) -> int:
     """pytest in a subprocess sharing our terminal (Ctrl-C reaches it too); SIGINT at the time limit."""
-    env = {**os.environ, "BGH_RUN_ID": run_id}
+    env = {**bytecode_cached_env(), "BGH_RUN_ID": run_id}
     proc = subprocess.Popen(pytest_command(plan), env=env)
     try:
         return proc.wait(timeout=plan.timeout_s)
