@@ -24,8 +24,10 @@ probe:
 	npm --prefix probe ci --no-audit --no-fund
 	npm --prefix probe test
 
+# Byte code cached (as `harness demo` does, harness/_bytecode.py) even where PYTHONDONTWRITEBYTECODE is set: the
+# suite starts pytest, the CLI and labs in subprocesses, each of which would compile the harness again.
 unit: $(STAMP)
-	$(BIN)/pytest -q -n 2 tests
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n 2 tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
