@@ -55,6 +55,10 @@ class Driver(Protocol):
 
     def guard(self, what: str) -> None: ...
 
+    def close(self) -> None:
+        """Release what the driver keeps open between verbs (an iPhone's lockdown session), at the test's end."""
+        ...
+
     def installed(self) -> bool: ...
 
     def health(self, battery_floor: int) -> str | None:
@@ -96,6 +100,9 @@ class DriverCore:
         """Before a device action: every check the fixture added (LeaseLost when the lease is gone)."""
         for check in self.guards:
             check(what)
+
+    def close(self) -> None:
+        """Nothing to release here: an adb verb's connection lasts the one call."""
 
     def record(self, verb: str, command: str, started: float, exit_code: int | None = None) -> None:
         """Add one action to the history; ``started`` is its ``time.monotonic()`` start."""

@@ -27,6 +27,11 @@ class IOSBase(DriverCore):
         self.control = control
         self.debuggable = debuggable
 
+    def close(self) -> None:
+        """Close the lockdown session the transport keeps for every ``StartService`` (it would otherwise be left to
+        the garbage collector with its socket open: a ResourceWarning per test)."""
+        self.transport.forget()
+
     def _bundle(self) -> str:
         if not self.bundle_id:
             raise HarnessError(f"{self.name}: [app] has no ios_bundle_id in devices.toml")

@@ -144,15 +144,15 @@ class SyslogCapture:
         try:
             lockdown = await self.transport.lockdown()
             try:
-                service = OsTraceService(lockdown)
-                await _start_activity(service)
-                self._opened("os_trace_relay")
-                await _records(service, queue)
+                async with OsTraceService(lockdown) as service:  # closed however the capture ends (a stop cancels)
+                    await _start_activity(service)
+                    self._opened("os_trace_relay")
+                    await _records(service, queue)
             except InvalidServiceError:
-                relay = SyslogService(lockdown)
-                self._opened("syslog_relay")
-                async for line in relay.watch():
-                    await queue.put([line if isinstance(line, str) else line.decode("utf-8", "replace")])
+                async with SyslogService(lockdown) as relay:
+                    self._opened("syslog_relay")
+                    async for line in relay.watch():
+                        await queue.put([line if isinstance(line, str) else line.decode("utf-8", "replace")])
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

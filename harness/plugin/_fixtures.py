@@ -88,7 +88,11 @@ def open_driver(run: Run, dev: DeviceConfig, timeout_s: float = 20.0,
 
 def device_health(run: Run) -> HealthCheck:
     def check(dev: DeviceConfig) -> str | None:
-        return open_driver(run, dev, timeout_s=10).health(BATTERY_FLOOR)
+        driver = open_driver(run, dev, timeout_s=10)
+        try:
+            return driver.health(BATTERY_FLOOR)
+        finally:
+            driver.close()
 
     return check
 
@@ -140,7 +144,7 @@ LOG_FILE = {"android": "logcat.txt", "ios": "syslog.txt"}
 def _driven(device: DeviceSession, node: pytest.Item, drv: D) -> Iterator[D]:
     """Both platforms' fixture: the driver checks the lease before each action, the app must be installed, the
     phone's log is captured for the whole test; at teardown a failed test keeps the failure artifacts, the
-    test's changes are undone (the journal), and the capture stops."""
+    test's changes are undone (the journal), the capture stops and the driver closes its session."""
     drv.guards.append(device.guard)
     device.guard("capture")
     require_app(drv, device.config, device.run.config.app)
@@ -159,6 +163,7 @@ def _driven(device: DeviceSession, node: pytest.Item, drv: D) -> Iterator[D]:
         with contextlib.suppress(HarnessError):  # a virtual phone: what the restore logged is in the timeline,
             stream.caught_up()  # whatever the host's load (a lost phone: the capture has what it could read)
         capture.stop()
+        drv.close()
 
 
 @pytest.fixture
