@@ -7,10 +7,10 @@ import queue
 import re
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 
@@ -42,7 +42,7 @@ class _Follow:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.log = ""
-        self.wait_for("", timeout_s=20.0)  # -T 1 prints the ring's last line once logcat reads: it is attached
+        self.wait_for("")  # -T 1 prints the ring's last line once logcat reads: it is attached
         token = uuid.uuid4().hex
         lab.shell(name, f"log -t BgMark {token}")
         self.wait_for(rf" BgMark +: {token}$")
@@ -53,19 +53,29 @@ class _Follow:
         for line in self._proc.stdout:
             self._lines.put(line)
 
-    def wait_for(self, pattern: str, timeout_s: float = 10.0) -> str:
-        """The capture up to the first line since the marker (or the last wait) that matches ``pattern``."""
-        deadline = time.monotonic() + timeout_s
+    def wait_for(self, pattern: str, within_device_s: float = 900.0, idle_s: float = 30.0) -> str:
+        """The capture up to the first line since the marker (or the last wait) that matches ``pattern``.
+
+        The window is in device time, read from the lines' own stamps (a periodic worker's first run comes within
+        its 15-minute period): a capture that a loaded host has let fall behind is read on until its lines pass the
+        window, never cut off at a wall-clock deadline. ``idle_s``: a capture silent that long (the lab logs
+        several lines a device second) has stopped."""
         start = len(self.log)
+        first: float | None = None
         while True:
             try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = self._lines.get(timeout=idle_s)
             except queue.Empty:
-                raise AssertionError(f"no line matching {pattern!r} in {self.name}'s logcat within {timeout_s:g} s "
-                                     "since the mark; tail:\n" + self.log[-2000:]) from None
+                raise AssertionError(f"{self.name}'s logcat printed nothing for {idle_s:g} s while waiting for "
+                                     f"{pattern!r}; tail:\n" + self.log[-2000:]) from None
             self.log += line
             if re.search(pattern, line.rstrip("\n")):
                 return self.log[start:]
+            stamp = _device_time(line)
+            first = stamp if first is None else first
+            if stamp is not None and first is not None and _since(first, stamp) > within_device_s:
+                raise AssertionError(f"no line matching {pattern!r} in {self.name}'s logcat within {within_device_s:g} "
+                                     "s of device time since the mark; tail:\n" + self.log[-2000:])
 
     def close(self) -> None:
         self._proc.terminate()
@@ -73,6 +83,18 @@ class _Follow:
         self._reader.join(10)  # the pipe's end: the reader is done with it
         assert self._proc.stdout is not None
         self._proc.stdout.close()
+
+
+def _device_time(line: str) -> float | None:
+    """A threadtime line's stamp in seconds (threadtime prints no year: a leap one, so 02-29 parses; ``_since``)."""
+    m = re.match(r"(\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ", line)
+    return None if m is None else datetime.strptime(f"2020-{m[1]}", "%Y-%m-%d %H:%M:%S.%f").timestamp()
+
+
+def _since(first: float, stamp: float) -> float:
+    """Device seconds from ``first`` to ``stamp``, across a new year (12-31 to 01-01) too."""
+    elapsed = stamp - first
+    return elapsed + 366 * 86400 if elapsed < -300 * 86400 else elapsed  # 2020 had 366 days
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.lab.android.os.contracts import JobInfo
+from harness.logs._durations import DURATION, parse_duration
 from tests.lab.android.jobkit import NAME, Recorder, sh, wait_for
 from tests.labkit import RunningLab
 
@@ -191,8 +192,15 @@ def test_dump_job_block(lab: RunningLab, uid: str) -> None:
     assert re.search(r"^    Satisfied constraints: .*DEVICE_NOT_DOZING BACKGROUND_NOT_RESTRICTED .*WITHIN_QUOTA "
                      r"\[0x[0-9a-f]+\]$", block, re.M), block
     assert re.search(r"^    Standby bucket: (ACTIVE|WORKING_SET|FREQUENT|RARE)$", block, re.M)
-    run_time = r"^    Run time: earliest=\+44m[45]\ds\d+ms, latest=\+59m[45]\ds\d+ms, original latest="
-    assert re.search(run_time, block, re.M), block
+    # The run window is the periodic one (earliest: enqueued + interval - flex, latest: + interval), printed relative
+    # to the dump's now like the enqueue time above it: however much device time passed since the schedule (33 s on
+    # a loaded host at 600x), the two add up exactly.
+    times = re.search(rf"^    Enqueue time: ({DURATION})\n    Run time: earliest=\+({DURATION}), "
+                      rf"latest=\+({DURATION}), original latest=", block, re.M)
+    assert times is not None, block
+    since_enqueue = -parse_duration(times[1])
+    assert parse_duration(times[2]) + since_enqueue == pytest.approx(45 * 60, abs=0.0015), block
+    assert parse_duration(times[3]) + since_enqueue == pytest.approx(60 * 60, abs=0.0015), block
     assert re.search(r"^    Ready: false \(job=false user=true !restricted=true !pending=true !active=true "
                      r"!backingup=true comp=true\)$", block, re.M)
     assert re.search(r"^Registered \d+ jobs:$", dump, re.M) and "\nStarted users: [0]\n" in dump
