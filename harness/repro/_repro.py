@@ -8,7 +8,9 @@ the phone's devices.toml seed, so ``--seed S --runs 1`` replays the run that had
 
 Devices take turns (run 1 on each, then run 2 on each, …), so an interrupted comparison stays
 balanced. Ctrl-C ends the current run through pytest's own interrupt handling (fixtures torn down,
-the phone's state restored, its lease released) and the statistics of the finished runs are printed.
+the phone's state restored, its lease released) and the statistics of the finished runs are printed. The
+press is also noted by the repro's own SIGINT handler and checked after every run: a KeyboardInterrupt that
+lands in a finalizer (a socket's ``__del__``) is only printed by Python, never raised, and the runs went on.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
@@ -80,9 +85,9 @@ def run_repro(plan: ReproPlan, console: Console) -> ReproResult:
     for dev in devs:
         check_selection(plan.test, plan.devices_path, dev, out_dir / "logs")
     runs = plan.runs if plan.runs is not None or plan.until_fail or plan.for_s else DEFAULT_RUNS
-    with _lab_for(cfg, devs, console):
+    with _lab_for(cfg, devs, console), _ctrl_c_noted() as pressed:
         try:
-            _loop(plan, cfg, devs, runs, result, console)
+            _loop(plan, cfg, devs, runs, result, console, pressed)
         except KeyboardInterrupt:
             result.interrupted, result.stopped_by = True, "interrupt"
     result.stats = [device_stats(d.name, result.records[d.name]) for d in devs]
@@ -90,6 +95,27 @@ def run_repro(plan: ReproPlan, console: Console) -> ReproResult:
     print_stats(console, result.stats, result.interrupted)
     console.print(f"\nrepro folder: {out_dir} (summary.json, runs/, bundles/, logs/)")
     return result
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted() -> Iterator[list[bool]]:
+    """``[pressed]``: set by SIGINT, whose usual KeyboardInterrupt is raised as before. Untouched where SIGINT
+    is ignored (a process started with it ignored) or off the main thread, where no handler can be set."""
+    pressed = [False]
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield pressed
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        pressed[0] = True
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -108,7 +134,7 @@ def _lab_for(cfg: Config, devs: list[DeviceConfig], console: Console) -> Iterato
 
 
 def _loop(plan: ReproPlan, cfg: Config, devs: list[DeviceConfig], runs: int | None, result: ReproResult,
-          console: Console) -> None:
+          console: Console, pressed: list[bool]) -> None:
     deadline = time.monotonic() + plan.for_s if plan.for_s else None
     bases = {d.name: seed_base(cfg, d, plan.seed) for d in devs}
     watches: dict[str, RunWatch] = {}
@@ -128,7 +154,7 @@ def _loop(plan: ReproPlan, cfg: Config, devs: list[DeviceConfig], runs: int | No
                 failing = sum(r.failing for r in result.records[dev.name])
                 progress.update(tasks[dev.name], advance=1, fails=failing)
                 progress.console.print(describe_run(rec, runs))
-                if interrupted:
+                if interrupted or pressed[0]:
                     result.interrupted, result.stopped_by = True, "interrupt"
                     return
                 if plan.until_fail and rec.failing:
