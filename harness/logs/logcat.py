@@ -79,11 +79,26 @@ _UIDP = r"(?:(?P<uid>[^:()\s]+): *)?"  # "( 1000: 1370)" / "( shell: 1370)" with
 _TAG_MSG = r"(?P<tag>.*?) *:(?: (?P<msg>.*))?$"
 _CLOCK = r"\d\d:\d\d:\d\d\.\d{1,9}"  # a time of day with no date: it places nothing (LogLine.time stays None)
 
-# The default format, with millisecond times and a tag without ":", gets a regex of its own:
-# it is most of every capture, and this shape matches about twice as fast as the general one.
-# With or without ``-v year``: the harness's own capture asks for the year (harness/android/logcat.py).
-_THREADTIME_FAST = re.compile(
-    rf"((?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{{1,9}}) +(\d+) +(\d+) ({_PRIO}) ([^:]*): (.*)")
+
+def _threadtime(digit: str) -> re.Pattern[str]:
+    """The default format, with a tag without ":", gets a regex of its own: it is most of every capture, and
+    this shape matches about twice as fast as the general one. With or without ``-v year`` (the harness's own
+    capture asks for the year, harness/android/logcat.py). Groups: the time, its whole seconds and its
+    fraction (the seconds are cached, LogcatParser.feed), pid, tid, priority, tag (padding kept), message.
+
+    Built for speed, matching what the plain form would: the year and no-year times are alternatives (one
+    starts with 2 digits and a "-", the other with 4), and every repeat is possessive, as none can give a
+    character back that the next item would take (digits before spaces, spaces before digits, a tag of
+    non-colons before its ":")."""
+    d = digit
+    date = f"{d}{d}-{d}{d} {d}{d}:{d}{d}:{d}{d}"
+    return re.compile(rf"((?>({date}|{d}{{4}}-{date}))\.({d}{{1,9}}+)) ++({d}++) ++({d}++) ({_PRIO}) ([^:]*+): (.*+)")
+
+
+# ``[0-9]`` rather than ``\d`` (any Unicode digit, a table lookup per character): a line whose columns hold other
+# digits misses it and is read by _THREADTIME_ANY_DIGIT, which is the same pattern with ``\d``.
+_THREADTIME_FAST = _threadtime("[0-9]")
+_THREADTIME_ANY_DIGIT = _threadtime(r"\d")
 _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("threadtime", re.compile(rf"^{_TIME} +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
     ("threadtime", re.compile(rf"^{_TIME} +(?P<uid>\S+) +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
@@ -183,7 +198,18 @@ class _Clock:
         return float(calendar.timegm(fields))
 
 
-_SCALE = tuple(10.0**n for n in range(16))  # fraction digits → divisor
+class _Fractions(dict[str, float]):
+    """A time's fraction digits → seconds, exactly as ``_Clock.epoch`` computes them (``int(frac) / 10 **
+    len(frac)``). Milliseconds, logcat's default, are all held; any other width (``-v usec``, ``nsec``) is
+    computed on each lookup and not kept, so the table never grows."""
+
+    def __missing__(self, frac: str) -> float:
+        scale: int = 10 ** len(frac)
+        return int(frac) / scale
+
+
+_FRACTIONS = _Fractions({f"{n:03d}": n / 10**3 for n in range(1000)})
+_CACHE_MAX = 4096  # seconds, pids and tids, tags: what the hot path keeps of each (LogcatParser._fresh)
 
 
 def _wrapped(head: str, tail: str) -> bool:
@@ -211,48 +237,72 @@ class LogcatParser:
         self._long_rows: list[str] = []
         self._buffer: str | None = None
         self._last_line = 0  # physical line last added to the pending record
+        # LogcatParser.feed's hot path: a date and time to the second → seconds since 1970, the pid and tid
+        # columns parsed, the tag column as matched → the tag with its padding cut.
+        self._bases: dict[str, float] = {}
+        self._ints: dict[str, int] = {}
+        self._tags: dict[str, str] = {}
         self.skipped = 0
         self.skipped_line_nos: list[int] = []
 
     def feed(self, raw_lines: Iterable[str]) -> list[LogLine]:
         out: list[LogLine] = []
+        append = out.append
         fast = _THREADTIME_FAST.match
-        epoch = self._clock.epoch
-        seconds = self._clock.seconds
-        make = tuple.__new__  # LogLine's generated __new__ parses keywords; the hot path passes a tuple
+        bases, ints, tags = self._bases, self._ints, self._tags
+        fracs, make, record = _FRACTIONS, tuple.__new__, LogLine  # locals: a global lookup per line shows in the rate
         # The parser's state lives in locals on the hot path and goes back to ``self`` around the slow one.
         line_no, last, pending, buffer = self._line_no, self._last_line, self._pending, self._buffer
+        in_long = self._long is not None
         for raw in raw_lines:
             line_no += 1
             line = raw.rstrip("\r\n")
-            m = fast(line) if self._long is None else None
+            m = None if in_long else fast(line)
             if m is None:
                 self._line_no, self._last_line, self._pending = line_no, last, pending
-                if self._long is None or not self._long_body(line, out):
-                    m = fast(line)
+                if not in_long or not self._long_body(line, out):
+                    # Not read yet (a -v long entry ended without its blank line), or not in ASCII digits.
+                    m = _THREADTIME_ANY_DIGIT.match(line)
                     if m is None:
                         self._slow(line, out)
                 last, pending, buffer = self._last_line, self._pending, self._buffer
+                in_long = self._long is not None
                 if m is None:
                     continue
-            # The hot path, inlined: the benchmark measures this loop.
-            t, pid, tid, prio, tag, msg = m.groups()
-            cut = 19 if t[4] == "-" else 14  # where the fraction's dot is: "YYYY-MM-DD hh:mm:ss" or "MM-DD hh:mm:ss"
-            base = seconds.get(t[:cut])
-            when = epoch(t) if base is None else base + int(t[cut + 1:]) / _SCALE[len(t) - cut - 1]
-            ipid, itid = int(pid), int(tid)
-            tag = tag.rstrip()
+            # The hot path, inlined: the benchmark measures this loop. Per-line work is a few dict lookups;
+            # anything new (a second not seen yet, a pid, a tag) goes through ``_fresh`` once.
+            t, whole, frac, pid, tid, prio, tag, msg = m.groups()
+            try:
+                when: float | None = bases[whole] + fracs[frac]
+                ipid, itid, tag = ints[pid], ints[tid], tags[tag]
+            except KeyError:
+                when, ipid, itid, tag = self._fresh(t, whole, pid, tid, tag)
             if (pending is not None and pending[1] == t and last == line_no - 1 and pending[3] == itid
                     and pending[2] == ipid and pending[5] == tag and pending[4] == prio and pending[8] == buffer):
                 pending = pending._replace(msg=pending[6] + "\n" + msg, raw=pending[12] + "\n" + line)
             else:
                 if pending is not None:
-                    out.append(pending)
-                pending = make(LogLine, (when, t, ipid, itid, prio, tag, msg, line_no, buffer, None, None,
-                                         "threadtime", line, 0))
+                    append(pending)
+                pending = make(record, (when, t, ipid, itid, prio, tag, msg, line_no, buffer, None, None,
+                                        "threadtime", line, 0))
             last = line_no
         self._line_no, self._last_line, self._pending = line_no, last, pending
         return out
+
+    def _fresh(self, t: str, whole: str, pid: str, tid: str, tag: str) -> tuple[float | None, int, int, str]:
+        """The hot path's fields when a cache missed: a second, pid, tid or tag not seen yet. Fills the caches,
+        each bounded (cleared when full) so a long follow cannot grow them without end."""
+        bases, ints, tags = self._bases, self._ints, self._tags
+        for cache in (bases, ints, tags):
+            if len(cache) > _CACHE_MAX:
+                cache.clear()
+        ipid = ints[pid] = int(pid)
+        itid = ints[tid] = int(tid)
+        name = tags[tag] = tag.rstrip()
+        base = self._clock.epoch(whole)  # a whole second: what the hot path adds the fraction to
+        if base is not None:
+            bases[whole] = base
+        return self._clock.epoch(t), ipid, itid, name
 
     def close(self) -> list[LogLine]:
         out: list[LogLine] = []
