@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from harness.config import PushConfig
 from harness.push._errors import PushCredentialsError, PushUnreachable, apns_error
 from harness.push._redact import fingerprint, guard_library_logs, redact
+from harness.push._reuse import tls_context
 from harness.push._secrets import read_secret
 
 __all__ = ["REFRESH_MAX_S", "REFRESH_MIN_S", "ApnsClient", "ApnsResult", "ApnsTokenSigner", "background_payload"]
@@ -109,7 +110,7 @@ class ApnsClient:
         guard_library_logs()
         # http:// is the lab's cleartext HTTP/2 (prior knowledge); https:// negotiates h2 by ALPN as APNs requires.
         self._http = httpx.Client(base_url=self.base_url, http1=False, http2=True, transport=transport,
-                                  timeout=httpx.Timeout(self.timeout_s))
+                                  timeout=httpx.Timeout(self.timeout_s), verify=tls_context())
 
     def close(self) -> None:
         self._http.close()

@@ -28,6 +28,7 @@ from google.oauth2 import service_account
 from harness.config import PushConfig
 from harness.push._errors import PushAuthError, PushCredentialsError, PushUnreachable, fcm_error
 from harness.push._redact import fingerprint, guard_library_logs, redact
+from harness.push._reuse import rsa_signer, tls_context
 from harness.push._secrets import read_secret, service_account_info
 
 __all__ = ["FCM_SCOPE", "FcmClient", "FcmResult", "data_message"]
@@ -102,15 +103,15 @@ class FcmClient:
             raise PushCredentialsError(device, "FCM project", "no project id",
                                        "set [push] fcm_project_id (or use a key file with project_id)")
         try:
-            self._credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-                info, scopes=[FCM_SCOPE])
+            self._credentials = _credentials(info)
         except (ValueError, KeyError) as exc:
             raise PushCredentialsError(device, "read FCM service account", f"google-auth refused the key: {exc}",
                                        "download a new JSON key for the service account") from None
         self.base_url = cfg.fcm_base_url
         self.timeout_s = cfg.timeout_s
         guard_library_logs()
-        self._http = httpx.Client(http2=True, transport=transport, timeout=httpx.Timeout(self.timeout_s))
+        self._http = httpx.Client(http2=True, transport=transport, timeout=httpx.Timeout(self.timeout_s),
+                                  verify=tls_context())
         self._auth = _AuthRequest(self._http, self.timeout_s)
 
     def close(self) -> None:
@@ -141,7 +142,7 @@ class FcmClient:
     def _access_token(self, device: str, command: str, refresh: bool) -> str:
         if refresh or not self._credentials.valid:
             try:
-                self._credentials.refresh(self._auth)
+                self._credentials.refresh(self._auth)  # type: ignore[no-untyped-call]
             except google.auth.exceptions.TransportError as exc:
                 raise PushUnreachable(device, command, f"cannot reach the OAuth token endpoint: {redact(str(exc))}",
                                       "check the network and the service account's token_uri", service="fcm") from exc
@@ -161,6 +162,16 @@ class FcmClient:
             raise PushUnreachable(device, command, f"no answer from {self.base_url}: {text}",
                                   "is the FCM endpoint reachable? check [push] fcm_url (the lab gateway runs with "
                                   "`harness lab up`) and the network", service="fcm") from exc
+
+
+def _credentials(info: Mapping[str, Any]) -> service_account.Credentials:
+    """What ``Credentials.from_service_account_info(info, scopes=[FCM_SCOPE])`` builds, over the process's one
+    signer for this key (harness/push/_reuse.py). KeyError or ValueError when a field is missing or malformed."""
+    signer = rsa_signer(str(info["private_key"]), info.get("private_key_id"))
+    return service_account.Credentials(  # type: ignore[no-untyped-call]
+        signer, service_account_email=info["client_email"], token_uri=info["token_uri"], scopes=[FCM_SCOPE],
+        project_id=info.get("project_id"), universe_domain=info.get("universe_domain", "googleapis.com"),
+        trust_boundary=info.get("trust_boundary"))
 
 
 def _error_of(response: httpx.Response) -> tuple[str | None, str]:

@@ -166,3 +166,18 @@ def test_bad_service_account_files(tmp_path: Path, content: bytes, message: str)
     path.chmod(0o600)
     with pytest.raises(PushCredentialsError, match=message):
         FcmClient(PushConfig(fcm_service_account_path=str(path)), device="pixel-8")
+
+
+def test_two_senders_of_one_key_share_its_signer_but_not_their_tokens(tmp_path: Path) -> None:
+    """A run opens a sender per push cell: the key is parsed and checked once a process, and each sender still gets
+    (and signs for) its own access token."""
+    sa = service_account(tmp_path, TOKEN_URI)
+    google = Google(sa)
+    cfg = PushConfig(fcm_service_account_path=str(sa.path))
+    with (FcmClient(cfg, transport=httpx.MockTransport(google), device="pixel-8") as first,
+          FcmClient(cfg, transport=httpx.MockTransport(google), device="pixel-8") as second):
+        first.send_data("pixel-8", FCM_TOKEN, {"kind": "sync"})
+        second.send_data("pixel-8", FCM_TOKEN, {"kind": "sync"})
+        assert first._credentials.signer is second._credentials.signer
+        assert first._credentials is not second._credentials
+    assert len(google.issued) == 2  # each assertion checked against the key by Google.token
