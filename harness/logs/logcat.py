@@ -193,9 +193,11 @@ class _Clock:
         year = self._year
         if whole[4] == "-":
             year, whole = int(whole[:4]), whole[5:]
-        fields = (year, int(whole[0:2]), int(whole[3:5]), int(whole[6:8]), int(whole[9:11]),
-                  int(whole[12:14]), 0, 0, 0)
-        return float(calendar.timegm(fields))
+        month, day, hour, minute, second = (int(whole[0:2]), int(whole[3:5]), int(whole[6:8]), int(whole[9:11]),
+                                            int(whole[12:14]))
+        if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 60):
+            return None  # no clock prints it (a damaged paste, "13-01 ..."): a line with no instant, never a crash
+        return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
 
 
 class _Fractions(dict[str, float]):

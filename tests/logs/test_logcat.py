@@ -91,6 +91,13 @@ def test_each_format_is_detected(line: str, fmt: str, time_text: str | None, pid
     ("02-15 19:41:49.159 -0230  1 2 I T: m", utc("2024-02-15 22:11:49") + 0.159),
     ("         1700000000.123  1 2 I T: m", 1700000000.123),
     ("  3601.250  1 2 I T: m", None),  # seconds since boot: no wall-clock time
+    # stamps no clock prints (a damaged paste): the line is read, with no instant, and nothing raises
+    ("13-01 00:00:00.000  1 2 I T: m", None),
+    ("00-15 19:41:49.159  1 2 I T: m", None),
+    ("02-32 19:41:49.159  1 2 I T: m", None),
+    ("02-15 24:41:49.159  1 2 I T: m", None),
+    ("2019-11-04 13:61:41.000  1 2 I T: m", None),
+    ("12-31 23:59:60.000  1 2 I T: m", utc("2025-01-01 00:00:00")),  # a leap second, as timegm counts it
 ])
 def test_times_become_seconds_since_1970(line: str, expected: float | None) -> None:
     rec = parse_line(line, year=2024)
@@ -304,3 +311,12 @@ def test_color_and_raw_lines(line: str, tag: str, msg: str) -> None:
 def test_raw_lines_that_are_not_activitymanager_are_skipped() -> None:
     assert parse_logcat("some message an app printed\nKilling time at the station\n").skipped == 2
 
+
+
+def test_a_stamp_no_clock_prints_is_read_without_an_instant_every_time() -> None:
+    """The hot path caches each second's instant: the second line of a bad second meets the cache, not the check."""
+    parser = LogcatParser(year=2024)
+    rows = ["13-01 00:00:00.000  1  2 I T: a", "13-01 00:00:00.001  1  2 I T: b", "01-01 00:00:00.001  1  2 I T: c"]
+    out = parser.feed(rows) + parser.close()
+    assert [(r.time, r.msg) for r in out] == [(None, "a"), (None, "b"), (utc("2024-01-01 00:00:00") + 0.001, "c")]
+    assert parser.skipped == 0
