@@ -92,15 +92,19 @@ class LogcatCapture:
     def _read(self) -> None:
         try:
             while not self._stop.is_set() and self._sock is not None:
-                probed = self._pump(self._sock)
+                ended = self._sock
+                probed = self._pump(ended)
                 if not self._stop.is_set():
                     self._sock = self._reopen() if self.stream.away_for is not None else self._resume(probed)
+                    ended.close()  # its stream is over (a reboot, a restarted server): not left to the collector
         except Exception as exc:  # a dead capture is a lost phone for the waits: they would see nothing
             if not self._stop.is_set():
                 self.stream.lost(f"lost its log capture ({exc!r})")
             log.exception("[%s] the logcat reader died", self.transport.name)
         finally:
             self.stream.close()
+            if self._sock is not None:  # one opened as stop() came: stop() closed the one it saw
+                self._sock.close()
 
     def _pump(self, sock: socket.socket) -> str | None:
         """Feed the stream until it ends; returns the phone's state when a probe of a silent stream ended it."""
