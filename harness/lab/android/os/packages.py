@@ -55,16 +55,41 @@ def _code_path(name: str) -> str:
 class PackageManager:
     def __init__(self, oem: str) -> None:
         self._packages: dict[str, Package] = {}
+        # Uninstalled with ``-k`` (DELETE_KEEP_DATA) or, for a system app, for user 0 only: the package setting
+        # stays (``pm list packages -u`` lists it; a reinstall gets its app id back), the package does not.
+        self._kept: dict[str, Package] = {}
         self._next_app_id = 10_200
         for name, app_id in _COMMON + OEM_PACKAGES.get(oem, ()):
             path = f"/system/priv-app/{name.rsplit('.', 1)[-1]}/{name.rsplit('.', 1)[-1]}.apk"
             self._packages[name] = Package(name, app_id, system=True, path=path)
 
     def install(self, name: str, **kwargs: object) -> Package:
-        pkg = Package(name, self._next_app_id, path=_code_path(name), **kwargs)  # type: ignore[arg-type]
-        self._next_app_id += 1
+        """A new package gets the next app id, one whose setting was kept (``-k``) its old one back."""
+        kept = self._kept.pop(name, None)
+        if kept is not None:
+            pkg = Package(name, kept.app_id, path=_code_path(name), **kwargs)  # type: ignore[arg-type]
+        else:
+            pkg = Package(name, self._next_app_id, path=_code_path(name), **kwargs)  # type: ignore[arg-type]
+            self._next_app_id += 1
         self._packages[name] = pkg
         return pkg
+
+    def uninstall(self, name: str, *, keep_setting: bool) -> Package | None:
+        """Take ``name`` off the phone; with ``keep_setting`` its setting (app id) stays for a reinstall."""
+        pkg = self._packages.pop(name, None)
+        if pkg is not None and keep_setting:
+            self._kept[name] = pkg
+        return pkg
+
+    def restore(self, name: str) -> Package | None:
+        """``pm install-existing``: a kept package (a system app uninstalled for user 0) comes back as it was."""
+        pkg = self._kept.pop(name, None)
+        if pkg is not None:
+            self._packages[name] = pkg
+        return pkg
+
+    def kept(self) -> list[Package]:
+        return sorted(self._kept.values(), key=lambda p: p.name)
 
     def get(self, name: str) -> Package | None:
         return self._packages.get(name)

@@ -11,6 +11,11 @@
 - ``am kill-all``: cached processes only, reason ``kill all background``.
 - recents swipe: ActivityTaskSupervisor.cleanUpRemovedTaskLocked skips apps with a foreground
   service, reason ``remove task``.
+- Uninstall (DeletePackageHelper.deletePackageX freezes the package: PackageFreezer calls
+  AMS.killApplication with the reason ``deletePackageX`` for user -1, USER_ALL, when every user loses it;
+  then AMS's ACTION_PACKAGE_REMOVED handler force-stops it again as ``pkg removed`` for each user).
+  A GrapheneOS Android 17 capture of ``cmd package 'uninstall'`` shows both lines in that order
+  (``Force stopping … user=-1: deletePackageX``, then ``pkg removed``); the process dies in the first.
 - After SIGKILL: ``Zygote  : Process N exited due to signal 9 (Killed)`` (MIUI capture) and
   ``libprocessgroup: Successfully killed process cgroup uid U pid N in 0ms`` (APDOCS capture).
   ``Process X (pid N) has died: fg  TOP `` only when AMS did not kill it itself (appDiedLocked).
@@ -18,6 +23,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from harness.lab.android.os.activity._records import (
@@ -33,8 +39,8 @@ from harness.lab.android.os.processes import ProcessTable
 if TYPE_CHECKING:
     from harness.lab.android.os.activity._manager import ActivityManager
 
-__all__ = ["clear_recents", "crash", "force_stop", "kill", "kill_all_background", "kill_background",
-           "kill_record", "stop_app"]
+__all__ = ["clear_recents", "crash", "force_stop", "freeze_for_delete", "kill", "kill_all_background",
+           "kill_background", "kill_record", "stop_app", "uninstall"]
 
 REASON_CRASH, REASON_USER_REQUESTED, REASON_OTHER = 4, 10, 13
 _MAX_EXITS = 16
@@ -96,22 +102,62 @@ def force_stop(am: ActivityManager, package: str, reason: str, *, kill_reason: s
         dev.syslog("W", "ActivityManager", f"Invalid packageName: {package}")
         return
     pkg.stopped = True
-    dev.syslog("I", "ActivityManager", f"Force stopping {package} appid={pkg.app_id} user=0: {reason}")
+    _stop_package(am, package, pkg.app_id, 0, reason, kill_reason or f"stop {package} due to {reason}",
+                  REASON_USER_REQUESTED)
+    _cancel_work(am, package, "app force stopped")
+    am.fire("force_stop", package, reason)
+
+
+def _stop_package(am: ActivityManager, package: str, app_id: int, user: int, reason: str, kill_reason: str,
+                  exit_reason: int) -> None:
+    """AMS.forceStopPackageLocked's lines and kill: the activity finishes, the process dies, its services
+    and notifications go."""
+    dev = am.dev
+    dev.syslog("I", "ActivityManager", f"Force stopping {package} appid={app_id} user={user}: {reason}")
     rec = am.apps.get(package)
     if rec is not None:
         _finish_activity_lines(am, rec)
         services = list(rec.services)
-        kill_record(am, rec, kill_reason or f"stop {package} due to {reason}", exit_reason=REASON_USER_REQUESTED)
+        kill_record(am, rec, kill_reason, exit_reason=exit_reason)
         for svc in services:
             dev.syslog("I", "ActivityManager", f"  Force stopping service {svc}")
     am.notifications = [n for n in am.notifications if n.package != package]
-    jobs = getattr(dev, "jobs", None)
+
+
+def _cancel_work(am: ActivityManager, package: str, job_reason: str) -> None:
+    jobs = getattr(am.dev, "jobs", None)
     if jobs is not None:
-        jobs.cancel_all(package, "app force stopped")
-    alarms = getattr(dev, "alarms", None)
+        jobs.cancel_all(package, job_reason)
+    alarms = getattr(am.dev, "alarms", None)
     if alarms is not None:
         alarms.cancel_all(package)
-    am.fire("force_stop", package, reason)
+
+
+def freeze_for_delete(am: ActivityManager, package: str, app_id: int, *, all_users: bool) -> None:
+    """DeletePackageHelper.deletePackageX freezes the package before it asks whether it may delete it
+    (PackageFreezer → AMS.killApplication, reason ``deletePackageX``, exit reason REASON_OTHER as the freezer
+    passes it; user -1, USER_ALL, when every user loses it): the app dies even when the delete then fails, as
+    a system app's without ``--user`` does."""
+    _stop_package(am, package, app_id, -1 if all_users else 0, "deletePackageX",
+                  f"stop {package} due to deletePackageX", REASON_OTHER)
+    am.fire("force_stop", package, "deletePackageX")
+
+
+def uninstall(am: ActivityManager, package: str, app_id: int, *, all_users: bool, remove: Callable[[], None]) -> None:
+    """The ActivityManager side of ``pm uninstall``: the freeze kills the app, ``remove()`` takes the package
+    out of PackageManager, then the PACKAGE_REMOVED broadcast force-stops it again (``pkg removed``),
+    JobScheduler cancels its jobs with ``app uninstalled`` (JobSchedulerService's PACKAGE_REMOVED receiver,
+    INTERNAL_STOP_REASON_UNINSTALL) and AlarmManager drops its alarms. The app's code is gone: its runtime,
+    manifest receivers, recents task and exit records go too."""
+    freeze_for_delete(am, package, app_id, all_users=all_users)
+    remove()
+    _stop_package(am, package, app_id, 0, "pkg removed", f"stop {package} due to pkg removed", REASON_OTHER)
+    _cancel_work(am, package, "app uninstalled")
+    am.runtimes.pop(package, None)
+    am.receivers.pop(package, None)
+    if package in am.recents:
+        am.recents.remove(package)
+    am.exits = [e for e in am.exits if e.package != package]
 
 
 def stop_app(am: ActivityManager, package: str) -> None:
