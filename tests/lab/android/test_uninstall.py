@@ -154,8 +154,14 @@ def test_uninstall_kills_the_app_cancels_its_work_and_a_reinstall_is_a_new_app(l
 
     assert _install(lab, tmp_path, APP, 7) == "Performing Streamed Install\nSuccess\n"
     assert lab.shell(NAME, f"pm path {APP}").code == 0
-    assert _uid(lab, APP) != uid  # a full uninstall forgets the app id: the reinstall is a new app
+    new_uid = _uid(lab, APP)
+    assert new_uid != uid  # a full uninstall forgets the app id: the reinstall is a new app
     assert "stopped=true" in lab.shell(NAME, f"dumpsys package {APP}").stdout
+    assert lab.shell(NAME, f"pidof {APP}").code == 1 and dev.jobs.job_ids(APP) == []  # nothing runs before a launch
+    assert lab.shell(NAME, f"monkey -p {APP} -c android.intent.category.LAUNCHER 1").code == 0
+    assert lab.shell(NAME, f"pidof {APP}").stdout.strip().isdigit()
+    assert dev.jobs.job_ids(APP), "the reinstalled app schedules its work again on its first launch"
+    assert lab.shell(NAME, f"run-as {APP} ls files").code == 0  # a fresh data directory, owned by the new uid
 
 
 def test_minus_k_keeps_the_data_and_the_app_id_for_a_reinstall(lab: RunningLab, tmp_path: Path) -> None:

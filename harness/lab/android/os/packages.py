@@ -4,6 +4,7 @@ each requests in its manifest."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["OEM_PACKAGES", "Package", "PackageManager"]
@@ -58,6 +59,7 @@ class PackageManager:
         # Uninstalled with ``-k`` (DELETE_KEEP_DATA) or, for a system app, for user 0 only: the package setting
         # stays (``pm list packages -u`` lists it; a reinstall gets its app id back), the package does not.
         self._kept: dict[str, Package] = {}
+        self._on_added: list[Callable[[Package], None]] = []
         self._next_app_id = 10_200
         for name, app_id in _COMMON + OEM_PACKAGES.get(oem, ()):
             path = f"/system/priv-app/{name.rsplit('.', 1)[-1]}/{name.rsplit('.', 1)[-1]}.apk"
@@ -72,7 +74,13 @@ class PackageManager:
             pkg = Package(name, self._next_app_id, path=_code_path(name), **kwargs)  # type: ignore[arg-type]
             self._next_app_id += 1
         self._packages[name] = pkg
+        for listener in list(self._on_added):
+            listener(pkg)
         return pkg
+
+    def on_added(self, listener: Callable[[Package], None]) -> None:
+        """``listener(pkg)`` after each install of a package the phone did not have (not after an update)."""
+        self._on_added.append(listener)
 
     def uninstall(self, name: str, *, keep_setting: bool) -> Package | None:
         """Take ``name`` off the phone; with ``keep_setting`` its setting (app id) stays for a reinstall."""

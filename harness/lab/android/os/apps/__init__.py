@@ -27,6 +27,8 @@ Public API (for tests and the UI/Appium layer), all taking the device:
 
 The package is installed in the stopped state, as a fresh install is: nothing runs until the
 first launch (``monkey -p <pkg> -c android.intent.category.LAUNCHER 1`` or ``am start``).
+After ``pm uninstall`` (``adb uninstall``) took it off, an ``adb install`` of an APK with the app's package
+brings the model back as a fresh install: a new app id, empty in-memory state, stopped.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from harness.lab.android.os.permissions import COURIER_PERMISSIONS
 if TYPE_CHECKING:
     from harness.config import AppConfig
     from harness.lab.android.device import AndroidDevice
+    from harness.lab.android.os.packages import Package
 
 __all__ = [
     "WM_NAMESPACE",
@@ -73,6 +76,21 @@ def install(dev: AndroidDevice, app: AppConfig | None) -> None:
     geofencer = Geofencer(dev)
     geofencer.connect_activity()
     CourierApp(dev, app, name, pkg.uid, geofencer).attach()
+    dev.packages.on_added(lambda added: _reinstalled(dev, app, geofencer, added))
+
+
+def _reinstalled(dev: AndroidDevice, app: AppConfig, geofencer: Geofencer, pkg: Package) -> None:
+    """An APK of the modelled app's package installed after ``pm uninstall`` took it off: the lab's model of the
+    app comes back as a fresh install (what its manifest declares, a new process model with empty in-memory
+    state; a data directory ``-k`` kept stays on disk), in the stopped state the installer leaves it in."""
+    if pkg.name != app.android_package or pkg.name in manager(dev).runtimes:
+        return
+    pkg.debuggable = app.debuggable
+    pkg.launcher_activity = app.launcher_activity
+    pkg.receives_boot_completed = True
+    pkg.requested = COURIER_PERMISSIONS
+    dev.fs.mkdirs(f"/data/user/0/{pkg.name}/files", uid=pkg.uid)
+    CourierApp(dev, app, pkg.name, pkg.uid, geofencer).attach()
 
 
 def app_of(dev: AndroidDevice, package: str | None = None) -> CourierApp:
