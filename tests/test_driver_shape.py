@@ -16,7 +16,7 @@ PROTOCOL_METHODS = sorted(name for name, value in vars(Driver).items() if callab
 
 
 def test_the_protocol_names_the_verbs_the_fixtures_use() -> None:
-    assert PROTOCOL_METHODS == ["capture", "device_time", "expect", "failure_artifacts", "guard", "health",
+    assert PROTOCOL_METHODS == ["capture", "close", "device_time", "expect", "failure_artifacts", "guard", "health",
                                 "installed", "restore", "snapshot"]
 
 

@@ -4,6 +4,7 @@ reproduce command replaying a run exactly, ``--bugreport``, and Ctrl-C."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
 import signal
@@ -140,15 +141,52 @@ def read_until(proc: subprocess.Popen[str], pattern: str, timeout_s: float) -> s
     raise AssertionError(f"no line matching {pattern!r} within {timeout_s} s; output so far:\n{seen}")
 
 
+def _why_it_did_not_end(proc: subprocess.Popen[str], seen: str) -> str:
+    """A repro that went on 240 s after its Ctrl-C (1 hog run in 3): where it was, for the next failure to say.
+    Still running: its threads' stacks (SIGABRT, dumped by faulthandler). Gone: who holds its output pipe open."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            rest, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            rest = "(no stack dump within 30 s)"
+        return f"still running 240 s after SIGINT; output, then its stacks:\n{seen[-3000:]}\n{rest[-8000:]}"
+    assert proc.stdout is not None
+    pipe = os.readlink(f"/proc/self/fd/{proc.stdout.fileno()}")
+    holders = [pid for pid in os.listdir("/proc") if pid.isdigit() and _holds(pid, pipe)]
+    return (f"exited with {proc.returncode}, but its output pipe ({pipe}) stayed open, held by: "
+            + "; ".join(_cmdline(pid) for pid in holders) + f"\noutput so far:\n{seen[-3000:]}")
+
+
+def _holds(pid: str, pipe: str) -> bool:
+    if pid == str(os.getpid()):
+        return False
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == pipe for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return f"{pid} " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    except OSError:
+        return pid
+
+
 def test_ctrl_c_stops_cleanly_and_still_prints_the_statistics(project: Path) -> None:
     # More runs than a starved reader can fall behind: under a CPU hog this test read run 1's line only after all
     # 20 runs (33 s) had finished, and its Ctrl-C came too late to interrupt anything.
     proc = subprocess.Popen([*HARNESS, "repro", TEST, "--device", "xiaomi-13", "--runs", "2000"], cwd=project,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env())
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**env(), "PYTHONFAULTHANDLER": "1"})
     try:
         before = read_until(proc, r"xiaomi-13 run 1/2000 seed 1: ", timeout_s=240)
         proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=240)
+        try:
+            rest, _ = proc.communicate(timeout=240)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(_why_it_did_not_end(proc, str(exc.output or ""))) from None
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -53,13 +53,15 @@ class _Follow:
         for line in self._proc.stdout:
             self._lines.put(line)
 
-    def wait_for(self, pattern: str, within_device_s: float = 900.0, idle_s: float = 30.0) -> str:
+    def wait_for(self, pattern: str, within_device_s: float = 1800.0, idle_s: float = 30.0) -> str:
         """The capture up to the first line since the marker (or the last wait) that matches ``pattern``.
 
-        The window is in device time, read from the lines' own stamps (a periodic worker's first run comes within
-        its 15-minute period): a capture that a loaded host has let fall behind is read on until its lines pass the
-        window, never cut off at a wall-clock deadline. ``idle_s``: a capture silent that long (the lab logs
-        several lines a device second) has stopped."""
+        The window is in device time, read from the lines' own stamps: a capture that a loaded host has let fall
+        behind is read on until its lines pass the window, never cut off at a wall-clock deadline. The periodic
+        worker's first run is due within its 15-minute period of being scheduled (measured: 851-861 device s from
+        the mark on an idle host); the window adds a period for the launch and Home round trips, which cost
+        device time at 600x. ``idle_s``: a capture silent that long (the lab logs several lines a device second)
+        has stopped."""
         start = len(self.log)
         first: float | None = None
         while True:
