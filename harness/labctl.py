@@ -66,6 +66,19 @@ def spawn_lab(cfg: Config) -> dict[str, Any]:
         proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "lab", "up", "--devices", cfg.path, "-v"],
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env=bytecode_cached_env())
+    try:
+        return _ready(cfg, proc, log_path)
+    except BaseException:  # not up in time, or Ctrl-C while it started: no half-started lab is left behind
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise
+
+
+def _ready(cfg: Config, proc: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:
+    """The state ``proc`` (a ``harness lab up``) writes once its servers listen."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         state = lab_state(cfg)
@@ -75,7 +88,6 @@ def spawn_lab(cfg: Config) -> dict[str, Any]:
             tail = log_path.read_text(errors="replace")[-2000:]
             raise LabError(f"the lab exited with code {proc.returncode} while starting; its log ({log_path}):\n{tail}")
         time.sleep(0.1)  # another process's pidfile: there is no event to await across processes
-    proc.kill()
     raise LabError(f"the lab did not come up within {READY_TIMEOUT_S:.0f} s; see {log_path}")
 
 

@@ -82,14 +82,14 @@ def run_repro(plan: ReproPlan, console: Console) -> ReproResult:
     devs = devices_of(cfg, list(plan.devices))
     out_dir = plan.reports / "repro" / new_run_id()
     result = ReproResult(out_dir, {d.name: [] for d in devs})
-    for dev in devs:
-        check_selection(plan.test, plan.devices_path, dev, out_dir / "logs")
     runs = plan.runs if plan.runs is not None or plan.until_fail or plan.for_s else DEFAULT_RUNS
-    with _lab_for(cfg, devs, console), _ctrl_c_noted() as pressed:
-        try:
+    try:  # Ctrl-C at any point, the selection's check and the lab's start too, ends as an interrupted repro
+        for dev in devs:
+            check_selection(plan.test, plan.devices_path, dev, out_dir / "logs")
+        with _lab_for(cfg, devs, console), _ctrl_c_noted() as pressed:
             _loop(plan, cfg, devs, runs, result, console, pressed)
-        except KeyboardInterrupt:
-            result.interrupted, result.stopped_by = True, "interrupt"
+    except KeyboardInterrupt:
+        result.interrupted, result.stopped_by = True, "interrupt"
     result.stats = [device_stats(d.name, result.records[d.name]) for d in devs]
     _write_summary(plan, result, runs)
     print_stats(console, result.stats, result.interrupted)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.config import Config, DeviceConfig
 from harness.errors import ConfigError, HarnessError
 from harness.repro._pytest import collect
@@ -32,6 +34,8 @@ def devices_of(cfg: Config, names: list[str]) -> list[DeviceConfig]:
 def check_selection(test: str, devices_path: str, dev: DeviceConfig, logs: Path) -> str:
     """The one node id ``test`` selects on ``dev``; a ``HarnessError`` naming what is there otherwise."""
     code, nodeids = collect(test, devices_path, dev.name, logs / f"collect-{dev.name}.log")
+    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C while pytest collected: the repro is interrupted, not wrong
+        raise KeyboardInterrupt
     ran = [n for n in nodeids if n.endswith(f"[{dev.name}]")]
     if len(ran) == 1:
         return ran[0]
