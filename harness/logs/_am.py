@@ -29,7 +29,8 @@ _DIED = re.compile(r"^Process (\S+) \(pid (\d+)\)(?: ?\(adj (-?\d+)\))? has died
 # EMUI's ActivityManager debug line for a death (field a076): "SVC-handleAppDiedLocked: app =
 # ProcessRecord{34bf327c 4740:com.fsck.k9/u0a147}, app.pid = 4740".
 _SVC_DIED = re.compile(r"^SVC-handleAppDiedLocked: app = ProcessRecord\{\w+ (\d+):([^/\s]+)/")
-_KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)/(\S+) \(adj (-?\d+)\): (.*)$")
+# The "/uid" may be gone when the name was elided in a paste ("Killing 29305:...:interactor (adj 100): …", c004).
+_KILLING = re.compile(r"^Killing (?:proc )?(\d+):([^/\s]+)(?:/(\S+))? \(adj (-?\d+)\): (.*)$")
 # Android 4.0-4.3 ProcessList trimming: "No longer want com.x (pid 123): hidden #17" / "empty #17".
 _NO_LONGER_WANT = re.compile(r"^No longer want (\S+) \(pid (\d+)\): (.*)$")
 _PHANTOM = r"PhantomProcessRecord \{\w+ (\d+):(\d+):([^/\s]+)/(\S+)\}"
@@ -50,7 +51,8 @@ def am_line(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> N
     elif head == "Force " or " appid=" in row:
         m = _FORCE_STOP.match(row)
         if m is not None:
-            _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4))
+            # A reason never ends in a comma; a capture kept as a list can leave one there (field d001).
+            _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4).rstrip(", "))
     elif head == "No lon":
         m = _NO_LONGER_WANT.match(row)
         if m is not None:
@@ -96,7 +98,8 @@ def _am_killing(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) 
 def kill(b: EventBuilder, ln: LogLine, line_no: int, raw: str, pid: int, process: str, uid: str | None,
           adj: str | None, reason: str) -> None:
     appid = appid_of(uid)
-    package = b.note_process(pid, process, appid)
+    # A name elided by whoever pasted it ("Killing 29305:...:interactor", field c004) names no package.
+    package = None if process[:1] in ".…" else b.note_process(pid, process, appid)
     killer = b.attr.killer(package, appid, reason, ln.time, line_no)
     extra = {"process": process}
     if uid is not None:

@@ -55,11 +55,17 @@ def _am_proc_died(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str
     if f is None or len(f) < 3 or _num(f[1]) is None:
         return
     pid = int(f[1])
-    tail = f[-2:] if len(f) >= 5 else []
+    # AOSP logs 3 fields or 5 (OomAdj, ProcState: EventLogTags.logtags 30011); some builds log one number
+    # after the name ("[0,6686,com.xxx.calculator,18]", field b003). The numbers are the trailing fields.
+    tail: list[str] = []
+    while len(f) - len(tail) > 3 and len(tail) < 2 and _num(f[-1 - len(tail)]) is not None:
+        tail.insert(0, f[-1 - len(tail)])
     process = ",".join(f[2:len(f) - len(tail)])
     extra = {"process": process}
-    if tail:
+    if len(tail) == 2:
         extra["adj"], extra["proc_state"] = tail
+    elif tail:
+        extra["proc_state"] = tail[0]
     b.emit("process_died", ln, line_no, raw, package=b.note_process(pid, process, None), pid=pid, extra=extra)
 
 

@@ -26,16 +26,21 @@ _Handler = Callable[["EventBuilder", LogLine, int, str, str], None]
 _OPBF_FREEZE = re.compile(r"setCGroupState\(\):tofreeze=true, uid:(\d+) pkg:(\S+)(?:.*?reason:(.*))?")
 # "me.clarius.clarius(state: Initial -> Freezeable, Reason: uidIdle)" (clariusdev/app#32): "Freezeable" is
 # a state (may be frozen later), not a freeze; only a move *to* a frozen state is one.
-_FREECESS = re.compile(r"^(\S+)\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
+_FREECESS = re.compile(r"^(\S+) ?\(state: (\w+) -> (\w+), Reason: ([^)]*)\)")
 _FROZEN_STATES = frozenset({"frozen", "freezed", "freeze", "freezing"})
+# Freecess' own freeze record, "FZ : com.senioradguard(10367) reason: Bg" (field c001, One UI), next to the state
+# line above for the same freeze; "UFZ : …" is the thaw and "BG freezed, skip OLAF unfreeze for (pkg)" a state
+# (field c002): neither is a freeze.
+_FREECESS_FZ = re.compile(r"^FZ : ([A-Za-z][\w.]*)(?::\S+)?\((\d+)\)(?: reason: (.*))?")
 # ColorOS hans: the lab's wording (docs/oem-profiles.md, "freeze uid: <uid> package: <pkg> reason: …"), and as
 # real devices print it: "freeze uid: 10045 …  scene: |StrictMode-1|LcdOn" (ColorOS 16, jossephus/chuchu#100,
 # field h001; the reporter elided the rest), and, quoted in public notes, the package bare after the uid and
 # the pids before the scene ("freeze uid: 10452 com.folio.reader  pids: [29524]", "freeze uid:10056
 # tv.own.owntv.mobile pids:[…] scene: LcdOff"). The package may be missing: then the uid names it, when the
-# capture tied that uid to a package. "unfreeze uid: …" is the thaw and does not match.
-_HANS_FREEZE = re.compile(r"^freeze uid: ?(\d+)(?:,? (?:package: |pkg: ?)?(?P<pkg>[A-Za-z][\w.]*(?::[\w.]+)?)(?=\s|$))?"
-                          r"(?P<rest>.*)$")
+# capture tied that uid to a package. "unfreeze uid: …" is the thaw and does not match. A report that lines
+# the two up pads "freeze" ("freeze   uid: 10266 com.curios.remindme ... scene: LcdOn", field c003).
+_HANS_FREEZE = re.compile(r"^freeze +uid: ?(\d+)"
+                          r"(?:,? (?:package: |pkg: ?)?(?P<pkg>[A-Za-z][\w.]*(?::[\w.]+)?)(?=\s|$))?(?P<rest>.*)$")
 _HANS_REASON = re.compile(r"\breason: (.*?)(?=\s+(?:scene|pids?):|$)")
 _HANS_SCENE = re.compile(r"\bscene: ?(\S+)")
 # Samsung Chimera (One UI 3+) kills by itself: "Killed on trigger2 : org.yaxim.bruno, freed: 34707,
@@ -56,6 +61,11 @@ def _freecess(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) ->
     if m is not None and m.group(3).lower() in _FROZEN_STATES:
         b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=m.group(4), killer="samsung",
                extra={"from": m.group(2), "to": m.group(3)})
+        return
+    m = _FREECESS_FZ.match(row) if row[:3] == "FZ " else None
+    if m is not None:
+        b.emit("freeze", ln, line_no, raw, package=m.group(1), reason=(m.group(3) or "").strip() or None,
+               killer="samsung", extra={"uid": m.group(2)})
 
 
 def _hans(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:

@@ -48,7 +48,7 @@ class EventBuilder:
         self.run_line: dict[tuple[str, int | None], str] = {}  # (library, pid) → the wording that last opened/closed
         # requesting pid → recent force-stops it asked for: (package, time, line)
         self.stop_requests: dict[int, list[tuple[str, float | None, int]]] = {}
-        self._seen: dict[tuple[str, int], tuple[float | None, int]] = {}
+        self._seen: dict[tuple[str, int | str], tuple[float | None, int]] = {}
         self._hint_lines: dict[int, tuple[LogLine, str]] = {}
         self._handlers: dict[str, tuple[Handler, ...]] = {}
 
@@ -80,7 +80,11 @@ class EventBuilder:
              reason: str | None = None, killer: Killer | None = None,
              extra: dict[str, str] | None = None) -> None:
         if pid is not None and kind in _DEDUPE_KINDS and self._duplicate(kind, pid, ln.time, line_no):
+            self._enrich(kind, pid, package, killer)
             return
+        if pid is None and kind == "freeze" and package is not None \
+                and self._duplicate(kind, package, ln.time, line_no):
+            return  # an OEM freezer telling one freeze twice (Freecess' state line and its FZ record, field c001)
         self.events.append(Event(kind, time=ln.time, time_text=ln.time_text, package=package, pid=pid,
                                  job_id=job_id, task=task, reason=reason, killer=killer, line=line_no,
                                  raw=raw, extra=extra or {}))
@@ -148,7 +152,7 @@ class EventBuilder:
         for package in stopped:
             self.attr.note_force_stop(package, hint.sig.killer, hint.time, hint.line)
 
-    def _duplicate(self, kind: str, pid: int, time: float | None, line: int) -> bool:
+    def _duplicate(self, kind: str, pid: int | str, time: float | None, line: int) -> bool:
         key = (kind, pid)
         prior = self._seen.get(key)
         self._seen[key] = (time, line)
@@ -158,6 +162,21 @@ class EventBuilder:
         if t0 is not None and time is not None:
             return abs(time - t0) <= _DEDUPE_S
         return line - l0 <= _DEDUPE_LINES
+
+    def _enrich(self, kind: str, pid: int, package: str | None, killer: Killer | None) -> None:
+        """A second report of one death or kill may know what the first did not: Zygote's "Process N exited"
+        names no package, the ActivityManager line after it does (field b016); a kill first read without
+        evidence of its killer may be named by the next line. Fill in what the kept event lacks."""
+        for i in range(len(self.events) - 1, max(len(self.events) - _DEDUPE_LINES, 0) - 1, -1):
+            event = self.events[i]
+            if event.kind != kind or event.pid != pid:
+                continue
+            if event.package is None and package is not None:
+                event = replace(event, package=package)
+            if event.killer == "unknown" and killer not in (None, "unknown"):
+                event = replace(event, killer=killer)
+            self.events[i] = event
+            return
 
     def _emit_hint(self, hint: Hint) -> None:
         hint.used = True  # once: finish() may be called again after more input

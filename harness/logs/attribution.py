@@ -50,6 +50,16 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
     Signature("aosp", reason=_r(r"^error during init"), source="field a102"),
     # ActivityManager ending an isolated process nothing is bound to any more: clean-up, not memory pressure.
     Signature("aosp", reason=_r(r"^isolated not needed"), source="AOSP ProcessList (isolated not needed)"),
+    # The cached-app freezer kills a frozen process that a binder call cannot wait for (CachedAppOptimizer
+    # binderErrorInternal: "Sync transaction while frozen", "Async binder space running out while frozen"; fields
+    # b006, b007) or that it failed to freeze ("Unable to freeze binder interface"): AMS's own housekeeping.
+    Signature("aosp", reason=_r(r"^(?:Sync transaction while frozen|Async binder space running out while frozen"
+                                r"|Unable to (?:freeze|query) binder)"),
+              source="AOSP CachedAppOptimizer; field b006, b007"),
+    # PermissionManagerService kills an app whose runtime permissions were revoked (KILL_APP_REASON_PERMISSIONS_REVOKED,
+    # field c004) or whose gids changed with a grant (KILL_APP_REASON_GIDS_CHANGED).
+    Signature("aosp", reason=_r(r"^(?:permissions revoked|permission grant or revoke changed gids)"),
+              source="AOSP PermissionManagerService; field c004"),
     Signature("lmk", reason=_r(r"(?i)\blmkd?\b|low ?memory"), source="lmkd"),
     Signature("aosp", reason=_r(r"^(?:kill background|kill all background|remove task|crash|bg anr|anr"
                                 r"|depends on provider|user request after error|uninstall pkg|replace pkg"
@@ -75,6 +85,12 @@ _UID = re.compile(r"\buid[:=]?\s*(\d{4,})")
 _UID_TEXT = re.compile(r"^u(\d+)a(\d+)$")
 _FROM_PID = re.compile(r"^from pid (\d+)")
 _STOP = re.compile(r"^stop ([^,\s]+)")
+# Android 13+ ActivityManagerService.forceStopPackageLocked kills with "stop PKG due to WHY" ("stop user N due to
+# WHY" for a user), WHY being the force-stop's own reason: "from pid N", an AOSP reason ("clear data", field
+# b011), or what a vendor's caller passed ("stop by com.vivo.abe", field b005). Older trees: "stop PKG".
+_DUE_TO = re.compile(r"^stop (?:user )?\S+ due to (.+)$")
+# A vendor's force-stop reason naming the package that asked for it.
+_STOP_BY = re.compile(r"^stop by ([A-Za-z]\w*(?:\.\w+)+)")
 
 
 def reason_killer(reason: str, rows: tuple[Signature, ...] = SIGNATURES) -> Killer | None:
@@ -169,6 +185,14 @@ class Attributor:
             prior = self.stops.get(stop.group(1))
             if prior is not None and _close(prior.time, prior.line, time, line):
                 return prior.killer
+        due = _DUE_TO.match(reason)
+        if due is not None:
+            # No force-stop line before it (an events-buffer am_kill alone): the force-stop's reason decides.
+            why = due.group(1)
+            by = _STOP_BY.match(why)
+            if by is not None and reason_killer(why, _OEM_REASONS) is None:
+                return requester_killer(by.group(1))
+            return self.killer(package, appid, why, time, line, requester)
         from_pid = _FROM_PID.match(reason)
         hint = self._hint(package, appid, int(from_pid.group(1)) if from_pid else None, time, line)
         if hint is not None:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from harness.logs.attribution import USER_QUIT_CODE, ios_exit
+from harness.logs.attribution import IOS_JETSAM_CAUSES, USER_QUIT_CODE, ios_exit
 from harness.logs.events import Event, EventKind, Killer
 from harness.logs.logcat import LogLine
 from harness.logs.probe import MARKER, parse_probe, probe_event
@@ -57,8 +57,10 @@ EXPO_BG_TASK_ID = "com.expo.modules.backgroundtask.processing"  # BackgroundTask
 # "Now tracking process: " / "Removing process: ". Anchoring matters: an extension's identity nests its host's,
 # "[xpcservice<com.apple.WebKit.WebContent([app<b((null))>:21249])>…:21255] termination reported …", and that
 # death is not the app's.
+# A report may elide the identity ("[...:30199]", field d007): the pid is all there is, and whose it is stays unknown.
 _SUBJECT = re.compile(r"^(?:Now tracking process: |Removing process: |Removing assertions for terminated process: )?"
-                      r"\[(?:app|application|anon)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>(?:\(\d+\))?:(?P<pid>\d+)\]")
+                      r"\[(?:(?:app|application|anon)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>(?:\(\d+\))?|\.\.\.|…)"
+                      r":(?P<pid>\d+)\]")
 # macOS names a process with no bundle "anon<Name>(uid)", the uid outside the brackets (field i023); the name
 # is all the identity there is.
 # macOS names a LaunchServices app "application.<bundle id>.<n>.<n>" inside app<…> (field i005, i006).
@@ -95,6 +97,9 @@ _DASD: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Submitted Activity: (\S+)(?: at priority (\d+))?"), "submitted"),
     (re.compile(r"^CANCELED: (\S+)(?: at priority (\d+))?"), "canceled"),
     (re.compile(r"^COMPLETED:? (\S+)(?: at priority (\d+))?"), "completed"),
+    # The activity began: dasd's "STARTED: %@" / "STARTED: %{public}@" (its format strings as the iOS 26
+    # DuetActivityScheduler binary carries them, beside "SUBMITTED"/"CANCELED"/"COMPLETED").
+    (re.compile(r"^STARTED:? (\S+)(?: at priority (\d+))?"), "run"),
 )
 _DECISION = re.compile(r"^'([^']+)' CurrentScore: .*?DecisionToRun:(\d)")
 # iOS 14+ dasd prints its policy evaluation of an activity over several rows:
@@ -163,7 +168,7 @@ class IOSEventBuilder:
         m = _SUBJECT.match(msg)
         if m is None:
             return None
-        pid, bundle = int(m["pid"]), m["bundle"]
+        pid, bundle = int(m["pid"]), m["bundle"] or ""
         ls = _LS_IDENTITY.match(bundle)
         if ls is not None:
             bundle = ls["bundle"]
@@ -276,6 +281,8 @@ def _runningboard(b: IOSEventBuilder, ln: LogLine) -> None:
     if about is None:
         return
     pid, bundle, rest = about
+    if rest[:1] == "\n":
+        rest = " " + rest.lstrip()  # the identity and the words after it wrapped onto two rows (field b019)
     if msg.startswith(("Removing process:", "Removing assertions for terminated process:")):
         b.ended(ln, "process_died", pid, bundle, None, None, {})
     elif msg.startswith("Now tracking process:") or rest.startswith(_STARTED):
@@ -380,10 +387,17 @@ def _assertiond(b: IOSEventBuilder, ln: LogLine) -> None:
     b.ended(ln, "process_died", pid, bundle, None, None, {"source": "assertiond", "process": m["name"]})
 
 
-# The kernel's jetsam: "memorystatus: killing_specific_process pid 2776 [Pythonista3] (per-process-limit 10) -
-# memorystatus_available_pages: 42511" (field i013); also killing_idle_process / killing_top_process.
-# macOS 15 prints the kill line without the "memorystatus: " prefix (field i017).
-_JETSAM = re.compile(r"(?:memorystatus: )?killing_\w+ pid (?P<pid>\d+) \[(?P<name>[^\]]+)\] \((?P<cause>[\w-]+)")
+# The kernel's jetsam (xnu kern_memorystatus.c), in every wording seen:
+#   "memorystatus: killing_specific_process pid 2776 [Pythonista3] (per-process-limit 10) - …" (field i013; also
+#     killing_idle_process / killing_top_process / killing_highwater_process);
+#   the same without the "memorystatus: " prefix (macOS 15, field i017);
+#   "… killing_idle_process pid 386 [wallpaperexportd] jetsam_reason->osr_code: 9": the cause as the jetsam reason
+#     code (xnu sys/reason.h JETSAM_REASON_*, the order of IOS_JETSAM_CAUSES) instead of its name (macOS 26, b018);
+#   "killing_highwater_process [com.apple.WebKit.WebContent] (highwater 100 17s) 8579568KB", no pid (iOS 15+, b017);
+#   "killing largest compressed process python3.11 [PID] 198602 MB" (no_paging_space_action, b020; pid elided there).
+_JETSAM = re.compile(r"(?:memorystatus: )?killing_\w+ (?:pid (?P<pid>\d+) )?\[(?P<name>[^\]]+)\] "
+                     r"(?:\((?P<cause>[\w-]+)|jetsam_reason->osr_code: (?P<code>\d+))")
+_JETSAM_COMPRESSED = re.compile(r"killing largest compressed process (?P<name>.+?) \[(?P<pid>\d*)[^\]]*\]")
 
 
 # "ReportSystemMemory: Process Tunnel [1509] killed by jetsam reason per-process-limit" (field i022).
@@ -391,13 +405,28 @@ _JETSAM_REPORT = re.compile(r"Process (?P<name>.+?) \[(?P<pid>\d+)\] killed by j
 
 
 def _kernel(b: IOSEventBuilder, ln: LogLine) -> None:
-    m = _JETSAM.search(ln.msg) if "killing_" in ln.msg else None
-    if m is None and "killed by jetsam" in ln.msg:
-        m = _JETSAM_REPORT.search(ln.msg)
-    if m is not None:
-        pid = int(m["pid"])
-        b.ended(ln, "kill", pid, b.pid_bundle.get(pid) or "", f"jetsam: {m['cause']}", "ios",
-                {"source": "kernel", "process": m["name"]})
+    msg = ln.msg
+    m = _JETSAM.search(msg) if "killing_" in msg else None
+    if m is None and "killed by jetsam" in msg:
+        m = _JETSAM_REPORT.search(msg)
+    if m is None and "killing largest compressed" in msg:
+        m = _JETSAM_COMPRESSED.search(msg)
+    if m is None:
+        return
+    groups = m.groupdict()
+    cause = groups.get("cause")
+    if cause is None and groups.get("code") is not None:
+        code = int(groups["code"])
+        cause = IOS_JETSAM_CAUSES[code] if 0 < code < len(IOS_JETSAM_CAUSES) else f"reason {code}"
+    elif cause is None:
+        cause = "no paging space"  # xnu no_paging_space_action: the swap is full; it names no other cause
+    extra = {"source": "kernel", "process": m["name"]}
+    if not groups.get("pid"):
+        # No pid printed (or elided): a kill all the same, of the named process; nothing to deduplicate on.
+        b.emit("kill", ln, package=None, pid=None, reason=f"jetsam: {cause}", killer="ios", extra=extra)
+        return
+    pid = int(groups["pid"])
+    b.ended(ln, "kill", pid, b.pid_bundle.get(pid) or "", f"jetsam: {cause}", "ios", extra)
 
 
 def _apsd(b: IOSEventBuilder, ln: LogLine) -> None:

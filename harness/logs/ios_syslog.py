@@ -101,6 +101,20 @@ _RELAY_BARE = re.compile(r"^(?P<proc>[^\s\[\]()]+)(?:\([^()]*\))?\[(?P<pid>\d+)\
 _SENDER_ONLY = re.compile(r"^(?P<proc>launchd|com\.apple\.xpc\.launchd|runningboardd|dasd|assertiond|SpringBoard|apsd"
                           r"|ReportSystemMemory(?=: Process .* killed by jetsam)"
                           r"|kernel(?=: (?:memorystatus|killing_)))(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
+# Console or `log` rows trimmed by hand to the process and the message, columns padded with spaces, with a time,
+# a clock or nothing before them: "runningboardd  [...:30199] termination reported by launchd (0, 0, 256)" (field
+# d007), "13:19:10.3857 runningboardd  [app<...playport>:13846] …" (d008), "2026-09-20 05:37:13.463 runningboardd
+# [anon<Electron>(501):32442] …" (d009). Apple's own daemons only (as _SENDER_ONLY), so an Android line stays
+# Android's; without a time the process must be followed by two spaces (a padded column).
+_APPLE_DAEMON = r"(?P<proc>runningboardd|dasd|assertiond|SpringBoard|apsd|launchd|kernel)"
+_TRIMMED = re.compile(rf"^(?:(?P<t>(?:\d{{4}}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+)?) +{_APPLE_DAEMON} +"
+                      rf"|{_APPLE_DAEMON.replace('proc', 'proc2')} {{2,}})(?P<msg>\S.*)$")
+# The kernel's jetsam message quoted with no sender at all ("memorystatus: killing_highwater_process [name] …",
+# "memorystatus: killing largest compressed process …", fields b017, b020): the kernel's, by its own prefix.
+_KERNEL_BARE = re.compile(r"^memorystatus: (?:killing|\S+ exceeded mem limit)")
+# A line kept as a string literal in code, as test fixtures and scripts quote captures: an optional
+# assignment, the quoted line, then "," ";" or ")" (fields b018 and, for logcat, b008-b010).
+_LITERAL = re.compile(r"""^(?:[A-Za-z_][\w.]*\s*[:=]\s*)?(["'])(?P<body>.+)\1\s*[,;)]*$""")
 # … and Appium's device-log relay: "[iOSLog] [IOS_SYSLOG_ROW] " or "info: [IOS_SYSLOG_ROW ] " (field n027); a
 # Markdown fence or inline-code backticks glued to the first line ("```16:49:45.424565+0100\tSpringBoard\t…",
 # field h008) or bold around it, as logcat.py reads them.
@@ -284,13 +298,30 @@ class IOSLogParser:
             damage = _DAMAGE.match(plain)
             if damage is not None:
                 # A quoted ("> "), pointed-at ("----> ") or indented line: read it again without that.
-                record = self._header(plain[damage.end():], line) or self._bare(plain[damage.end():], line)
+                plain = plain[damage.end():]
+                record = self._header(plain, line) or self._bare(plain, line)
+        if record is None and plain[-1:] in "\"',;)":
+            literal = _LITERAL.match(plain)
+            if literal is not None:
+                body = literal["body"].replace('\\"', '"')
+                record = self._header(body, line) or self._bare(body, line)
         return record
 
     def _bare(self, plain: str, line: str) -> LogLine | None:
         """A syslog_relay line whose date and device were cut away in a paste: ``kernel[0] <Notice>: msg``."""
         m = _RELAY_BARE.match(plain) or _SENDER_ONLY.match(plain)
-        return self._record(m, "syslog_relay", None, line) if m is not None else None
+        if m is not None:
+            return self._record(m, "syslog_relay", None, line)
+        m = _TRIMMED.match(plain)
+        if m is not None:
+            stamp = m["t"]
+            when = self._clock.local(stamp) if stamp is not None and stamp[4:5] == "-" else None
+            return LogLine(when, stamp, None, None, None, m["proc"] or m["proc2"], m["msg"], self._line_no, None, None,
+                           None, "trimmed", line)
+        if plain[:14] == "memorystatus: " and _KERNEL_BARE.match(plain):
+            return LogLine(None, None, None, None, None, "kernel", plain, self._line_no, None, None, None,
+                           "syslog_relay", line)
+        return None
 
     def _pmd3(self, m: re.Match[str], line: str) -> LogLine:
         """``_record`` for the harness's own capture format, the hot path: one ``group`` call, one tuple."""

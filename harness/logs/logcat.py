@@ -106,12 +106,19 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Eclipse DDMS "Save as text": the time column ends in ": " ("08-29 12:30:01.157: I/Tag(4666): msg").
     ("ddms", re.compile(rf"^{_TIME}: (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
     ("brief", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):(?: (?P<msg>.*))?$")),
+    # threadtime with the pid and tid columns cut away ("09-07 01:54:50.502 I am_kill : [0,31426,…]", field b011)
+    # or elided to "..." ("06-25 10:07:22.284 ... I am_kill : […]", field b006), as reports trim a capture.
+    ("threadtime", re.compile(rf"^{_TIME} +(?:(?:\.{{3}}|…) +)?(?P<p>{_PRIO}) (?P<tag>[^\s:/][^:]*?) *:"
+                              r"(?: (?P<msg>.*))?$")),
     # The date cut away, the clock kept ("13:39:01.203 I/OplusHansManager: freeze uid: 10045 …", field h001):
     # -v time with or without its pid column, and threadtime, as people trim a capture to fit a comment.
     ("time", re.compile(rf"^(?P<t>{_CLOCK}) (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):"
                         r"(?: (?P<msg>.*))?$")),
     ("time", re.compile(rf"^(?P<t>{_CLOCK}) (?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
     ("threadtime", re.compile(rf"^(?P<t>{_CLOCK}) +(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) {_TAG_MSG}")),
+    # A clock (its fraction may be gone too), then the tag: a report's own summary of a capture ("19:21:19
+    # ActivityManager: Killing 29305:…", field c004; "13:48:14  FreecessController: …", field c002).
+    ("time", re.compile(r"^(?P<t>\d\d:\d\d:\d\d(?:\.\d{1,9})?) +(?P<tag>[A-Za-z][\w.\-$]*): (?P<msg>.*)$")),
     ("process", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+)\) (?P<msg>.*)  \((?P<tag>[^()]*)\)$")),
     ("thread", re.compile(rf"^(?P<p>{_PRIO})\( *{_UIDP}(?P<pid>\d+): *(?P<tid>\d+)\) (?P<msg>.*)$")),
     ("tag", re.compile(rf"^(?P<p>{_PRIO})/(?P<tag>[^:(]*?) *:(?: (?P<msg>.*))?$")),
@@ -125,6 +132,9 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("studio", re.compile(r"^(?P<t>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+)-(?P<tid>\d+) +"
                           rf"(?P<tag>\S+) +(?P<proc>\S+) +(?P<p>{_PRIO}) +(?P<msg>.*)$")),
     ("studio", re.compile(rf"^(?P<tag>\S+) {{2,}}(?P<proc>\S+) {{2,}}(?P<p>{_PRIO}) {{2}}(?P<msg>.*)$")),
+    # … with the tag column's padding collapsed to one space (field b023): the process must then read as a package.
+    ("studio", re.compile(rf"^(?P<tag>\S+) (?P<proc>[a-z][\w\-]*(?:\.[\w\-]+)+(?::[\w.\-]+)?) {{2,}}"
+                          rf"(?P<p>{_PRIO}) {{2}}(?P<msg>.*)$")),
     # devicehub / STF's log export: epoch seconds, pid, tag, the level as a word, message; tab-separated (field a090).
     ("devicehub", re.compile(r"^(?P<t>\d{9,10}(?:\.\d{1,6})?)\t(?P<pid>\d+)\t(?P<tag>[^\t]*)\t"
                              r"(?P<p>[VDIWEFA])(?:erbose|ebug|nfo|arn(?:ing)?|rror|atal|ssert)\t(?P<msg>.*)$")),
@@ -145,6 +155,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj -?\d+\): "
                      r"|Process \S+ \(pid \d+\)(?: ?\(adj -?\d+\))? has died"
                      r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
+# WorkManager's WorkerWrapper wordings are as much its own (a message-only paste, field e006): the worker's result.
+_RAW_WM = re.compile(r"^(?:Worker result \w+ for Work \[ id=|Work \[ id=[0-9a-fA-F-]{36}\b.*\] was cancelled)")
 _JSON_JOIN = '\\n","'  # the separator of a JSON array of log lines: an escaped newline, quote, comma, quote
 _WRAP_WIDTH = 80
 _WRAP_MIN = 72  # mail and issue trackers wrap between 72 and 80 columns
@@ -155,7 +167,14 @@ _META = re.compile(r"^\S+: ring buffer is \d")
 # backtick ("` 2019-10-18 …"), bold ("**"), a comma left from lines kept as a list (field a060), or grep -n /
 # Select-String's "logcat.txt:1200510:". Such a line is read again without it.
 # … or grep -n's "file:line:", or Notepad++'s Find All "Line 65671: " (field a097)
-_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|,|[\w.\-]+\.(?:txt|log):\d+:|Line \d+: )+")
+# Code that quotes a capture adds its comment markers: "# " (Python, shell; fields b014, b015), "// " and "/// "
+# (b023, d004) and a doc comment's " * " (b005, b024, c001); a test runner labels its child's streams
+# ("[stdout] ", d004).
+_DAMAGE = re.compile(r"^(?:[ \t]+|>+ ?|`+ ?|\*\*|\*(?= )|#+(?= )|//+ ?|\[std(?:out|err)\] |,"
+                     r"|[\w.\-]+\.(?:txt|log):\d+:|Line \d+: )+")
+# A line kept as a string literal in code (test fixtures, scripts): an optional assignment, the quoted line, then
+# "," ";" or ")" ("s3 = \"06-05 17:20:41.243  3093  4830 I am_kill : […]\"", fields b008-b010).
+_LITERAL = re.compile(r"""^(?:[A-Za-z_][\w.]*\s*[:=]\s*)?(["'])(?P<body>.+)\1\s*[,;)]*$""")
 
 
 class _Clock:
@@ -212,6 +231,12 @@ class _Fractions(dict[str, float]):
 
 _FRACTIONS = _Fractions({f"{n:03d}": n / 10**3 for n in range(1000)})
 _CACHE_MAX = 4096  # seconds, pids and tids, tags: what the hot path keeps of each (LogcatParser._fresh)
+
+
+def _undamaged(line: str) -> str:
+    """``line`` without the paste damage at its start (indentation, quote marks, comment markers)."""
+    damage = _DAMAGE.match(line)
+    return line[damage.end():] if damage is not None else line
 
 
 def _wrapped(head: str, tail: str) -> bool:
@@ -353,7 +378,7 @@ class LogcatParser:
             self._last_line = self._line_no
             return
         if (prev is not None and prev.fmt in _WRAPPABLE and self._last_line == self._line_no - 1
-                and prev.raw[-1:] in " \t" and not _TIMED.match(line)):
+                and prev.raw[-1:] in " \t" and not _TIMED.match(_undamaged(line))):
             # A hard-wrapped paste (Google Code exports, mail) breaks a line after a space and carries on
             # at the start of the next: join the pieces back into one message row.
             self._pending = prev._replace(msg=prev.msg + line, raw=prev.raw + "\n" + line)
@@ -371,6 +396,13 @@ class LogcatParser:
         damage = _DAMAGE.match(text)
         if damage is not None and self._match(text[damage.end():], line, out):
             return
+        core = text[damage.end():] if damage is not None else text
+        if core[-1:] in "\"',;)" and (core[:1] in "\"'" or "= \"" in core[:40] or "= '" in core[:40]):
+            literal = _LITERAL.match(core)
+            if literal is not None and self._match(literal["body"].replace('\\"', '"'), line, out):
+                return
+        if self._close_list(core, line):
+            return
         prev = self._pending
         if (prev is not None and prev.fmt in _WRAPPABLE and self._last_line == self._line_no - 1
                 and _wrapped(prev.raw.rsplit("\n", 1)[-1], text)):
@@ -379,13 +411,31 @@ class LogcatParser:
             self._pending = prev._replace(msg=prev.msg + " " + text.strip(), raw=prev.raw + "\n" + line)
             self._last_line = self._line_no
             return
-        if _RAW_AM.match(text):
-            # -v raw prints the message alone; these wordings are ActivityManager's and nobody else's.
-            self._push(LogLine(None, None, None, None, None, "ActivityManager", text, self._line_no, self._buffer,
+        raw_tag = "ActivityManager" if _RAW_AM.match(text) else "WM-WorkerWrapper" if _RAW_WM.match(text) else None
+        if raw_tag is not None:
+            # -v raw prints the message alone; these wordings are ActivityManager's (or WorkManager's) and nobody
+            # else's.
+            self._push(LogLine(None, None, None, None, None, raw_tag, text, self._line_no, self._buffer,
                                None, None, "raw", line), out)
             return
         self._flush(out)
         self._skip()
+
+    def _close_list(self, core: str, line: str) -> bool:
+        """An events-buffer entry's field list wrapped before its "]" ("… am_kill : [0,19634,pkg,935," then
+        "Async binder space running out while frozen,134448]", field b007): the next line that closes the list
+        completes it; prose after the "]" (a doc comment's, field b005) is not the entry's."""
+        prev = self._pending
+        if prev is None or self._last_line != self._line_no - 1:
+            return False
+        row = prev.msg.rsplit("\n", 1)[-1]
+        close = core.find("]")
+        if not row.startswith("[") or "]" in row or close < 0 or "[" in core[:close]:
+            return False
+        sep = "" if row.endswith(",") else " "
+        self._pending = prev._replace(msg=prev.msg + sep + core[:close + 1].strip(), raw=prev.raw + "\n" + line)
+        self._last_line = self._line_no
+        return True
 
     def _match(self, text: str, line: str, out: list[LogLine]) -> bool:
         """Read ``text`` (``line`` with any paste damage cut away) in every format; False when none fits."""

@@ -58,7 +58,11 @@ HUAWEI: tuple[Signature, ...] = (
     Signature("huawei", tag=_r(r"^AppManager$"), text=_r(r"^Force stop:[A-Za-z][\w.]* Reason:\S"), emits=True,
               source="unverified (PowerGenie AppManager.forceStopApp, decompiled)"),
 )
-VIVO: tuple[Signature, ...] = ()
+VIVO: tuple[Signature, ...] = (
+    # Funtouch OS 13's Application Behavior Engine force-stops through AMS with the reason "stop by com.vivo.abe",
+    # which Android 13+ prints as "stop PKG due to stop by com.vivo.abe" (am_kill, field b005).
+    Signature("vivo", reason=_r(r"\bstop by com\.vivo\.abe\b"), source="field b005_vivo_funtouch13_abe_stop_javadoc"),
+)
 LENOVO: tuple[Signature, ...] = (
     # PolicyCenter's kill reason is the bare package name.
     Signature("lenovo", tag=_r(r"^PolicyCenter"), loose=_r(r"^[A-Za-z]\w*(?:\.\w+)+$"),

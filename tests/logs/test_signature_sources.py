@@ -19,7 +19,7 @@ from harness.logs.logcat import parse_logcat
 from tests.logs.field_corpus import YEAR, Capture, corpus, run
 
 _CAPTURES = {c.name.split("_", 1)[0]: c for c in corpus()}
-_CITED = re.compile(r"\b([ain]\d{3})(?![0-9])")
+_CITED = re.compile(r"\b([a-z]\d{3})(?![0-9])")  # a001…, b001…: every batch's prefix
 
 
 def cited(sig: Signature) -> list[str]:
