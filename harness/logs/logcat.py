@@ -138,6 +138,11 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # devicehub / STF's log export: epoch seconds, pid, tag, the level as a word, message; tab-separated (field a090).
     ("devicehub", re.compile(r"^(?P<t>\d{9,10}(?:\.\d{1,6})?)\t(?P<pid>\d+)\t(?P<tag>[^\t]*)\t"
                              r"(?P<p>[VDIWEFA])(?:erbose|ebug|nfo|arn(?:ing)?|rror|atal|ssert)\t(?P<msg>.*)$")),
+    # The kernel's own log (the kernel low-memory killer of Android 4-8 logs there, fields f001-f003), in the three
+    # shapes Linux prints it: /proc/kmsg "<6>msg", /dev/kmsg "6,2302,533604004,-;msg"
+    # (Documentation/ABI/testing/dev-kmsg) and dmesg "[  823.441022] msg". The time is since boot: no instant.
+    ("kernel", re.compile(r"^(?:<[0-7]>|[0-7],\d+,\d+,[-c+]*;|\[ *\d+\.\d+\] )(?P<tag>[A-Za-z][\w.\-]*): "
+                          r"(?P<msg>.*)$")),
     # Captures with the time and pid columns cut away (android-captures.md §8).
     ("bare", re.compile(rf"^(?P<p>{_PRIO}) (?P<tag>[^\s:][^:]*?) *:(?: (?P<msg>.*))?$")),
     ("bare", re.compile(r"^(?P<tag>[A-Za-z_][\w.\-$]*):(?: (?P<msg>.*))?$")),

@@ -277,3 +277,20 @@ def test_trimmed_console_rows(lines: list[str], expected: list[tuple[object, ...
 def test_workmanager_results_as_bare_messages(line: str) -> None:
     (event,) = events(line)
     assert event.kind == "work_result"
+
+
+# -- the kernel's own log: the kernel low-memory killer of Android 4-8 -------------------------------------------
+@pytest.mark.parametrize("lines", [
+    # /proc/kmsg (field f001), the kill over four rows
+    ["<6>lowmemorykiller: Killing 'd.play.games.ui' (2613), adj 1000,",
+     "<6>   to free 20784kB on behalf of 'kswapd0' (442) because",
+     "<6>   cache 32112kB is below limit 32384kB for oom_score_adj 1000"],
+    # /dev/kmsg records (Documentation/ABI/testing/dev-kmsg; field f003, inside a // comment)
+    ["      // 6,2302,533604004,-;lowmemorykiller: Killing 'd.play.games.ui' (2613),",
+     "      // adj 1000,\\x0a   to free 27320kB on behalf of 'kswapd0' (47) because\\x0a"],
+    # dmesg, seconds since boot
+    ["[  823.441022] lowmemorykiller: Killing 'd.play.games.ui' (2613), adj 1000,",
+     "[  823.441025] lowmemorykiller: to free 65536kB on behalf of 'kswapd0'"],
+])
+def test_the_kernels_low_memory_killer_in_its_own_log(lines: list[str]) -> None:
+    assert [(e.kind, e.pid, e.killer, e.time) for e in events(*lines)] == [("kill", 2613, "lmk", None)]
