@@ -16,6 +16,7 @@ from typing import Literal
 from harness.logs.android_events import android_events
 from harness.logs.dumpsys import DeviceIdleDump, JobSchedulerDump, parse_deviceidle, parse_jobscheduler
 from harness.logs.events import Event
+from harness.logs.exit_info import exit_info_events, has_exit_info
 from harness.logs.logcat import parse_logcat
 
 __all__ = ["CaptureKind", "Timeline", "capture_timeline", "detect_capture", "deviceidle_events",
@@ -75,7 +76,14 @@ def capture_timeline(text: str, *, year: int | None = None) -> Timeline:
     if kind == "deviceidle":
         return Timeline(kind, deviceidle_events(parse_deviceidle(text)), 0, [])
     parsed = parse_logcat(text, year=year)
-    return Timeline(kind, android_events(parsed.lines), parsed.skipped, parsed.skipped_line_nos)
+    events = android_events(parsed.lines)
+    if not has_exit_info(text):
+        return Timeline(kind, events, parsed.skipped, parsed.skipped_line_nos)
+    # ApplicationExitInfo records (dumpsys activity exit-info, or an app's printout of them) among the lines: their
+    # exits join the timeline, and their rows are read, not unrecognised.
+    exits, used = exit_info_events(text)
+    skipped = [n for n in parsed.skipped_line_nos if n not in used]
+    return Timeline(kind, sorted(events + exits, key=lambda e: e.line or 0), len(skipped), skipped)
 
 
 def format_event(event: Event) -> str:

@@ -294,3 +294,51 @@ def test_workmanager_results_as_bare_messages(line: str) -> None:
 ])
 def test_the_kernels_low_memory_killer_in_its_own_log(lines: list[str]) -> None:
     assert [(e.kind, e.pid, e.killer, e.time) for e in events(*lines)] == [("kill", 2613, "lmk", None)]
+
+
+# -- ApplicationExitInfo: the system's record of why a process ended (frameworks/base ApplicationExitInfo.java) ------
+_EXIT_DUMP = """\
+ACTIVITY MANAGER PROCESS EXIT INFO (dumpsys activity exit-info)
+  package: io.nekohasekai.sfa
+    Historical Process Exit for uid=10196
+        ApplicationExitInfo #0:
+          timestamp=2026-10-01 19:21:57.535 pid=3421 realUid=10196 packageUid=10196 definingUid=10196 user=0
+          process=io.nekohasekai.sfa reason=4 (APP CRASH(EXCEPTION)) subreason=0 (UNKNOWN) status=0
+          importance=300 pss=0.00 rss=0.00 description=crash state=empty trace=null
+        ApplicationExitInfo #1:
+          timestamp=2026-10-01 19:21:46.855 pid=2176 realUid=10196 packageUid=10196 definingUid=10196 user=0
+          process=io.nekohasekai.sfa reason=6 (ANR) subreason=0 (UNKNOWN) status=0
+          importance=300 pss=0.00 rss=0.00 description=bg anr: executing service io.nekohasekai.sfa/.bg.VPNService
+        ApplicationExitInfo #2:
+          timestamp=2026-09-30 20:01:10.284 pid=5410 realUid=10196 packageUid=10196 definingUid=10196 user=0
+          process=io.nekohasekai.sfa reason=10 (USER REQUESTED) subreason=21 (FORCE STOP) status=0
+          importance=100 pss=88MB rss=210MB description=stop io.nekohasekai.sfa due to from pid 5606 state=empty
+        ApplicationExitInfo #3:
+          timestamp=2023-10-01 19:00:07.413 pid=10156 realUid=10383 packageUid=10383 definingUid=10383 user=0
+          process=com.termux.x11 reason=3 (LOW_MEMORY) subreason=0 (UNKNOWN) status=0
+"""
+
+
+def test_exit_info_dump_records_who_ended_each_process() -> None:
+    # the sing-box fixture of b001/b002 (its EXIT_INFO block) and field g001's LOW_MEMORY record
+    found = [(e.kind, e.package, e.pid, e.killer) for e in events(*_EXIT_DUMP.splitlines())]
+    assert found == [("process_died", "io.nekohasekai.sfa", 3421, None), ("kill", "io.nekohasekai.sfa", 2176, "aosp"),
+                     ("kill", "io.nekohasekai.sfa", 5410, "user"), ("kill", "com.termux.x11", 10156, "lmk")]
+
+
+@pytest.mark.parametrize(("record", "expected"), [
+    # field g002: ApplicationExitInfo.toString() as an app printed it
+    ("reason=13 (OTHER KILLS BY SYSTEM) subreason=3 (TOO MANY EMPTY PROCS) status=0 description=too many empty",
+     ("kill", "lmk")),
+    ("reason=2 (SIGNALED) subreason=0 (UNKNOWN) status=9 description=null", ("process_died", None)),
+    ("reason=10 (USER REQUESTED) subreason=22 (REMOVE TASK) status=0 description=remove task", ("kill", "aosp")),
+    ("reason=13 (OTHER KILLS BY SYSTEM) subreason=0 (UNKNOWN) status=0 description=something new", ("kill", "unknown")),
+    ("reason=9 (EXCESSIVE RESOURCE USAGE) subreason=7 (EXCESSIVE CPU) status=0 description=excessive cpu",
+     ("kill", "aosp")),
+])
+def test_exit_info_tostring(record: str, expected: tuple[object, ...]) -> None:
+    line = (f'    "ApplicationExitInfo(timestamp=24/07/2024, 01:38 pid=16125 realUid=10214 packageUid=10214 '
+            f'definingUid=10214 user=0 process=com.termux {record} state=empty trace=null",')
+    (event,) = events(line)
+    assert (event.kind, event.killer) == expected
+    assert (event.package, event.pid) == ("com.termux", 16125)
