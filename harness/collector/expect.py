@@ -40,7 +40,7 @@ class WakeExpect:
     """Wakes of one device, from a mark on."""
 
     def __init__(self, collector: Collector, device: str, *, clock_rate: float = 1.0,
-                 device_now: Callable[[], float] | None = None, grace_s: float = 5.0,
+                 device_now: Callable[[], float | None] | None = None, grace_s: float = 5.0,
                  stream: EventStream | None = None, stepper: TimeStepper | None = None,
                  path: Callable[[], str | None] | None = None) -> None:
         self.collector, self.device, self.clock_rate = collector, device, clock_rate
