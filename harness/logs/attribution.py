@@ -42,8 +42,15 @@ _SCAN_LINES = 5000  # bounds the look-back; a bursty log can fit thousands of li
 # The OEM rows live in ``oem_signatures``, one table per vendor; these are AOSP's own and the user's.
 AOSP_SIGNATURES: tuple[Signature, ...] = (
     # -- AOSP reasons (ProcessList / OomAdjuster / PhantomProcessList) ---------------------------
-    Signature("lmk", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|hidden #\d+|Trimming phantom processes)"),
-              source="APDOCS, android.md §3.4; field a002, a019, a043"),
+    # ActivityManager trimming its own process lists past a count: "empty #N" / "cached #N" once there are more
+    # than the empty/cached process limit, "empty for Ns" for an empty process idle past the trim time
+    # (OomAdjuster.updateAndTrimProcessLSP: REASON_OTHER with SUBREASON_TOO_MANY_EMPTY / TOO_MANY_CACHED /
+    # TRIM_EMPTY), Android 4's "hidden #N" past the hidden-app limit (am_kill reason "too many background"), and
+    # "Trimming phantom processes" past MAX_PHANTOM_PROCESSES (PhantomProcessList). These are limits on how many
+    # processes AMS keeps, applied whatever the free memory; the low-memory killer (lmkd, the kernel driver) is
+    # another process and logs its own kills (REASON_LOW_MEMORY). So they are AMS's own policy, aosp, not lmk.
+    Signature("aosp", reason=_r(r"^(?:empty #\d+|empty for \d+s|cached #\d+|hidden #\d+|Trimming phantom processes)"),
+              source="AOSP OomAdjuster, ProcessList (4.x), PhantomProcessList; field a002, a019, a043, j010"),
     # ActivityManager's CPU policing of background processes: not memory pressure (field a051, a052).
     Signature("aosp", reason=_r(r"^excessive cpu"), source="field a051, a052"),
     # AMS killing a process whose attachApplication threw ("error during init", field a102): its own clean-up.

@@ -8,9 +8,10 @@ one line inside ``ApplicationExitInfo(…)`` (field g002). Both come from
 frameworks/base core/java/android/app/ApplicationExitInfo.java (``dump`` and ``toString``).
 
 Who ended it follows the record's reason code (the ``REASON_*`` constants of that class), never a guess:
-LOW_MEMORY is the low-memory killer; OTHER with an empty- or cached-process subreason is AMS trimming its LRU list
-(``lmk``, as the corpus reads ``empty #N``); the system's other kills (ANR, initialization failure, permission
-change, excessive resource use, a dependency's death, the freezer, package changes, a stopped user) are ``aosp``;
+LOW_MEMORY is the low-memory killer; OTHER with an empty- or cached-process subreason is AMS trimming its process
+lists past a count (``aosp``, as ``empty #N`` is read: attribution.py); the system's other kills (ANR,
+initialization failure, permission change, excessive resource use, a dependency's death, the freezer, package
+changes, a stopped user) are ``aosp`` too;
 USER_REQUESTED is read from its description as ActivityManager's own kill line would be (``remove task``,
 ``stop PKG due to from pid N``), the user when the description says nothing more. EXIT_SELF, SIGNALED (a signal
 whose sender the record does not name), CRASH and CRASH_NATIVE are deaths, not attributed kills.
@@ -104,7 +105,7 @@ def _killer(code: int, subname: str, description: str, package: str) -> Killer |
     if code in _SYSTEM:
         return "aosp"
     if code == _OTHER and _LRU_SUBREASON.search(subname):
-        return "lmk"
+        return "aosp"  # TOO_MANY_EMPTY / TOO_MANY_CACHED / TRIM_EMPTY: AMS's own limits, not the low-memory killer
     if code in (_USER_REQUESTED, _OTHER) and description:
         killer = Attributor().killer(package, None, description, None, 0)
         if killer != "unknown":

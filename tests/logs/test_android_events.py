@@ -49,13 +49,13 @@ CAPTURE_EVENTS: dict[str, list[tuple[object, ...]]] = {
     "s06_a.txt": [],
     # No ActivityManager line follows HwPFW's announcement: it stands as the force-stop.
     "s07_a.txt": [("force_stop", None, None, None, "force stop abnormal wakelock app uid: 10185", "huawei", 10)],
-    "s08_a.txt": [("kill", pkg, pid, None, f"empty #{n}", "lmk", n - 16) for pkg, pid, n in [
+    "s08_a.txt": [("kill", pkg, pid, None, f"empty #{n}", "aosp", n - 16) for pkg, pid, n in [
         ("com.android.settings", 879, 17), ("android.process.media", 2826, 18),
         ("com.android.providers.calendar", 1398, 19), ("com.android.dialer", 1153, 20),
         ("com.android.imsserviceentitlement", 2937, 21), ("android.process.acore", 1227, 22),
         ("com.android.managedprovisioning", 3012, 23), ("com.android.dynsystem", 2997, 24),
         ("com.android.dynsystem", 2980, 25)]],
-    "s08_b.txt": [("kill", None, 5683, None, "Trimming phantom processes", "lmk", 1),
+    "s08_b.txt": [("kill", None, 5683, None, "Trimming phantom processes", "aosp", 1),
                   ("process_died", None, 5683, None, None, None, 3)],
     "s10_a.txt": [("process_died", "com.nullij.androidcodestudio", 14362, None, "fore TOP", None, 1)],
     "s10_b.txt": [("process_died", "com.mservice.momotransfer", 35228, None, "fg  TOP", None, 1)],
@@ -133,7 +133,7 @@ def test_events_buffer_payloads_are_read_from_both_ends() -> None:
         (5, 1416, "I/am_kill", "[garbage]"),
     ))
     assert [brief(e) for e in found] == [
-        ("kill", "com.example.app", 4321, None, "empty #3", "lmk", 1),
+        ("kill", "com.example.app", 4321, None, "empty #3", "aosp", 1),
         ("kill", "com.example.app", 4322, None, "stop com.example.app,MARs #1", "samsung", 2),
         ("process_died", "com.example.app", 4323, None, None, None, 3),
         ("process_died", "com.example.app", 4324, None, None, None, 4),

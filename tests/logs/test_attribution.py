@@ -127,8 +127,8 @@ def test_user_force_stop_and_its_kills() -> None:
 
 
 @pytest.mark.parametrize(("reason", "killer"), [
-    ("empty #17", "lmk"), ("empty for 1800s", "lmk"), ("cached #5", "lmk"), ("excessive cpu 100 during 300000", "aosp"),
-    ("isolated not needed", "aosp"), ("hidden #3", "lmk"), ("kill background", "aosp"), ("remove task", "aosp"),
+    ("excessive cpu 100 during 300000", "aosp"),
+    ("isolated not needed", "aosp"), ("kill background", "aosp"), ("remove task", "aosp"),
     ("crash", "aosp"),
     ("OneKeyClean", "miui"), ("stop x,MARs #1", "samsung"), ("DHA:empty #33", "samsung"),
     ("BG, 21808K, hotnessAdj=5, XmlFlag=false, oom_adj=15", "samsung"),  # Samsung's SDHA (field a074)
@@ -189,3 +189,19 @@ def test_finish_twice_does_not_repeat_oem_announcements() -> None:
     builder.feed(parse_logcat("I/OHPD    ( 1370): force stop com.a.b (uid 10273) level 0\n").lines)
     assert len(builder.finish()) == 1
     assert len(builder.finish()) == 1
+
+
+# ActivityManager trimming its own process lists past a count is AMS's policy, not the low-memory killer (lmkd or
+# the kernel driver, which log their own kills): OomAdjuster.updateAndTrimProcessLSP kills with REASON_OTHER and
+# SUBREASON_TOO_MANY_EMPTY ("empty #N"), TOO_MANY_CACHED ("cached #N") and TRIM_EMPTY ("empty for Ns"); Android
+# 4's ProcessList trimming logs "hidden #N" (am_kill reason "too many background"); PhantomProcessList kills past
+# MAX_PHANTOM_PROCESSES ("Trimming phantom processes"). Fields a043, a019, a002, e001, b004, j010.
+@pytest.mark.parametrize(("reason", "killer"), [
+    ("empty #17", "aosp"), ("empty #33", "aosp"), ("empty for 1800s", "aosp"), ("cached #1", "aosp"),
+    ("hidden #25", "aosp"), ("Trimming phantom processes", "aosp"),
+    ("DHA:empty #33", "samsung"),  # Samsung's DHA names itself before the count
+    ("low memory", "lmk"), ("lmkd", "lmk"),  # a kill that says memory is the low-memory killer's
+])
+def test_ams_list_trimming_is_aosp_not_lmk(reason: str, killer: str) -> None:
+    text = am(0, 1, f"Killing 4321:com.example.app/u0a123 (adj 900): {reason}")
+    assert killers(text) == [("kill", "com.example.app", killer)]

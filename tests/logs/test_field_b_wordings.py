@@ -328,8 +328,10 @@ def test_exit_info_dump_records_who_ended_each_process() -> None:
 
 @pytest.mark.parametrize(("record", "expected"), [
     # field g002: ApplicationExitInfo.toString() as an app printed it
+    # AMS's empty-process limit (SUBREASON_TOO_MANY_EMPTY): its own policy, aosp, not the low-memory killer
     ("reason=13 (OTHER KILLS BY SYSTEM) subreason=3 (TOO MANY EMPTY PROCS) status=0 description=too many empty",
-     ("kill", "lmk")),
+     ("kill", "aosp")),
+    ("reason=3 (LOW_MEMORY) subreason=0 (UNKNOWN) status=0 description=null", ("kill", "lmk")),
     ("reason=2 (SIGNALED) subreason=0 (UNKNOWN) status=9 description=null", ("process_died", None)),
     ("reason=10 (USER REQUESTED) subreason=22 (REMOVE TASK) status=0 description=remove task", ("kill", "aosp")),
     ("reason=13 (OTHER KILLS BY SYSTEM) subreason=0 (UNKNOWN) status=0 description=something new", ("kill", "unknown")),
