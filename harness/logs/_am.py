@@ -38,6 +38,11 @@ _PHANTOM_KILL = re.compile(rf"^Killing {_PHANTOM}: (.*)$")
 _PHANTOM_DIED = re.compile(rf"^Process {_PHANTOM} died")
 # The prefix is optional: one capture (remote-desktop-clients#183) lost "Force stopping " in the paste.
 _FORCE_STOP = re.compile(r"^(?:Force stopping )?([A-Za-z][\w.]*) appid=(\d+) user=(-?\d+): (.*)$")
+# Android 4.1-4.3 name the process by its ProcessRecord ("Killing ProcessRecord{4180dd60 6393:org.x/u0a55}: user's
+# request", ActivityManagerService.killAppAtUsersRequest; field j002) and log a force-stop without a reason
+# ("Force stopping package org.x uid=10055", forceStopPackageLocked).
+_KILLING_RECORD = re.compile(r"^Killing ProcessRecord\{\w+ (\d+):([^/\s]+)/(\S+?)\}: (.*)$")
+_FORCE_STOP_OLD = re.compile(r"^Force stopping package ([A-Za-z][\w.]*) uid=(\d+)\s*$")
 # Android 12+ adds "caller=android" after the braced component (field a106).
 _JOB_SERVICE = re.compile(r"^service \{?([^/\s]+)/(\S*JobService)\}?(?: caller=\S+)?$")
 _FREEZING = re.compile(r"^freezing (\d+) (\S+)")
@@ -53,6 +58,9 @@ def am_line(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> N
         if m is not None:
             # A reason never ends in a comma; a capture kept as a list can leave one there (field d001).
             _force_stop(b, ln, line_no, raw, m.group(1), int(m.group(2)), m.group(3), m.group(4).rstrip(", "))
+        elif (old := _FORCE_STOP_OLD.match(row)) is not None:
+            uid = int(old.group(2))
+            _force_stop(b, ln, line_no, raw, old.group(1), uid, str(uid // 100_000), "")
     elif head == "No lon":
         m = _NO_LONGER_WANT.match(row)
         if m is not None:
@@ -83,6 +91,10 @@ def _am_killing(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) 
     if m is not None:
         pid, process, uid, adj, reason = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
         kill(b, ln, line_no, raw, pid, process, uid, adj, reason)
+        return
+    m = _KILLING_RECORD.match(row)
+    if m is not None:
+        kill(b, ln, line_no, raw, int(m.group(1)), m.group(2), m.group(3), None, m.group(4))
         return
     m = _PHANTOM_KILL.match(row)
     if m is not None:

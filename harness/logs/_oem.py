@@ -89,6 +89,21 @@ def _chimera(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> 
                killer="samsung", extra={"source": ln.tag or ""})
 
 
+# MIUI's ExtraActivityManagerService (MIUI 5-7, in MIUI's own services.jar) trims processes itself, in AMS's
+# Android 4 wording with its own reason: "No longer want com.miui.networkassistant (pid 1823) for more free
+# memory" (field j010, a MIUI v5 phone). The tag is MIUI's, so the kill is MIUI's.
+_MIUI_EXTRA_AMS = re.compile(r"^No longer want ([A-Za-z][\w.]*(?::[\w.]+)?) \(pid (\d+)\):? (.+)$")
+
+
+def _miui_extra_ams(b: EventBuilder, ln: LogLine, line_no: int, row: str, raw: str) -> None:
+    m = _MIUI_EXTRA_AMS.match(row)
+    if m is not None:
+        pid = int(m.group(2))
+        package = b.note_process(pid, m.group(1), None)
+        b.emit("kill", ln, line_no, raw, package=package, pid=pid, reason=m.group(3).strip(), killer="miui",
+               extra={"process": m.group(1), "source": ln.tag or ""})
+
+
 # MIUI's PowerKeeper hears of every death from AMS: "notifyAMProcDied pacakageName: com.example.bazel, pid:10569"
 # (sic, field a037). A death, not a kill: AMS's own line, when the capture has it, says more.
 _POWERKEEPER_DIED = re.compile(r"^notifyAMProcDied \w+: ([A-Za-z][\w.]*)(?::\S+)?, pid:(\d+)")
@@ -148,4 +163,5 @@ BY_TAG: dict[str, tuple[_Handler, ...]] = {
     "FreecessController": (_freecess,),
     "OplusHansManager": (_hans,),
     "ChimeraPolicyHandler": (_chimera,),
+    "ExtraActivityManagerService": (_miui_extra_ams,),
 }

@@ -76,6 +76,9 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
     Signature("user", reason=_r(r"^from pid \d+"), source="android.md §3.1"),
     # AMS stops the app a debugger is being set for (Android Studio, `am set-debug-app`): a person (field a085).
     Signature("user", reason=_r(r"^set debug app$"), source="field a085"),
+    # Android 4's killAppAtUsersRequest, the user's Force close in a system dialog (here the wait-for-debugger
+    # dialog): the log's own words name the user (field j002).
+    Signature("user", reason=_r(r"^user's request$"), source="AOSP 4.x ActivityManagerService; field j002"),
 )
 
 

@@ -75,6 +75,11 @@ _STARTED = (" This process will be managed", " This process will not be managed"
 # watchdog ("watchdog provision violated")>." (dotnet/macios#10086).
 _FB_EXITED = re.compile(r"Process exited: <FBProcessExitContext; (?P<what>[^(>]*?)(?: \((?P<why>[^)]*)\))?>")
 _PUSH = re.compile(r"Received incoming message on topic (\S+) at priority (\d+)")
+# SpringBoard, iOS 4-7: "Application 'UIKitApplication:<bundle>[0x1828]' exited abnormally with signal 9: Killed:
+# 9" (field j014). A signal, decoded as RunningBoard's namespace-2 report is: a SIGKILL whose sender is not named is a
+# kill by nobody known, a crash signal the app's own death.
+_SB_SIGNALLED = re.compile(r"^Application '(?:UIKitApplication:)?(?P<bundle>[^'\[\]]+)(?:\[(?:0x)?[0-9A-Fa-f]+\])?' "
+                           r"exited abnormally with signal (?P<sig>\d+)")
 # apsd, for every push it receives (iOS 10-17): "<APSCourier: 0x…>: Received message for enabled topic
 # 'com.ihs.energyalert' with payload '{…}' onInterface: NonCellular  for device token: NO  with priority 10"
 # (dotnet/macios#3784, field h010; the payload may span rows), "<private>: Received message for enabled topic
@@ -306,6 +311,12 @@ def _springboard(b: IOSEventBuilder, ln: LogLine) -> None:
     if m is not None:
         b.push(ln, m.group(1), m.group(2), "SpringBoard")
         return
+    m = _SB_SIGNALLED.match(msg)
+    if m is not None:
+        ex = ios_exit(2, int(m["sig"]), 0)
+        b.emit(ex.kind, ln, package=m["bundle"], reason=ex.reason, killer=ex.killer,
+               extra={"namespace": ex.namespace, "code": ex.code, "source": "SpringBoard"})
+        return
     about = b.subject(msg)  # FrontBoard's "[app<bundle>:pid] …" lines
     if about is None:
         return
@@ -461,10 +472,35 @@ def _launchd(b: IOSEventBuilder, ln: LogLine) -> None:
             {"namespace": ex.namespace, "code": ex.code, "source": "launchd"})
 
 
+# A crash report's "Termination Reason" with the RBSTerminateContext row under it (field j007): "<RBSTerminateContext|
+# domain:10 code:0x8BADF00D explanation:[application<bundle>:915] failed to terminate gracefully after 5.0s". The
+# domain is the exit reason's namespace and the code its code, decoded as RunningBoard's own report is; the
+# explanation names the process.
+_REPORT_CONTEXT = re.compile(r"^Termination Reason:.*\n<RBSTerminateContext\| domain:(?P<domain>\d+) "
+                             r"code:(?P<code>0x[0-9A-Fa-f]+)(?: explanation:(?P<why>[^\n]*))?")
+_REPORT_SUBJECT = re.compile(r"\[(?:app|application)<(?P<bundle>[^<>()\s]+)(?:\([^<>]*\))?>:(?P<pid>\d+)\]")
+
+
+def _crash_report(b: IOSEventBuilder, ln: LogLine) -> None:
+    m = _REPORT_CONTEXT.match(ln.msg)
+    if m is None:
+        return
+    who = _REPORT_SUBJECT.search(m["why"] or "")
+    ex = ios_exit(int(m["domain"]), int(m["code"], 16), 0)
+    extra = {"namespace": ex.namespace, "code": ex.code, "source": "crash report"}
+    if who is None:
+        b.emit(ex.kind, ln, reason=ex.reason, killer=ex.killer, extra=extra)
+        return
+    pid, bundle = int(who["pid"]), who["bundle"]
+    b.known_process(pid, bundle)
+    b.ended(ln, ex.kind, pid, bundle, ex.reason, ex.killer, extra)
+
+
 _BY_PROCESS: dict[str, Handler] = {"runningboardd": _runningboard, "SpringBoard": _springboard, "dasd": _dasd,
                                    "assertiond": _assertiond, "kernel": _kernel,
                                    "ReportSystemMemory": _kernel, "apsd": _apsd, "ReportCrash": _reportcrash,
-                                   "launchd": _launchd, "com.apple.xpc.launchd": _launchd}
+                                   "launchd": _launchd, "com.apple.xpc.launchd": _launchd,
+                                   "crash_report": _crash_report}
 
 
 # -- the app's own process ------------------------------------------------------------------------------

@@ -112,6 +112,18 @@ _TRIMMED = re.compile(rf"^(?:(?P<t>(?:\d{{4}}-\d\d-\d\d )?\d\d:\d\d:\d\d(?:\.\d+
 # The kernel's jetsam message quoted with no sender at all ("memorystatus: killing_highwater_process [name] …",
 # "memorystatus: killing largest compressed process …", fields b017, b020): the kernel's, by its own prefix.
 _KERNEL_BARE = re.compile(r"^memorystatus: (?:killing|\S+ exceeded mem limit)")
+# SpringBoard's account of an app's end on iOS 4-7, quoted without its sender ("<Warning>: Application
+# 'UIKitApplication:ch.pitaya.X[0x1828]' exited abnormally with signal 9: Killed: 9", field j014): SpringBoard's
+# own wording (SBApplication), so the line is SpringBoard's.
+# A crash report's header fields, as people paste them when an app was ended ("Exception Type:  EXC_CRASH
+# (SIGKILL)", "Termination Reason: FRONTBOARD 2343432205 " then the RBSTerminateContext on the next row, and the
+# watchdog's fields after it; field j007). Each is a record of ReportCrash's report; the context row that follows
+# "Termination Reason" has no field name and continues it.
+_CRASH_FIELD = re.compile(r"^(?P<field>Exception Type|Exception Codes|Exception Subtype|Termination Reason"
+                          r"|Termination Description|Triggered by Thread|ProcessVisibility|ProcessState|WatchdogEvent"
+                          r"|WatchdogVisibility|WatchdogCPUStatistics):[ \t]*(?P<value>.*)$")
+_SPRINGBOARD_BARE = re.compile(r"^(?:<(?P<level>[A-Za-z]+)>: )?(?P<msg>Application '[^']+' exited abnormally with "
+                               r"signal \d+.*)$")
 # A line kept as a string literal in code, as test fixtures and scripts quote captures: an optional
 # assignment, the quoted line, then "," ";" or ")" (fields b018 and, for logcat, b008-b010).
 _LITERAL = re.compile(r"""^(?:[A-Za-z_][\w.]*\s*[:=]\s*)?(["'])(?P<body>.+)\1\s*[,;)]*$""")
@@ -321,6 +333,12 @@ class IOSLogParser:
         if plain[:14] == "memorystatus: " and _KERNEL_BARE.match(plain):
             return LogLine(None, None, None, None, None, "kernel", plain, self._line_no, None, None, None,
                            "syslog_relay", line)
+        if plain[:1] in "ETPW" and (field := _CRASH_FIELD.match(plain)) is not None:
+            return LogLine(None, None, None, None, None, "crash_report", f"{field['field']}: {field['value']}",
+                           self._line_no, None, None, None, "crash_report", line)
+        if plain[:1] in "<A" and (sb := _SPRINGBOARD_BARE.match(plain)) is not None:
+            return LogLine(None, None, None, None, _prio(sb["level"]) if sb["level"] else None, "SpringBoard",
+                           sb["msg"], self._line_no, None, None, None, "syslog_relay", line)
         return None
 
     def _pmd3(self, m: re.Match[str], line: str) -> LogLine:

@@ -110,6 +110,10 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # or elided to "..." ("06-25 10:07:22.284 ... I am_kill : […]", field b006), as reports trim a capture.
     ("threadtime", re.compile(rf"^{_TIME} +(?:(?:\.{{3}}|…) +)?(?P<p>{_PRIO}) (?P<tag>[^\s:/][^:]*?) *:"
                               r"(?: (?P<msg>.*))?$")),
+    # Both the date and the clock cut away, the pid and tid kept ("1494 2963 I am_kill : [0,5253,…]", field j012:
+    # an example line in Xiaomi's notes).
+    ("threadtime", re.compile(rf"^(?P<pid>\d+) +(?P<tid>\d+) (?P<p>{_PRIO}) (?P<tag>[^\s:/][^:]*?) *:"
+                              r"(?: (?P<msg>.*))?$")),
     # The date cut away, the clock kept ("13:39:01.203 I/OplusHansManager: freeze uid: 10045 …", field h001):
     # -v time with or without its pid column, and threadtime, as people trim a capture to fit a comment.
     ("time", re.compile(rf"^(?P<t>{_CLOCK}) (?P<p>{_PRIO})/(?P<tag>.*?) *\( *{_UIDP}(?P<pid>\d+)\):"
@@ -162,6 +166,14 @@ _RAW_AM = re.compile(r"^(?:Start proc \d+:\S+/\S+ for |Killing \d+:\S+/\S+ \(adj
                      r"|Force stopping \S+ appid=\d+ user=-?\d+: |No longer want \S+ \(pid \d+\): )")
 # WorkManager's WorkerWrapper wordings are as much its own (a message-only paste, field e006): the worker's result.
 _RAW_WM = re.compile(r"^(?:Worker result \w+ for Work \[ id=|Work \[ id=[0-9a-fA-F-]{36}\b.*\] was cancelled)")
+# Records whose line breaks were lost in a paste (a page's stored copy, a forum that joins lines): brief, time and
+# DDMS records one after another on one line, separated by a space ("I/ActivityManager( 2258): Process … has died.
+# I/ActivityManager( 2258): Process …", field j004; "04-28 14:47:37.844: I/ActivityManager(597): … hidden #25
+# 04-28 14:47:37.925: I/…", field j011). Only a line that itself starts with such a header is cut, and only before
+# another full header, so a message that merely mentions a tag stays whole.
+_JOINED_HEADER = rf"(?:(?:\d{{4}}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+:? )?{_PRIO}/[^\s:()]+ *\( *\d+\): "
+_JOINED_START = re.compile(_JOINED_HEADER)
+_JOINED_NEXT = re.compile(rf" (?={_JOINED_HEADER})")
 _JSON_JOIN = '\\n","'  # the separator of a JSON array of log lines: an escaped newline, quote, comma, quote
 _WRAP_WIDTH = 80
 _WRAP_MIN = 72  # mail and issue trackers wrap between 72 and 80 columns
@@ -375,6 +387,17 @@ class LogcatParser:
             for piece in line.split(_JSON_JOIN):
                 if piece.strip(' ",[]'):
                     self._slow(piece.strip(' ",[]').removesuffix("\\n"), out)
+            return
+        head = _JOINED_START.match(line)
+        if head is not None and _JOINED_NEXT.search(line, head.end()):
+            start, cut = 0, _JOINED_NEXT.search(line, head.end())
+            while cut is not None:
+                self._slow(line[start:cut.start()], out)
+                start = cut.end()
+                # Search on after the next record's own header: a date's "04-28 14:47:37.925: " is not a cut.
+                after = _JOINED_START.match(line, start)
+                cut = _JOINED_NEXT.search(line, after.end() if after is not None else start)
+            self._slow(line[start:], out)
             return
         prev = self._pending
         if prev is not None and prev.fmt == "studio" and line[0] in " \t":

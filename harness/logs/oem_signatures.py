@@ -30,8 +30,12 @@ SAMSUNG: tuple[Signature, ...] = (
 XIAOMI: tuple[Signature, ...] = (
     Signature("miui", reason=_r(r"\bOneKeyClean\b"), source="field a003_bggeo_onekeyclean"),
     Signature("miui", reason=_r(r"^SwipeUpClean\b"), source="field a015_rnbggeo_miui_swipeupclean"),
-    Signature("miui", reason=_r(r"^(?:ForceClean|GarbageClean|LockScreenClean|Auto\w+(?:Kill|Clean))\b"),
-              source="unverified"),
+    # Xiaomi's own table of its process-management kill reasons (MIUI 进程管理适配说明: OneKeyClean, ForceClean,
+    # GarbageClean, LockScreenClean, GameClean, OptimizationClean, SwipeUpClean by the user's hand; AutoPowerKill,
+    # AutoThermalKill by the system), read from am_kill's last field; field j012 quotes it with an example.
+    Signature("miui", reason=_r(r"^(?:ForceClean|GarbageClean|LockScreenClean|GameClean|OptimizationClean"
+                                r"|Auto\w+(?:Kill|Clean))\b"),
+              source="Xiaomi open platform, MIUI process management notes; field j012"),
     Signature("miui", tag=_r(r"^(?:PowerKeeper|ProcessManager|MiuiMemoryService|ProcessPolicy|SmartPower)"),
               text=_KILL_WORDS, source="field a015_rnbggeo_miui_swipeupclean"),
 )
