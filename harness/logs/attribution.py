@@ -69,7 +69,7 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
               source="AOSP PermissionManagerService; field c004"),
     Signature("lmk", reason=_r(r"(?i)\blmkd?\b|low ?memory"), source="lmkd"),
     Signature("aosp", reason=_r(r"^(?:kill background|kill all background|remove task|crash|bg anr|anr"
-                                r"|depends on provider|user request after error|uninstall pkg|replace pkg"
+                                r"|depends on provider|uninstall pkg|replace pkg"
                                 r"|pkg removed|pkg changed|clear data|stop user|start timeout|timeout"
                                 r"|deleted|installPackageLI|too many)"), source="AOSP ActivityManager"),
     # -- A person: `am force-stop` via adb, or Settings → Force stop --------------------------------
@@ -79,6 +79,9 @@ AOSP_SIGNATURES: tuple[Signature, ...] = (
     # Android 4's killAppAtUsersRequest, the user's Force close in a system dialog (here the wait-for-debugger
     # dialog): the log's own words name the user (field j002).
     Signature("user", reason=_r(r"^user's request$"), source="AOSP 4.x ActivityManagerService; field j002"),
+    # Its successor, AppErrors.killAppAtUserRequestLocked: the person's "Close app" in a crash or ANR dialog. The kill
+    # is the tap's; the error it followed is in the log as its own line (field a031: the ANR, then this kill).
+    Signature("user", reason=_r(r"^user request after error$"), source="AOSP AppErrors; field a031"),
 )
 
 
