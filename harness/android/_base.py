@@ -32,6 +32,11 @@ class DriverBase(DriverCore):
         self.transport = transport
         self.stepper: LabTime | None = None  # a virtual lab phone's clock; only waits move it
 
+    def close(self) -> None:
+        """Close the virtual clock's time-control connection (an adb verb's own connection lasts the one call)."""
+        if self.stepper is not None:
+            self.stepper.close()
+
     def _run(self, verb: str, command: str, timeout_s: float | None = None) -> ShellResult:
         self.guard(command)
         start = time.monotonic()

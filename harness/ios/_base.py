@@ -14,11 +14,14 @@ from harness.errors import CommandFailed, HarnessError
 from harness.ios.process import ProcessControl
 from harness.ios.transport import IOSTransport
 from harness.journal import Journal
+from harness.virtual_time import LabTime
 
 __all__ = ["IOSBase"]
 
 
 class IOSBase(DriverCore):
+    stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/virtual_time.py)
+
     def __init__(self, transport: IOSTransport, bundle_id: str | None, control: ProcessControl | None = None,
                  debuggable: bool = True, journal: Journal | None = None) -> None:
         super().__init__(transport.name, bundle_id, journal)  # package: the name Expect and reports use
@@ -29,8 +32,11 @@ class IOSBase(DriverCore):
 
     def close(self) -> None:
         """Close the lockdown session the transport keeps for every ``StartService`` (it would otherwise be left to
-        the garbage collector with its socket open: a ResourceWarning per test)."""
+        the garbage collector with its socket open: a ResourceWarning per test), and a virtual clock's
+        time-control connection."""
         self.transport.forget()
+        if self.stepper is not None:
+            self.stepper.close()
 
     def _bundle(self) -> str:
         if not self.bundle_id:

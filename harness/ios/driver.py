@@ -34,7 +34,7 @@ from harness.ios.transport import IOSTransport
 from harness.journal import Undo, journal_for
 from harness.logs.expect import Expect, Snapshot
 from harness.logs.stream import EventStream
-from harness.virtual_time import LabTime, lab_time
+from harness.virtual_time import lab_time
 
 __all__ = ["IOSDriver", "IOSProcess"]
 
@@ -50,8 +50,6 @@ class IOSProcess:
 
 class IOSDriver(LocationVerbs, PowerVerbs):
     """The ``harness.driver.Driver`` shape over pymobiledevice3, plus the iOS verbs of its mixins."""
-
-    stepper: LabTime | None = None  # a virtual lab phone's clock, which only waits move (harness/virtual_time.py)
 
     _executable: str | None = None  # CFBundleExecutable: the app's name in the process list
 
