@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,13 +132,19 @@ def device(request: pytest.FixtureRequest) -> Iterator[DeviceSession]:
                                  health=restoring_health(run, request.node.nodeid))
     except DeviceQuarantined as exc:
         pytest.skip(str(exc))
-    with lease:
-        session = DeviceSession(dev, _artifacts_dir(run, request.node), run, lease=lease)
-        request.node.stash[SESSION_KEY] = session
-        yield session
+    try:
+        with lease:
+            session = DeviceSession(dev, _artifacts_dir(run, request.node), run, lease=lease)
+            request.node.stash[SESSION_KEY] = session
+            yield session
+    finally:
+        request.node.stash[RELEASED_KEY] = time.time()
 
 
 SESSION_KEY = pytest.StashKey[DeviceSession]()
+# When the cell let its phone go (its lease released): the result's end, so the cells a report lists for one phone
+# never overlap, where the teardown report comes a moment after the next holder has begun.
+RELEASED_KEY = pytest.StashKey[float]()
 LOG_FILE = {"android": "logcat.txt", "ios": "syslog.txt"}
 
 

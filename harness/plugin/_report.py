@@ -17,7 +17,7 @@ from harness.errors import DeviceLost, HarnessError
 from harness.logs.events import Event
 from harness.logs.expect import ExpectationFailed
 from harness.logs.stream import EventStream, Mark
-from harness.plugin._fixtures import SESSION_KEY
+from harness.plugin._fixtures import RELEASED_KEY, SESSION_KEY
 from harness.plugin._plan import PLAN_KEY, USED_KEY, CellTimeout
 from harness.pool import LeaseLost
 from harness.reporting import (
@@ -114,7 +114,7 @@ def record(writer: RunWriter, item: pytest.Item, session: object | None) -> None
     writer.add(Result(
         item.nodeid, name, dev.name if dev else None, str(info.get("outcome", "skipped")),  # type: ignore[arg-type]
         device_props(dev) if dev else {}, duration_s=float(info.get("duration_s", 0.0)),  # type: ignore[arg-type]
-        started_at=float(info.get("started_at", time.time())), ended_at=time.time(),  # type: ignore[arg-type]
+        started_at=float(info.get("started_at", time.time())), ended_at=item.stash.get(RELEASED_KEY, time.time()),  # type: ignore[arg-type]
         message=str(info.get("message", ""))[-20_000:], explanation=str(info.get("explanation", "")),
         killer=info.get("killer"), artifacts=artifacts,  # type: ignore[arg-type]
         timeline=timeline_from_events(events, _app_id(session, dev)),
